@@ -1,0 +1,10 @@
+"""ASGI entry point. Served in production, so production is the default configuration."""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_ENV", "production")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "grønnjobb.settings")
+
+application = get_asgi_application()

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TripletexConfig(AppConfig):
+    name = "tripletex"
+    verbose_name = "Tripletex"
