@@ -1,0 +1,51 @@
+"""The seam between hour approval and an accounting system.
+
+hr knows nothing of Tripletex. Approval asks the registered payroll integration whether entries can
+be sent, and tells it what was approved or reopened. The tripletex app implements this and registers
+itself in its AppConfig.ready(); without one, approval works on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from hr.models import Company, HourEntry
+
+
+class PayrollIntegration(Protocol):
+    def approval_blockers(self, *, company: Company, entries: Sequence[HourEntry]) -> dict[int, str]:
+        """Entry id → why it cannot be sent (for reasons known locally). Empty when all can."""
+        ...
+
+    def entries_approved(self, *, company: Company, entries: Sequence[HourEntry]) -> None:
+        """Called inside the approval's transaction."""
+        ...
+
+    def entries_reopened(self, *, company: Company, entries: Sequence[HourEntry]) -> None:
+        """Called inside the reopen's transaction; raises ValidationError to refuse the reopen."""
+        ...
+
+
+class NoIntegration:
+    def approval_blockers(self, *, company: Company, entries: Sequence[HourEntry]) -> dict[int, str]:
+        return {}
+
+    def entries_approved(self, *, company: Company, entries: Sequence[HourEntry]) -> None:
+        return None
+
+    def entries_reopened(self, *, company: Company, entries: Sequence[HourEntry]) -> None:
+        return None
+
+
+_integration: PayrollIntegration = NoIntegration()
+
+
+def integration_register(integration: PayrollIntegration) -> None:
+    global _integration
+    _integration = integration
+
+
+def integration_get() -> PayrollIntegration:
+    return _integration

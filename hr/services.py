@@ -1,0 +1,538 @@
+"""The functions that change things. Keyword-only, typed, one transaction where needed.
+
+Every function takes the acting Employee (``actor``) and checks access through hr.access, so a
+view or API endpoint only parses input and calls one of these.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from hr import access, notifications
+from hr.integration import integration_get
+from hr.models import (
+    EDITABLE_STATUSES,
+    MAX_HOURS_PER_DAY,
+    Company,
+    Department,
+    Employee,
+    EntryStatus,
+    HourEntry,
+    Project,
+    Role,
+    User,
+    WageType,
+)
+from hr.weeks import today_local, week_days
+
+ORDINARY_WAGE_TYPE_NUMBER = "ORD"
+ORDINARY_WAGE_TYPE_NAME = "Ordinær tid"
+MAX_DAYS_AHEAD = 365
+
+HOURS_REQUIRED = _("Skriv inn antall timer.")
+HOURS_NOT_A_NUMBER = _("Timer må være et tall, for eksempel 7,5.")
+HOURS_NOT_POSITIVE = _("Timer må være mer enn 0.")
+HOURS_TOO_MANY_DECIMALS = _("Timer kan ha høyst to desimaler.")
+HOURS_OVER_DAY = _("Du kan ikke føre mer enn 24 timer på én dag (allerede ført: %(existing)s t).")
+DATE_TOO_FAR_AHEAD = _("Datoen kan ikke være mer enn ett år fram i tid.")
+PROJECT_CLOSED = _("Prosjektet «%(project)s» er avsluttet.")
+PROJECT_NOT_STARTED = _("Prosjektet «%(project)s» starter %(date)s.")
+PROJECT_ENDED = _("Prosjektet «%(project)s» sluttet %(date)s.")
+WAGE_TYPE_INACTIVE = _("Lønnsarten «%(wage_type)s» er ikke aktiv.")
+ENTRY_NOT_EDITABLE = _("Timer som er sendt inn eller godkjent kan ikke endres.")
+ENTRY_NOT_SUBMITTED = _("Bare timer som er sendt inn kan godkjennes eller avvises.")
+ENTRY_NOT_APPROVED = _("Bare godkjente timer kan åpnes igjen.")
+OWN_HOURS = _("Du kan ikke godkjenne eller avvise dine egne timer.")
+NOT_YOUR_DEPARTMENT = _("Du kan bare godkjenne timer for avdelinger du leder.")
+REASON_REQUIRED = _("Skriv en begrunnelse for avvisningen.")
+NOTHING_TO_SUBMIT = _("Det er ingen registrerte timer å sende inn denne uken.")
+ONLY_ADMINISTRATORS = _("Bare administratorer kan gjøre dette.")
+EMAIL_TAKEN = _("E-postadressen %(email)s er allerede i bruk.")
+EMPLOYEE_NUMBER_TAKEN = _("Ansattnummeret %(number)s er allerede i bruk.")
+PROJECT_NUMBER_TAKEN = _("Prosjektnummeret %(number)s er allerede i bruk.")
+WAGE_TYPE_NUMBER_TAKEN = _("Lønnsartnummeret %(number)s er allerede i bruk.")
+DEPARTMENT_NAME_TAKEN = _("Avdelingen %(name)s finnes allerede.")
+BUILTIN_WAGE_TYPE_LOCKED = _("«Ordinær tid» er innebygd og kan ikke endres.")
+
+
+# --- input -----------------------------------------------------------------------------------
+
+
+def hours_parse(value: object) -> Decimal:
+    """Hours as typed by a person ("7,5", "7.5", 7.5) → Decimal with at most two places."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise ValidationError(HOURS_REQUIRED, code="required")
+    if isinstance(value, bool):
+        raise ValidationError(HOURS_NOT_A_NUMBER, code="invalid")
+    text = str(value).strip().replace(",", ".").replace("\xa0", "").replace(" ", "")
+    try:
+        hours = Decimal(text)
+    except InvalidOperation:
+        raise ValidationError(HOURS_NOT_A_NUMBER, code="invalid") from None
+    if not hours.is_finite():
+        raise ValidationError(HOURS_NOT_A_NUMBER, code="invalid")
+    if hours <= 0:
+        raise ValidationError(HOURS_NOT_POSITIVE, code="min_value")
+    exponent = hours.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -2:
+        raise ValidationError(HOURS_TOO_MANY_DECIMALS, code="max_decimal_places")
+    if hours > MAX_HOURS_PER_DAY:
+        raise ValidationError(HOURS_OVER_DAY, code="max_value", params={"existing": "0"})
+    return hours.quantize(Decimal("0.01"))
+
+
+def _date_check(date: datetime.date) -> None:
+    if date > today_local() + datetime.timedelta(days=MAX_DAYS_AHEAD):
+        raise ValidationError({"date": ValidationError(DATE_TOO_FAR_AHEAD, code="too_far_ahead")})
+
+
+def _project_check(project: Project, date: datetime.date) -> None:
+    params = {"project": str(project)}
+    if project.is_closed:
+        raise ValidationError({"project": ValidationError(PROJECT_CLOSED, params=params, code="closed")})
+    if project.start_date and date < project.start_date:
+        raise ValidationError(
+            {"date": ValidationError(PROJECT_NOT_STARTED, params={**params, "date": project.start_date})}
+        )
+    if project.end_date and date > project.end_date:
+        raise ValidationError({"date": ValidationError(PROJECT_ENDED, params={**params, "date": project.end_date})})
+
+
+def _wage_type_check(wage_type: WageType) -> None:
+    if not wage_type.is_active:
+        raise ValidationError(
+            {"wage_type": ValidationError(WAGE_TYPE_INACTIVE, params={"wage_type": wage_type.name})}
+        )
+
+
+def _day_total_check(*, employee: Employee, date: datetime.date, hours: Decimal, exclude_id: int | None) -> None:
+    others = HourEntry.objects.filter(employee=employee, date=date)
+    if exclude_id is not None:
+        others = others.exclude(id=exclude_id)
+    existing = others.aggregate(total=Sum("hours"))["total"] or Decimal("0")
+    if existing + hours > MAX_HOURS_PER_DAY:
+        raise ValidationError(
+            {"hours": ValidationError(HOURS_OVER_DAY, code="day_total", params={"existing": _hours_text(existing)})}
+        )
+
+
+def _hours_text(hours: Decimal) -> str:
+    return f"{hours.normalize():f}".replace(".", ",")
+
+
+def _lock_employee(employee: Employee) -> None:
+    """Serialise writes to one person's hours, so two requests cannot pass the 24-hour check together."""
+    Employee.objects.select_for_update().filter(id=employee.id).first()
+
+
+# --- companies and people --------------------------------------------------------------------
+
+
+@transaction.atomic
+def company_create(*, name: str, organisation_number: str) -> Company:
+    company = Company(name=name, organisation_number=organisation_number)
+    company.full_clean()
+    company.save()
+    WageType.objects.create(
+        company=company, number=ORDINARY_WAGE_TYPE_NUMBER, name=ORDINARY_WAGE_TYPE_NAME, is_builtin=True
+    )
+    return company
+
+
+def _require_administrator(actor: Employee) -> None:
+    if not actor.is_administrator:
+        raise PermissionDenied(ONLY_ADMINISTRATORS)
+
+
+@transaction.atomic
+def employee_invite(
+    *,
+    actor: Employee,
+    first_name: str,
+    last_name: str,
+    email: str,
+    employee_number: str,
+    role: str,
+    department: Department | None,
+) -> Employee:
+    """Create an employee and a user without a password, and e-mail them a link to set one."""
+    _require_administrator(actor)
+    company = actor.company
+    email = email.strip().lower()
+    access.same_company(company, department)
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": ValidationError(EMAIL_TAKEN, params={"email": email})})
+    if Employee.objects.filter(company=company, employee_number=employee_number).exists():
+        raise ValidationError(
+            {"employee_number": ValidationError(EMPLOYEE_NUMBER_TAKEN, params={"number": employee_number})}
+        )
+    employee = Employee(
+        company=company,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        email=email,
+        employee_number=employee_number.strip(),
+        role=role,
+        department=department,
+    )
+    employee.full_clean()
+    user = User.objects.create_user(email=email, password=None)
+    employee.user = user
+    employee.save()
+    transaction.on_commit(lambda: notifications.invitation_send(employee_id=employee.id))
+    return employee
+
+
+@transaction.atomic
+def employee_update(
+    *,
+    actor: Employee,
+    employee: Employee,
+    first_name: str,
+    last_name: str,
+    employee_number: str,
+    role: str,
+    department: Department | None,
+    is_active: bool,
+) -> Employee:
+    _require_administrator(actor)
+    access.same_company(actor.company, employee, department)
+    if (
+        Employee.objects.filter(company=actor.company, employee_number=employee_number)
+        .exclude(id=employee.id)
+        .exists()
+    ):
+        raise ValidationError(
+            {"employee_number": ValidationError(EMPLOYEE_NUMBER_TAKEN, params={"number": employee_number})}
+        )
+    employee.first_name = first_name.strip()
+    employee.last_name = last_name.strip()
+    employee.employee_number = employee_number.strip()
+    employee.role = role
+    employee.department = department
+    employee.is_active = is_active
+    employee.full_clean()
+    employee.save()
+    if employee.user_id is not None:
+        User.objects.filter(id=employee.user_id).update(is_active=is_active)
+    return employee
+
+
+@transaction.atomic
+def department_save(
+    *, actor: Employee, department: Department | None, name: str, managers: Iterable[Employee]
+) -> Department:
+    _require_administrator(actor)
+    managers = list(managers)
+    access.same_company(actor.company, department, *managers)
+    name = name.strip()
+    duplicates = Department.objects.filter(company=actor.company, name__iexact=name)
+    if department is not None:
+        duplicates = duplicates.exclude(id=department.id)
+    if duplicates.exists():
+        raise ValidationError({"name": ValidationError(DEPARTMENT_NAME_TAKEN, params={"name": name})})
+    department = department or Department(company=actor.company)
+    department.name = name
+    department.full_clean()
+    department.save()
+    department.managers.set(managers)
+    Employee.objects.filter(id__in=[m.id for m in managers], role=Role.EMPLOYEE).update(role=Role.MANAGER)
+    return department
+
+
+@transaction.atomic
+def project_save(
+    *,
+    actor: Employee,
+    project: Project | None,
+    number: str,
+    name: str,
+    is_closed: bool,
+    start_date: datetime.date | None,
+    end_date: datetime.date | None,
+) -> Project:
+    _require_administrator(actor)
+    access.same_company(actor.company, project)
+    number = number.strip()
+    duplicates = Project.objects.filter(company=actor.company, number=number)
+    if project is not None:
+        duplicates = duplicates.exclude(id=project.id)
+    if duplicates.exists():
+        raise ValidationError({"number": ValidationError(PROJECT_NUMBER_TAKEN, params={"number": number})})
+    project = project or Project(company=actor.company)
+    project.number = number
+    project.name = name.strip()
+    project.is_closed = is_closed
+    project.start_date = start_date
+    project.end_date = end_date
+    project.full_clean()
+    project.save()
+    return project
+
+
+@transaction.atomic
+def wage_type_save(
+    *, actor: Employee, wage_type: WageType | None, number: str, name: str, is_active: bool
+) -> WageType:
+    _require_administrator(actor)
+    access.same_company(actor.company, wage_type)
+    if wage_type is not None and wage_type.is_builtin:
+        raise ValidationError(BUILTIN_WAGE_TYPE_LOCKED)
+    number = number.strip()
+    duplicates = WageType.objects.filter(company=actor.company, number=number)
+    if wage_type is not None:
+        duplicates = duplicates.exclude(id=wage_type.id)
+    if duplicates.exists():
+        raise ValidationError({"number": ValidationError(WAGE_TYPE_NUMBER_TAKEN, params={"number": number})})
+    wage_type = wage_type or WageType(company=actor.company)
+    wage_type.number = number
+    wage_type.name = name.strip()
+    wage_type.is_active = is_active
+    wage_type.full_clean()
+    wage_type.save()
+    return wage_type
+
+
+@transaction.atomic
+def company_update(*, actor: Employee, name: str, organisation_number: str) -> Company:
+    _require_administrator(actor)
+    company = actor.company
+    company.name = name.strip()
+    company.organisation_number = organisation_number.strip()
+    company.full_clean()
+    company.save()
+    return company
+
+
+# --- hour entries ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def entry_create(
+    *,
+    actor: Employee,
+    employee: Employee,
+    date: datetime.date,
+    project: Project,
+    wage_type: WageType,
+    hours: object,
+    comment: str = "",
+) -> HourEntry:
+    access.require_can_act_for(actor, employee)
+    access.same_company(employee.company, project, wage_type)
+    parsed = hours_parse(hours)
+    _date_check(date)
+    _project_check(project, date)
+    _wage_type_check(wage_type)
+    _lock_employee(employee)
+    _day_total_check(employee=employee, date=date, hours=parsed, exclude_id=None)
+    entry = HourEntry(
+        company=employee.company,
+        employee=employee,
+        date=date,
+        project=project,
+        wage_type=wage_type,
+        hours=parsed,
+        comment=comment.strip(),
+    )
+    entry.full_clean()
+    entry.save()
+    return entry
+
+
+@transaction.atomic
+def entry_update(
+    *,
+    actor: Employee,
+    entry: HourEntry,
+    date: datetime.date,
+    project: Project,
+    wage_type: WageType,
+    hours: object,
+    comment: str = "",
+) -> HourEntry:
+    access.require_can_act_for(actor, entry.employee)
+    access.same_company(entry.company, project, wage_type)
+    _lock_employee(entry.employee)
+    entry.refresh_from_db()
+    if entry.status not in EDITABLE_STATUSES:
+        raise ValidationError(ENTRY_NOT_EDITABLE, code="not_editable")
+    parsed = hours_parse(hours)
+    _date_check(date)
+    _project_check(project, date)
+    _wage_type_check(wage_type)
+    _day_total_check(employee=entry.employee, date=date, hours=parsed, exclude_id=entry.id)
+    entry.date = date
+    entry.project = project
+    entry.wage_type = wage_type
+    entry.hours = parsed
+    entry.comment = comment.strip()
+    entry.full_clean()
+    entry.save()
+    return entry
+
+
+@transaction.atomic
+def entry_delete(*, actor: Employee, entry: HourEntry) -> None:
+    access.require_can_act_for(actor, entry.employee)
+    locked = HourEntry.objects.select_for_update().get(id=entry.id)
+    if locked.status not in EDITABLE_STATUSES:
+        raise ValidationError(ENTRY_NOT_EDITABLE, code="not_editable")
+    locked.delete()
+
+
+@transaction.atomic
+def week_submit(*, actor: Employee, employee: Employee, monday: datetime.date) -> list[HourEntry]:
+    """«Send inn»: every registered or rejected entry of the week goes to approval."""
+    access.require_can_act_for(actor, employee)
+    days = week_days(monday)
+    entries = list(
+        HourEntry.objects.select_for_update()
+        .filter(employee=employee, date__range=(days[0], days[-1]), status__in=EDITABLE_STATUSES)
+        .order_by("date", "id")
+    )
+    if not entries:
+        raise ValidationError(NOTHING_TO_SUBMIT, code="nothing_to_submit")
+    now = timezone.now()
+    HourEntry.objects.filter(id__in=[e.id for e in entries]).update(
+        status=EntryStatus.SUBMITTED, submitted_by=actor, submitted_at=now
+    )
+    for entry in entries:
+        entry.status, entry.submitted_by, entry.submitted_at = EntryStatus.SUBMITTED, actor, now
+    entry_ids = [e.id for e in entries]
+    transaction.on_commit(lambda: notifications.submitted_send(entry_ids=entry_ids))
+    return entries
+
+
+@transaction.atomic
+def week_copy_previous(*, actor: Employee, employee: Employee, monday: datetime.date) -> list[HourEntry]:
+    """«Kopier forrige uke»: last week's rows, day by day, as new registered hours.
+
+    Cells that already have hours this week, closed projects, inactive lønnsarter and days that
+    would pass 24 hours are skipped, so copying never fails half-way.
+    """
+    access.require_can_act_for(actor, employee)
+    _lock_employee(employee)
+    previous = [d - datetime.timedelta(days=7) for d in week_days(monday)]
+    source = HourEntry.objects.filter(employee=employee, date__range=(previous[0], previous[-1])).select_related(
+        "project", "wage_type"
+    )
+    current = HourEntry.objects.filter(employee=employee, date__range=(monday, week_days(monday)[-1]))
+    taken = {(e.date, e.project_id, e.wage_type_id) for e in current}
+    day_totals: dict[datetime.date, Decimal] = {}
+    for existing in current:
+        day_totals[existing.date] = day_totals.get(existing.date, Decimal("0")) + existing.hours
+    limit = today_local() + datetime.timedelta(days=MAX_DAYS_AHEAD)
+    created = []
+    for old in source:
+        date = old.date + datetime.timedelta(days=7)
+        key = (date, old.project_id, old.wage_type_id)
+        total = day_totals.get(date, Decimal("0")) + old.hours
+        if key in taken or total > MAX_HOURS_PER_DAY or date > limit:
+            continue
+        try:
+            _project_check(old.project, date)
+            _wage_type_check(old.wage_type)
+        except ValidationError:
+            continue
+        taken.add(key)
+        day_totals[date] = total
+        created.append(
+            HourEntry(
+                company=employee.company,
+                employee=employee,
+                date=date,
+                project=old.project,
+                wage_type=old.wage_type,
+                hours=old.hours,
+                comment=old.comment,
+            )
+        )
+    return HourEntry.objects.bulk_create(created)
+
+
+def _lock_for_decision(*, actor: Employee, entry_ids: Sequence[int], status: str) -> list[HourEntry]:
+    entries = list(
+        HourEntry.objects.select_for_update()
+        .filter(company=actor.company, id__in=entry_ids)
+        .select_related("employee", "employee__department", "project", "wage_type")
+        .order_by("id")
+    )
+    if len(entries) != len(set(entry_ids)):
+        raise HourEntry.DoesNotExist
+    managed = access.managed_department_ids(actor)
+    for entry in entries:
+        if entry.employee_id == actor.id:
+            raise PermissionDenied(OWN_HOURS)
+        if not actor.is_administrator and entry.employee.department_id not in managed:
+            raise PermissionDenied(NOT_YOUR_DEPARTMENT)
+        if entry.status != status:
+            raise ValidationError(
+                ENTRY_NOT_SUBMITTED if status == EntryStatus.SUBMITTED else ENTRY_NOT_APPROVED,
+                code="wrong_status",
+            )
+    return entries
+
+
+@transaction.atomic
+def entries_approve(*, actor: Employee, entry_ids: Sequence[int]) -> list[HourEntry]:
+    """Approve sent-in entries. All or nothing: a blocker on one entry stops the whole approval."""
+    entries = _lock_for_decision(actor=actor, entry_ids=entry_ids, status=EntryStatus.SUBMITTED)
+    integration = integration_get()
+    blockers = integration.approval_blockers(company=actor.company, entries=entries)
+    if blockers:
+        raise ValidationError(
+            [ValidationError(message, code="blocked", params={"entry_id": entry_id}) for entry_id, message in blockers.items()]
+        )
+    now = timezone.now()
+    HourEntry.objects.filter(id__in=[e.id for e in entries]).update(
+        status=EntryStatus.APPROVED, decided_by=actor, decided_at=now
+    )
+    for entry in entries:
+        entry.status, entry.decided_by, entry.decided_at = EntryStatus.APPROVED, actor, now
+    integration.entries_approved(company=actor.company, entries=entries)
+    return entries
+
+
+@transaction.atomic
+def entries_reject(*, actor: Employee, entry_ids: Sequence[int], reason: str) -> list[HourEntry]:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": ValidationError(REASON_REQUIRED, code="required")})
+    entries = _lock_for_decision(actor=actor, entry_ids=entry_ids, status=EntryStatus.SUBMITTED)
+    now = timezone.now()
+    HourEntry.objects.filter(id__in=[e.id for e in entries]).update(
+        status=EntryStatus.REJECTED, decided_by=actor, decided_at=now, rejection_reason=reason[:500]
+    )
+    for entry in entries:
+        entry.status, entry.decided_by, entry.decided_at, entry.rejection_reason = (
+            EntryStatus.REJECTED,
+            actor,
+            now,
+            reason[:500],
+        )
+    entry_ids = [e.id for e in entries]
+    transaction.on_commit(lambda: notifications.rejected_send(entry_ids=entry_ids))
+    return entries
+
+
+@transaction.atomic
+def entries_reopen(*, actor: Employee, entry_ids: Sequence[int]) -> list[HourEntry]:
+    """An administrator takes approved hours back to «Til godkjenning» (design decision 6)."""
+    _require_administrator(actor)
+    entries = _lock_for_decision(actor=actor, entry_ids=entry_ids, status=EntryStatus.APPROVED)
+    integration_get().entries_reopened(company=actor.company, entries=entries)
+    HourEntry.objects.filter(id__in=[e.id for e in entries]).update(
+        status=EntryStatus.SUBMITTED, decided_by=None, decided_at=None
+    )
+    for entry in entries:
+        entry.status, entry.decided_by, entry.decided_at = EntryStatus.SUBMITTED, None, None
+    return entries

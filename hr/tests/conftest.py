@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import pytest
+
+from hr.integration import NoIntegration, integration_get, integration_register
+from hr.models import Company, Department, Employee
+from hr.tests.factories import CompanyFactory, DepartmentFactory, EmployeeFactory, administrator_of, manager_of
+
+
+@pytest.fixture(autouse=True)
+def _no_payroll_integration():
+    """hr's tests run without an accounting system unless a test registers a fake one."""
+    previous = integration_get()
+    integration_register(NoIntegration())
+    yield
+    integration_register(previous)
+
+
+@pytest.fixture
+def company(db) -> Company:
+    return CompanyFactory(name="Grønn Test AS")
+
+
+@pytest.fixture
+def department(company) -> Department:
+    return DepartmentFactory(company=company, name="Bygg")
+
+
+@pytest.fixture
+def employee(company, department) -> Employee:
+    return EmployeeFactory(company=company, department=department, first_name="Åse", last_name="Ødegård")
+
+
+@pytest.fixture
+def manager(department) -> Employee:
+    return manager_of(department)
+
+
+@pytest.fixture
+def administrator(company) -> Employee:
+    return administrator_of(company)
+
+
+@pytest.fixture
+def other_company(db) -> Company:
+    return CompanyFactory(name="Annet Firma AS")
