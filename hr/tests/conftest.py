@@ -4,7 +4,13 @@ import pytest
 
 from hr.integration import NoIntegration, integration_get, integration_register
 from hr.models import Company, Department, Employee
-from hr.tests.factories import CompanyFactory, DepartmentFactory, EmployeeFactory, administrator_of, manager_of
+from hr.tests.factories import (
+    CompanyFactory,
+    DepartmentFactory,
+    EmployeeFactory,
+    administrator_of,
+    manager_of,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -14,6 +20,12 @@ def _no_payroll_integration():
     integration_register(NoIntegration())
     yield
     integration_register(previous)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    """Factories give every user a password; the production hasher would make each one take ~0.3 s."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

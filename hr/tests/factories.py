@@ -22,7 +22,9 @@ class CompanyFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class: type, *args: object, **kwargs: object) -> Company:
-        return services.company_create(name=str(kwargs["name"]), organisation_number=str(kwargs["organisation_number"]))
+        return services.company_create(
+            name=str(kwargs["name"]), organisation_number=str(kwargs["organisation_number"])
+        )
 
 
 class DepartmentFactory(factory.django.DjangoModelFactory):
@@ -42,7 +44,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
-    def saved(obj: User, create: bool, extracted: object, **kwargs: object) -> None:  # noqa: N805
+    def saved(obj: User, create: bool, extracted: object, **kwargs: object) -> None:
         if create:
             obj.save()
 
@@ -54,8 +56,8 @@ class EmployeeFactory(factory.django.DjangoModelFactory):
     company = factory.SubFactory(CompanyFactory)
     department = factory.SubFactory(DepartmentFactory, company=factory.SelfAttribute("..company"))
     user = factory.SubFactory(UserFactory, email=factory.SelfAttribute("..email"))
-    first_name = factory.Faker("first_name", locale="nb_NO")
-    last_name = factory.Faker("last_name", locale="nb_NO")
+    first_name = factory.Faker("first_name", locale="no_NO")
+    last_name = factory.Faker("last_name", locale="no_NO")
     email = factory.Sequence(lambda n: f"ansatt{n}@example.no")
     employee_number = factory.Sequence(lambda n: f"{1000 + n}")
     role = Role.EMPLOYEE

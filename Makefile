@@ -1,0 +1,50 @@
+# GrønnJobb: the two commands a newcomer needs are `make run` and `make test`.
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+export DJANGO_ENV ?= development
+
+.PHONY: run test install install-dev migrate seed lint check-deploy messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+migrate: install
+	$(BIN)/python manage.py migrate --no-input
+
+seed: migrate
+	$(BIN)/python manage.py seed_demo
+
+## Serve the app on http://127.0.0.1:8000 with SQLite and the demo company.
+run: seed
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+## The whole test suite (browser tests need /usr/bin/chromium; they skip with a reason without it).
+test: install-dev
+	$(BIN)/python -m pytest
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+
+## Regenerate the English translation after changing Norwegian texts.
+messages: install-dev
+	$(BIN)/python manage.py makemessages --locale en --ignore '$(VENV)/*' --no-obsolete
+	$(BIN)/python manage.py makemessages --locale en --domain djangojs --ignore '$(VENV)/*' --no-obsolete
+	$(BIN)/python manage.py compilemessages --locale en --ignore '$(VENV)/*'
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles

@@ -1,0 +1,156 @@
+"""Demo company «Grønn Bygg AS»: people, projects, lønnsarter and weeks of hours in every status.
+
+Idempotent: running it again changes nothing that exists and adds nothing twice.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from hr import services
+from hr.models import Company, Department, Employee, EntryStatus, HourEntry, Project, Role, User, WageType
+from hr.weeks import monday_of, today_local
+
+DEMO_PASSWORD = "gronnjobb-demo"
+ORGANISATION_NUMBER = "912345674"
+
+PEOPLE = [
+    # e-mail, first name, last name, employee number, department, role
+    ("admin@gronnbygg.no", "Astrid", "Hågensen", "1001", None, Role.ADMINISTRATOR),
+    ("leder@gronnbygg.no", "Lars", "Bjørnstad", "1002", "Bygg", Role.MANAGER),
+    ("leder.anlegg@gronnbygg.no", "Solveig", "Ødegaard", "1003", "Anlegg", Role.MANAGER),
+    ("ansatt@gronnbygg.no", "Per", "Ås", "1004", "Bygg", Role.EMPLOYEE),
+    ("kari.nordmann@gronnbygg.no", "Kari", "Nordmann", "1005", "Bygg", Role.EMPLOYEE),
+    ("ola.saether@gronnbygg.no", "Ola", "Sæther", "1006", "Bygg", Role.EMPLOYEE),
+    ("ingrid.lokken@gronnbygg.no", "Ingrid", "Løkken", "1007", "Bygg", Role.EMPLOYEE),
+    ("jorgen.aasen@gronnbygg.no", "Jørgen", "Aasen", "1008", "Bygg", Role.EMPLOYEE),
+    ("marte.kvale@gronnbygg.no", "Marte", "Kvåle", "1009", "Anlegg", Role.EMPLOYEE),
+    ("bjorn.dahl@gronnbygg.no", "Bjørn", "Dahl", "1010", "Anlegg", Role.EMPLOYEE),
+    ("siri.holm@gronnbygg.no", "Siri", "Holm", "1011", "Anlegg", Role.EMPLOYEE),
+    ("even.strom@gronnbygg.no", "Even", "Strøm", "1012", "Anlegg", Role.EMPLOYEE),
+    ("nora.berg@gronnbygg.no", "Nora", "Berg", "1013", "Anlegg", Role.EMPLOYEE),
+]
+PROJECTS = [
+    ("P-100", "Kontorbygg Bjørvika", False),
+    ("P-200", "Barnehage Årstad", False),
+    ("P-300", "Rehabilitering Tøyen skole", False),
+    ("P-400", "Garasjeanlegg Økern", True),
+]
+WAGE_TYPES = [("1010", "Overtid 50 %"), ("1020", "Overtid 100 %")]
+
+
+class Command(BaseCommand):
+    help = "Load the demo company «Grønn Bygg AS» (idempotent)."
+
+    @transaction.atomic
+    def handle(self, *args: Any, **options: Any) -> None:
+        company = Company.objects.filter(organisation_number=ORGANISATION_NUMBER).first()
+        if company is None:
+            company = services.company_create(name="Grønn Bygg AS", organisation_number=ORGANISATION_NUMBER)
+        departments = {
+            name: Department.objects.get_or_create(company=company, name=name)[0]
+            for name in ("Bygg", "Anlegg")
+        }
+        people = {}
+        for email, first, last, number, department, role in PEOPLE:
+            user = User.objects.filter(email=email).first()
+            if user is None:
+                user = User.objects.create_user(email=email, password=DEMO_PASSWORD)
+            employee, _ = Employee.objects.get_or_create(
+                company=company,
+                employee_number=number,
+                defaults={
+                    "user": user,
+                    "first_name": first,
+                    "last_name": last,
+                    "email": email,
+                    "role": role,
+                    "department": departments.get(department) if department else None,
+                },
+            )
+            people[email] = employee
+            if role == Role.MANAGER and department:
+                departments[department].managers.add(employee)
+        projects = [
+            Project.objects.get_or_create(
+                company=company, number=number, defaults={"name": name, "is_closed": closed}
+            )[0]
+            for number, name, closed in PROJECTS
+        ]
+        for number, name in WAGE_TYPES:
+            WageType.objects.get_or_create(company=company, number=number, defaults={"name": name})
+        if not HourEntry.objects.filter(company=company).exists():
+            self._hours(company, people, [p for p in projects if not p.is_closed])
+        self.stdout.write(self.style.SUCCESS(f"Demo company «{company.name}» is ready."))
+        self.stdout.write(
+            f"Log in with admin@gronnbygg.no, leder@gronnbygg.no or ansatt@gronnbygg.no / {DEMO_PASSWORD}"
+        )
+
+    def _hours(self, company: Company, people: dict[str, Employee], projects: list[Project]) -> None:
+        """Four weeks: three weeks back approved, rejected and sent in; this week registered."""
+        ordinary = WageType.objects.get(company=company, is_builtin=True)
+        overtime = WageType.objects.get(company=company, number="1010")
+        this_monday = monday_of(today_local())
+        admin = people["admin@gronnbygg.no"]
+        managers = {"Bygg": people["leder@gronnbygg.no"], "Anlegg": people["leder.anlegg@gronnbygg.no"]}
+        now = timezone.now()
+        entries = []
+        for index, (_email, employee) in enumerate(sorted(people.items())):
+            approver = managers.get(employee.department.name if employee.department else "", admin)
+            if approver == employee:
+                approver = admin
+            project = projects[index % len(projects)]
+            for weeks_back, status in (
+                (3, EntryStatus.APPROVED),
+                (2, EntryStatus.APPROVED),
+                (1, EntryStatus.SUBMITTED),
+                (0, EntryStatus.REGISTERED),
+            ):
+                monday = this_monday - datetime.timedelta(weeks=weeks_back)
+                for day in range(5):
+                    date = monday + datetime.timedelta(days=day)
+                    entry_status = status
+                    reason = ""
+                    if weeks_back == 2 and day == 4 and index % 3 == 0:
+                        entry_status, reason = (
+                            EntryStatus.REJECTED,
+                            "Feil prosjekt – skal føres på Barnehage Årstad.",
+                        )
+                    entry = HourEntry(
+                        company=company,
+                        employee=employee,
+                        date=date,
+                        project=project,
+                        wage_type=ordinary,
+                        hours=Decimal("7.50"),
+                        comment="",
+                        status=entry_status,
+                        rejection_reason=reason,
+                    )
+                    if entry_status != EntryStatus.REGISTERED:
+                        entry.submitted_by, entry.submitted_at = employee, now
+                    if entry_status in (EntryStatus.APPROVED, EntryStatus.REJECTED):
+                        entry.decided_by, entry.decided_at = approver, now
+                    entries.append(entry)
+                if weeks_back == 1 and index % 2 == 0:
+                    entries.append(
+                        HourEntry(
+                            company=company,
+                            employee=employee,
+                            date=monday + datetime.timedelta(days=2),
+                            project=project,
+                            wage_type=overtime,
+                            hours=Decimal("2.00"),
+                            comment="Betongstøp",
+                            status=EntryStatus.SUBMITTED,
+                            submitted_by=employee,
+                            submitted_at=now,
+                        )
+                    )
+        HourEntry.objects.bulk_create(entries)

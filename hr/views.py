@@ -1,0 +1,501 @@
+"""Pages: parse input, check access, call one service, render."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from hr import access, selectors, services
+from hr.forms import (
+    CompanyForm,
+    DepartmentForm,
+    EmployeeForm,
+    EntryForm,
+    ProjectForm,
+    RejectForm,
+    WageTypeForm,
+    WeekEntryForm,
+)
+from hr.models import Department, Employee, EntryStatus, Project, WageType
+from hr.weeks import iso_label, monday_from_iso, monday_of, today_local, week_days
+
+NO_EMPLOYEE_PROFILE = gettext_lazy("Brukeren din er ikke knyttet til noe selskap.")
+NOTHING_SELECTED = gettext_lazy("Velg minst én timeføring.")
+
+View = Callable[..., HttpResponse]
+
+
+class EmployeeRequest(HttpRequest):
+    employee: Employee
+
+
+def employee_required(view: View) -> View:
+    """Logged in, with an active employee profile; the profile is request.employee."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        employee = selectors.employee_for_user(user=request.user)  # type: ignore[arg-type]
+        if employee is None:
+            raise PermissionDenied(NO_EMPLOYEE_PROFILE)
+        request.employee = employee  # type: ignore[attr-defined]
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def administrator_required(view: View) -> View:
+    @employee_required
+    @wraps(view)
+    def wrapper(request: EmployeeRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.employee.is_administrator:
+            raise PermissionDenied(services.ONLY_ADMINISTRATORS)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def errors_to_form(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: on its field where the form has one."""
+    if hasattr(error, "error_dict"):
+        for field, field_errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, field_errors)
+    else:
+        form.add_error(None, error)
+
+
+def _messages_from(request: HttpRequest, error: ValidationError | PermissionDenied) -> None:
+    if isinstance(error, ValidationError):
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.error(request, str(error) or _("Du har ikke tilgang til dette."))
+
+
+# --- «Mine timer» ----------------------------------------------------------------------------
+
+
+def _week_from_query(request: HttpRequest) -> datetime.date:
+    try:
+        return monday_from_iso(int(request.GET["year"]), int(request.GET["week"]))
+    except (KeyError, ValueError):
+        return monday_of(today_local())
+
+
+def _subject_from_query(request: EmployeeRequest) -> Employee:
+    """Whose week this is: oneself, or someone the actor may act for (?employee=)."""
+    actor = request.employee
+    raw = request.GET.get("employee") or request.POST.get("employee")
+    if not raw:
+        return actor
+    subject = selectors.employee_get(company=actor.company, employee_id=raw)
+    access.require_can_act_for(actor, subject)
+    return subject
+
+
+def _week_url(subject: Employee, actor: Employee, monday: datetime.date, **extra: str) -> str:
+    year, week = iso_label(monday)
+    query: dict[str, object] = {"year": year, "week": week}
+    if subject.id != actor.id:
+        query["employee"] = subject.id
+    query.update(extra)
+    return reverse("hr:week") + "?" + urlencode(query)
+
+
+@employee_required
+def home(request: EmployeeRequest) -> HttpResponse:
+    return redirect("hr:week")
+
+
+@employee_required
+def week(request: EmployeeRequest) -> HttpResponse:
+    actor = request.employee
+    subject = _subject_from_query(request)
+    monday = _week_from_query(request)
+    status = request.GET.get("status") or None
+    if status not in EntryStatus.values:
+        status = None
+    days = week_days(monday)
+    form = WeekEntryForm(
+        request.POST or None,
+        company=actor.company,
+        days=days,
+        initial={"date": _default_day(days).isoformat()},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.entry_create(actor=actor, employee=subject, **form.cleaned_data)
+        except ValidationError as error:
+            errors_to_form(form, error)
+        else:
+            messages.success(request, _("Timene er registrert."))
+            return HttpResponseRedirect(_week_url(subject, actor, monday))
+    view = selectors.week_view(employee=subject, monday=monday, status=status)
+    year, number = iso_label(monday)
+    context = {
+        "view": view,
+        "form": form,
+        "subject": subject,
+        "acting_for_other": subject.id != actor.id,
+        "actable": selectors.employees_actable(actor=actor) if access.can_approve(actor) else None,
+        "year": year,
+        "week_number": number,
+        "status": status,
+        "statuses": EntryStatus.choices,
+        "previous_url": _week_url(subject, actor, monday - datetime.timedelta(days=7)),
+        "next_url": _week_url(subject, actor, monday + datetime.timedelta(days=7)),
+        "today_url": _week_url(subject, actor, monday_of(today_local())),
+        "this_url": _week_url(subject, actor, monday),
+        "today": today_local(),
+    }
+    return render(request, "hr/week.html", context, status=400 if form.errors else 200)
+
+
+def _default_day(days: list[datetime.date]) -> datetime.date:
+    today = today_local()
+    return today if today in days else days[0]
+
+
+@require_POST
+@employee_required
+def week_submit(request: EmployeeRequest) -> HttpResponse:
+    actor = request.employee
+    subject = _subject_from_query(request)
+    monday = _monday_from_post(request)
+    try:
+        entries = services.week_submit(actor=actor, employee=subject, monday=monday)
+    except (ValidationError, PermissionDenied) as error:
+        _messages_from(request, error)
+    else:
+        messages.success(
+            request, _("%(count)s timeføringer er sendt til godkjenning.") % {"count": len(entries)}
+        )
+    return HttpResponseRedirect(_week_url(subject, actor, monday))
+
+
+@require_POST
+@employee_required
+def week_copy(request: EmployeeRequest) -> HttpResponse:
+    actor = request.employee
+    subject = _subject_from_query(request)
+    monday = _monday_from_post(request)
+    created = services.week_copy_previous(actor=actor, employee=subject, monday=monday)
+    if created:
+        messages.success(
+            request, _("%(count)s timeføringer er kopiert fra forrige uke.") % {"count": len(created)}
+        )
+    else:
+        messages.info(request, _("Det var ingenting å kopiere fra forrige uke."))
+    return HttpResponseRedirect(_week_url(subject, actor, monday))
+
+
+def _monday_from_post(request: HttpRequest) -> datetime.date:
+    try:
+        return monday_of(datetime.date.fromisoformat(request.POST.get("monday", "")))
+    except ValueError:
+        return monday_of(today_local())
+
+
+@employee_required
+def entry_edit(request: EmployeeRequest, entry_id: int) -> HttpResponse:
+    actor = request.employee
+    entry = selectors.entry_get(company=actor.company, entry_id=entry_id)
+    access.require_can_act_for(actor, entry.employee)
+    back = _week_url(entry.employee, actor, monday_of(entry.date))
+    if not entry.is_editable:
+        messages.error(request, services.ENTRY_NOT_EDITABLE)
+        return HttpResponseRedirect(back)
+    initial = {
+        "date": entry.date,
+        "project": entry.project,
+        "wage_type": entry.wage_type,
+        "hours": f"{entry.hours.normalize():f}".replace(".", ","),
+        "comment": entry.comment,
+    }
+    form = EntryForm(request.POST or None, company=actor.company, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.entry_update(actor=actor, entry=entry, **form.cleaned_data)
+        except ValidationError as error:
+            errors_to_form(form, error)
+        else:
+            messages.success(request, _("Timeføringen er oppdatert."))
+            return HttpResponseRedirect(_week_url(entry.employee, actor, monday_of(entry.date)))
+    context = {"form": form, "entry": entry, "back": back}
+    return render(request, "hr/entry_edit.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+@employee_required
+def entry_delete(request: EmployeeRequest, entry_id: int) -> HttpResponse:
+    actor = request.employee
+    entry = selectors.entry_get(company=actor.company, entry_id=entry_id)
+    back = _week_url(entry.employee, actor, monday_of(entry.date))
+    try:
+        services.entry_delete(actor=actor, entry=entry)
+    except (ValidationError, PermissionDenied) as error:
+        _messages_from(request, error)
+    else:
+        messages.success(request, _("Timeføringen er slettet."))
+    return HttpResponseRedirect(back)
+
+
+# --- «Godkjenning» ---------------------------------------------------------------------------
+
+
+@employee_required
+def approval(request: EmployeeRequest) -> HttpResponse:
+    actor = request.employee
+    if not access.can_approve(actor):
+        raise PermissionDenied(_("Bare ledere og administratorer kan godkjenne timer."))
+    if request.method == "POST":
+        return _approval_post(request)
+    groups = selectors.approval_queue(actor=actor)
+    return render(request, "hr/approval.html", {"groups": groups, "reject_form": RejectForm()})
+
+
+def _approval_post(request: EmployeeRequest) -> HttpResponse:
+    """One form for the whole page: each button names its action and target.
+
+    approve:<id> / reject:<id> for one entry, approve-week:<key> / reject-week:<key> for a person's
+    week, approve-selected / reject-selected for the ticked boxes. A rejection takes its reason from
+    the matching field (reason-<id>, reason-<key>, reason).
+    """
+    actor = request.employee
+    action, _sep, target = request.POST.get("action", "").partition(":")
+    if action in ("approve", "reject"):
+        entry_ids = [_int_or_404(target)]
+        reason = request.POST.get(f"reason-{target}", "")
+    elif action in ("approve-week", "reject-week"):
+        entry_ids = _week_entry_ids(actor, target)
+        reason = request.POST.get(f"reason-{target}", "")
+    elif action in ("approve-selected", "reject-selected"):
+        entry_ids = [_int_or_404(value) for value in request.POST.getlist("entries")]
+        reason = request.POST.get("reason", "")
+    else:
+        entry_ids, reason = [], ""
+    if not entry_ids:
+        messages.error(request, NOTHING_SELECTED)
+        return redirect("hr:approval")
+    try:
+        if action.startswith("approve"):
+            approved = services.entries_approve(actor=actor, entry_ids=entry_ids)
+            messages.success(request, _("%(count)s timeføringer er godkjent.") % {"count": len(approved)})
+        else:
+            rejected = services.entries_reject(actor=actor, entry_ids=entry_ids, reason=reason)
+            messages.success(request, _("%(count)s timeføringer er avvist.") % {"count": len(rejected)})
+    except (ValidationError, PermissionDenied) as error:
+        _messages_from(request, error)
+    return redirect("hr:approval")
+
+
+def _int_or_404(value: str) -> int:
+    from django.http import Http404
+
+    try:
+        return int(value)
+    except ValueError:
+        raise Http404 from None
+
+
+def _week_entry_ids(actor: Employee, key: str) -> list[int]:
+    employee_id, _sep, monday_text = key.partition("-")
+    try:
+        monday = datetime.date.fromisoformat(monday_text)
+        employee_id_int = int(employee_id)
+    except ValueError:
+        return []
+    return list(
+        selectors.approval_queryset(actor=actor)
+        .filter(employee_id=employee_id_int, date__range=(monday, monday + datetime.timedelta(days=6)))
+        .values_list("id", flat=True)
+    )
+
+
+# --- «Selskapsinnstillinger» -----------------------------------------------------------------
+
+
+def _settings_render(
+    request: EmployeeRequest, tab: str, template: str, context: dict[str, Any]
+) -> HttpResponse:
+    status = (
+        400 if any(getattr(f, "errors", None) for f in context.values() if isinstance(f, forms.Form)) else 200
+    )
+    return render(request, template, {"tab": tab, **context}, status=status)
+
+
+@administrator_required
+def settings_general(request: EmployeeRequest) -> HttpResponse:
+    actor = request.employee
+    company = actor.company
+    form = CompanyForm(
+        request.POST or None,
+        initial={"name": company.name, "organisation_number": company.organisation_number},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.company_update(actor=actor, **form.cleaned_data)
+        except ValidationError as error:
+            errors_to_form(form, error)
+        else:
+            messages.success(request, _("Selskapsinformasjonen er lagret."))
+            return redirect("hr:settings_general")
+    return _settings_render(
+        request, "general", "hr/settings/general.html", {"form": form, "company": company}
+    )
+
+
+@administrator_required
+def settings_employees(request: EmployeeRequest) -> HttpResponse:
+    actor = request.employee
+    employees = (
+        Employee.objects.filter(company=actor.company)
+        .select_related("department", "user")
+        .order_by("last_name", "first_name")
+    )
+    return _settings_render(request, "employees", "hr/settings/employees.html", {"employees": employees})
+
+
+@administrator_required
+def settings_employee(request: EmployeeRequest, employee_id: int | None = None) -> HttpResponse:
+    actor = request.employee
+    employee = selectors.employee_get(company=actor.company, employee_id=employee_id) if employee_id else None
+    initial = {}
+    if employee is not None:
+        initial = {
+            "first_name": employee.first_name,
+            "last_name": employee.last_name,
+            "email": employee.email,
+            "employee_number": employee.employee_number,
+            "role": employee.role,
+            "department": employee.department,
+            "is_active": employee.is_active,
+        }
+    form = EmployeeForm(
+        request.POST or None, company=actor.company, editing=employee is not None, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            if employee is None:
+                services.employee_invite(actor=actor, **data)
+                messages.success(request, _("Den ansatte er opprettet og har fått en invitasjon på e-post."))
+            else:
+                data.pop("email", None)
+                services.employee_update(actor=actor, employee=employee, **data)
+                messages.success(request, _("Den ansatte er oppdatert."))
+        except ValidationError as error:
+            errors_to_form(form, error)
+        else:
+            return redirect("hr:settings_employees")
+    context = {"form": form, "employee": employee}
+    return _settings_render(request, "employees", "hr/settings/employee_form.html", context)
+
+
+@administrator_required
+def settings_departments(request: EmployeeRequest) -> HttpResponse:
+    departments = Department.objects.filter(company=request.employee.company).prefetch_related("managers")
+    return _settings_render(
+        request, "departments", "hr/settings/departments.html", {"departments": departments}
+    )
+
+
+@administrator_required
+def settings_department(request: EmployeeRequest, department_id: int | None = None) -> HttpResponse:
+    actor = request.employee
+    department = (
+        selectors.department_get(company=actor.company, department_id=department_id)
+        if department_id
+        else None
+    )
+    initial = {"name": department.name, "managers": list(department.managers.all())} if department else {}
+    form = DepartmentForm(request.POST or None, company=actor.company, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.department_save(actor=actor, department=department, **form.cleaned_data)
+        except ValidationError as error:
+            errors_to_form(form, error)
+        else:
+            messages.success(request, _("Avdelingen er lagret."))
+            return redirect("hr:settings_departments")
+    context = {"form": form, "department": department}
+    return _settings_render(request, "departments", "hr/settings/simple_form.html", context)
+
+
+@administrator_required
+def settings_projects(request: EmployeeRequest) -> HttpResponse:
+    projects = Project.objects.filter(company=request.employee.company).order_by("number")
+    return _settings_render(request, "projects", "hr/settings/projects.html", {"projects": projects})
+
+
+@administrator_required
+def settings_project(request: EmployeeRequest, project_id: int | None = None) -> HttpResponse:
+    actor = request.employee
+    project = selectors.project_get(company=actor.company, project_id=project_id) if project_id else None
+    initial = {}
+    if project is not None:
+        initial = {
+            "number": project.number,
+            "name": project.name,
+            "start_date": project.start_date,
+            "end_date": project.end_date,
+            "is_closed": project.is_closed,
+        }
+    form = ProjectForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.project_save(actor=actor, project=project, **form.cleaned_data)
+        except ValidationError as error:
+            errors_to_form(form, error)
+        else:
+            messages.success(request, _("Prosjektet er lagret."))
+            return redirect("hr:settings_projects")
+    context = {"form": form, "project": project}
+    return _settings_render(request, "projects", "hr/settings/simple_form.html", context)
+
+
+@administrator_required
+def settings_wage_types(request: EmployeeRequest) -> HttpResponse:
+    wage_types = WageType.objects.filter(company=request.employee.company)
+    return _settings_render(request, "wage_types", "hr/settings/wage_types.html", {"wage_types": wage_types})
+
+
+@administrator_required
+def settings_wage_type(request: EmployeeRequest, wage_type_id: int | None = None) -> HttpResponse:
+    actor = request.employee
+    wage_type = (
+        selectors.wage_type_get(company=actor.company, wage_type_id=wage_type_id) if wage_type_id else None
+    )
+    initial = (
+        {"number": wage_type.number, "name": wage_type.name, "is_active": wage_type.is_active}
+        if wage_type
+        else {}
+    )
+    form = WageTypeForm(request.POST or None, initial=initial)
+    if wage_type is not None and wage_type.is_builtin:
+        for field in form.fields.values():
+            field.disabled = True
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.wage_type_save(actor=actor, wage_type=wage_type, **form.cleaned_data)
+        except ValidationError as error:
+            errors_to_form(form, error)
+        else:
+            messages.success(request, _("Lønnsarten er lagret."))
+            return redirect("hr:settings_wage_types")
+    context = {"form": form, "wage_type": wage_type}
+    return _settings_render(request, "wage_types", "hr/settings/simple_form.html", context)
