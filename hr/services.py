@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Sum
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -31,7 +32,7 @@ from hr.models import (
     User,
     WageType,
 )
-from hr.weeks import today_local, week_days
+from hr.weeks import monday_of, today_local, week_days
 
 ORDINARY_WAGE_TYPE_NUMBER = "ORD"
 ORDINARY_WAGE_TYPE_NAME = "Ordinær tid"
@@ -87,6 +88,14 @@ def hours_parse(value: object) -> Decimal:
     if hours > MAX_HOURS_PER_DAY:
         raise ValidationError(HOURS_OVER_DAY, code="max_value", params={"existing": "0"})
     return hours.quantize(Decimal("0.01"))
+
+
+def _hours_field_parse(value: object) -> Decimal:
+    """hours_parse, with its error attached to the «hours» field so forms and the API show it there."""
+    try:
+        return hours_parse(value)
+    except ValidationError as error:
+        raise ValidationError({"hours": error.error_list}) from None
 
 
 def _date_check(date: datetime.date) -> None:
@@ -328,7 +337,7 @@ def entry_create(
 ) -> HourEntry:
     access.require_can_act_for(actor, employee)
     access.same_company(employee.company, project, wage_type)
-    parsed = hours_parse(hours)
+    parsed = _hours_field_parse(hours)
     _date_check(date)
     _project_check(project, date)
     _wage_type_check(wage_type)
@@ -365,7 +374,7 @@ def entry_update(
     entry.refresh_from_db()
     if entry.status not in EDITABLE_STATUSES:
         raise ValidationError(ENTRY_NOT_EDITABLE, code="not_editable")
-    parsed = hours_parse(hours)
+    parsed = _hours_field_parse(hours)
     _date_check(date)
     _project_check(project, date)
     _wage_type_check(wage_type)
@@ -393,7 +402,7 @@ def entry_delete(*, actor: Employee, entry: HourEntry) -> None:
 def week_submit(*, actor: Employee, employee: Employee, monday: datetime.date) -> list[HourEntry]:
     """«Send inn»: every registered or rejected entry of the week goes to approval."""
     access.require_can_act_for(actor, employee)
-    days = week_days(monday)
+    days = week_days(monday_of(monday))
     entries = list(
         HourEntry.objects.select_for_update()
         .filter(employee=employee, date__range=(days[0], days[-1]), status__in=EDITABLE_STATUSES)
@@ -421,6 +430,7 @@ def week_copy_previous(*, actor: Employee, employee: Employee, monday: datetime.
     """
     access.require_can_act_for(actor, employee)
     _lock_employee(employee)
+    monday = monday_of(monday)
     previous = [d - datetime.timedelta(days=7) for d in week_days(monday)]
     source = HourEntry.objects.filter(employee=employee, date__range=(previous[0], previous[-1])).select_related(
         "project", "wage_type"
@@ -467,7 +477,8 @@ def _lock_for_decision(*, actor: Employee, entry_ids: Sequence[int], status: str
         .order_by("id")
     )
     if len(entries) != len(set(entry_ids)):
-        raise HourEntry.DoesNotExist
+        # Another company's id, or one that does not exist: both are simply "not found".
+        raise Http404
     managed = access.managed_department_ids(actor)
     for entry in entries:
         if entry.employee_id == actor.id:
