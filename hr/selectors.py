@@ -128,7 +128,10 @@ def week_view(*, employee: Employee, monday: datetime.date, status: str | None =
         row.cells[index].append(entry)
         row.total += entry.hours
         day_totals[index] += entry.hours
-    ordered = sorted(rows.values(), key=lambda r: (r.project.number, r.wage_type.number))
+    # Same order as WageType.Meta.ordering: «Ordinær tid» first within a project.
+    ordered = sorted(
+        rows.values(), key=lambda r: (r.project.number, not r.wage_type.is_builtin, r.wage_type.number)
+    )
     return WeekView(
         employee=employee,
         monday=monday,
