@@ -10,7 +10,6 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -38,7 +37,9 @@ def _required(name: str, development_default: str) -> str:
 
 
 SECRET_KEY = _required("SECRET_KEY", "development-only-secret-key-not-for-production-use-0123456789")
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
+ALLOWED_HOSTS = env.list(
+    "ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
+)
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("The environment variable ALLOWED_HOSTS must be set in production.")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -63,7 +64,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "grønnjobb.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -97,8 +98,10 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60 if PRODUCTION else 0)
-if PRODUCTION and DATABASES["default"]["ENGINE"].endswith("sqlite3") and not env.bool(
-    "ALLOW_SQLITE_IN_PRODUCTION", default=False
+if (
+    PRODUCTION
+    and DATABASES["default"]["ENGINE"].endswith("sqlite3")
+    and not env.bool("ALLOW_SQLITE_IN_PRODUCTION", default=False)
 ):
     raise ImproperlyConfigured("Set DATABASE_URL to a PostgreSQL database in production.")
 
@@ -118,7 +121,8 @@ PASSWORD_RESET_TIMEOUT = 7 * 24 * 3600  # an invitation link stays valid for a w
 
 # Language and locale: Norwegian bokmål first, English through i18n.
 LANGUAGE_CODE = "nb"
-LANGUAGES = [("nb", _("Norsk bokmål")), ("en", _("Engelsk"))]
+# Each language is named in itself, as language pickers do.
+LANGUAGES = [("nb", "Norsk bokmål"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Oslo"
 USE_I18N = True

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django import forms
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from hr import selectors
@@ -34,7 +35,7 @@ class WeekEntryForm(EntryForm):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["date"] = forms.TypedChoiceField(
             label=_("Dag"),
-            choices=[(d.isoformat(), d) for d in days],
+            choices=[(d.isoformat(), date_format(d, "D d.m.Y")) for d in days],
             coerce=datetime.date.fromisoformat,
         )
 

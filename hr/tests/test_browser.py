@@ -1,0 +1,85 @@
+"""The HR journey in real Chromium: register, send in, reject one, fix, approve."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from decimal import Decimal
+
+import pytest
+
+from hr.models import EntryStatus, HourEntry
+from hr.tests.factories import PASSWORD, EmployeeFactory, ProjectFactory, manager_of
+from hr.weeks import monday_of, today_local
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def logged_in(browser, live_server, email: str):
+    context = browser.new_context(base_url=live_server.url, locale="nb-NO", timezone_id="Europe/Oslo")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.goto("/logg-inn/")
+    page.get_by_label("E-post").fill(email)
+    page.get_by_label("Passord").fill(PASSWORD)
+    page.get_by_role("button", name="Logg inn").click()
+    page.wait_for_url(re.compile(r"/timer/"))
+    return page
+
+
+def test_week_sent_in_rejected_fixed_and_approved(browser, live_server, department):
+    # given: an employee in «Bygg», its manager and a project
+    company = department.company
+    employee = EmployeeFactory(company=company, department=department, first_name="Per", last_name="Ås")
+    manager = manager_of(department, first_name="Lars", last_name="Bjørnstad")
+    ProjectFactory(company=company, number="P-100", name="Kontorbygg Bjørvika")
+    monday = monday_of(today_local())
+    days = [monday + datetime.timedelta(days=offset) for offset in range(5)]
+
+    # when: the employee registers Monday to Friday, by keyboard, and sends the week in
+    page = logged_in(browser, live_server, employee.email)
+    for day in days:
+        page.get_by_label("Dag").select_option(day.isoformat())
+        page.get_by_label("Prosjekt").select_option(label="P-100 Kontorbygg Bjørvika")
+        hours = page.get_by_label("Timer", exact=True)
+        hours.fill("7,5")
+        hours.press("Enter")
+        page.get_by_text("Timene er registrert.").wait_for()
+    assert page.locator("#week-total").inner_text() == "37,5 t"
+    page.get_by_role("button", name="Send inn").click()
+    page.get_by_text("5 timeføringer er sendt til godkjenning.").wait_for()
+    assert set(HourEntry.objects.values_list("status", flat=True)) == {EntryStatus.SUBMITTED}
+
+    # and the manager rejects Monday with a reason and approves the rest of the week
+    monday_entry = HourEntry.objects.get(date=days[0])
+    boss = logged_in(browser, live_server, manager.email)
+    boss.get_by_role("link", name="Godkjenning", exact=True).click()
+    boss.locator(f"#reason-{monday_entry.id}").fill("Feil prosjekt, skal være 8 timer")
+    boss.locator(f"#entry-{monday_entry.id}").get_by_role("button", name="Avvis").click()
+    boss.get_by_text("1 timeføringer er avvist.").wait_for()
+    boss.get_by_role("button", name="Godkjenn hele uken").click()
+    boss.get_by_text("4 timeføringer er godkjent.").wait_for()
+
+    # then the employee sees the reason, fixes the entry and sends it again
+    page.reload()
+    row = page.locator(f"#entry-{monday_entry.id}")
+    assert "Avvist" in row.inner_text()
+    assert "Feil prosjekt, skal være 8 timer" in row.inner_text()
+    row.get_by_role("link", name=re.compile("Endre")).click()
+    page.get_by_label("Timer", exact=True).fill("8")
+    page.get_by_role("button", name="Lagre").click()
+    page.get_by_text("Timeføringen er oppdatert.").wait_for()
+    page.get_by_role("button", name="Send inn").click()
+    page.get_by_text("1 timeføringer er sendt til godkjenning.").wait_for()
+
+    # and the manager approves it
+    boss.goto("/godkjenning/")
+    boss.get_by_role("button", name="Godkjenn hele uken").click()
+    boss.get_by_text("1 timeføringer er godkjent.").wait_for()
+    assert boss.get_by_text("Ingen timer venter på godkjenning.").is_visible()
+
+    statuses = dict(HourEntry.objects.values_list("date", "status"))
+    assert statuses == dict.fromkeys(days, EntryStatus.APPROVED)
+    assert HourEntry.objects.get(date=days[0]).hours == Decimal("8.00")
+    page.context.close()
+    boss.context.close()
