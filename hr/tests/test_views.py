@@ -459,3 +459,13 @@ def test_approval_queue_query_count_is_constant(
         response = client.get(reverse("hr:approval"))
     assert response.status_code == 200
     assert response.content.decode().count('name="entries"') == count
+
+
+def test_support_staff_admin_lists_entries(client, employee):
+    from hr.models import User
+
+    HourEntryFactory(employee=employee, date=MONDAY)
+    User.objects.create_superuser(email="support@gronnjobb.no", password=PASSWORD)
+    assert client.login(username="support@gronnjobb.no", password=PASSWORD)
+    for name in ("hourentry", "employee", "company", "project", "wagetype", "department", "user"):
+        assert client.get(reverse(f"admin:hr_{name}_changelist")).status_code == 200

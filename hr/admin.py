@@ -1,0 +1,64 @@
+"""Django admin for support staff: look up and correct data across companies."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from hr.models import Company, Department, Employee, HourEntry, Project, User, WageType
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "is_active", "is_staff", "last_login"]
+    search_fields = ["email"]
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        ("Tilgang", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        ("Datoer", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+
+@admin.register(Company)
+class CompanyAdmin(admin.ModelAdmin):
+    list_display = ["name", "organisation_number", "created_at"]
+    search_fields = ["name", "organisation_number"]
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ["name", "company"]
+    list_filter = ["company"]
+    filter_horizontal = ["managers"]
+
+
+@admin.register(Employee)
+class EmployeeAdmin(admin.ModelAdmin):
+    list_display = ["full_name", "employee_number", "email", "company", "department", "role", "is_active"]
+    list_filter = ["company", "role", "is_active"]
+    search_fields = ["first_name", "last_name", "email", "employee_number"]
+    list_select_related = ["company", "department"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(Project)
+class ProjectAdmin(admin.ModelAdmin):
+    list_display = ["number", "name", "company", "is_closed", "start_date", "end_date"]
+    list_filter = ["company", "is_closed"]
+    search_fields = ["number", "name"]
+
+
+@admin.register(WageType)
+class WageTypeAdmin(admin.ModelAdmin):
+    list_display = ["number", "name", "company", "is_active", "is_builtin"]
+    list_filter = ["company", "is_active"]
+
+
+@admin.register(HourEntry)
+class HourEntryAdmin(admin.ModelAdmin):
+    list_display = ["employee", "date", "project", "wage_type", "hours", "status", "company"]
+    list_filter = ["company", "status"]
+    date_hierarchy = "date"
+    search_fields = ["employee__first_name", "employee__last_name", "project__number"]
+    list_select_related = ["employee", "project", "wage_type", "company"]
+    raw_id_fields = ["employee", "project", "wage_type", "submitted_by", "decided_by"]
