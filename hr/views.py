@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from hr import access, selectors, services
@@ -182,7 +182,13 @@ def week_submit(request: EmployeeRequest) -> HttpResponse:
         _messages_from(request, error)
     else:
         messages.success(
-            request, _("%(count)s timeføringer er sendt til godkjenning.") % {"count": len(entries)}
+            request,
+            ngettext(
+                "%(count)s timeføring er sendt til godkjenning.",
+                "%(count)s timeføringer er sendt til godkjenning.",
+                len(entries),
+            )
+            % {"count": len(entries)},
         )
     return HttpResponseRedirect(_week_url(subject, actor, monday))
 
@@ -196,7 +202,13 @@ def week_copy(request: EmployeeRequest) -> HttpResponse:
     created = services.week_copy_previous(actor=actor, employee=subject, monday=monday)
     if created:
         messages.success(
-            request, _("%(count)s timeføringer er kopiert fra forrige uke.") % {"count": len(created)}
+            request,
+            ngettext(
+                "%(count)s timeføring er kopiert fra forrige uke.",
+                "%(count)s timeføringer er kopiert fra forrige uke.",
+                len(created),
+            )
+            % {"count": len(created)},
         )
     else:
         messages.info(request, _("Det var ingenting å kopiere fra forrige uke."))
@@ -294,10 +306,22 @@ def _approval_post(request: EmployeeRequest) -> HttpResponse:
     try:
         if action.startswith("approve"):
             approved = services.entries_approve(actor=actor, entry_ids=entry_ids)
-            messages.success(request, _("%(count)s timeføringer er godkjent.") % {"count": len(approved)})
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)s timeføring er godkjent.", "%(count)s timeføringer er godkjent.", len(approved)
+                )
+                % {"count": len(approved)},
+            )
         else:
             rejected = services.entries_reject(actor=actor, entry_ids=entry_ids, reason=reason)
-            messages.success(request, _("%(count)s timeføringer er avvist.") % {"count": len(rejected)})
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)s timeføring er avvist.", "%(count)s timeføringer er avvist.", len(rejected)
+                )
+                % {"count": len(rejected)},
+            )
     except (ValidationError, PermissionDenied) as error:
         _messages_from(request, error)
     return redirect("hr:approval")

@@ -56,7 +56,7 @@ def test_week_sent_in_rejected_fixed_and_approved(browser, live_server, departme
     boss.get_by_role("link", name="Godkjenning", exact=True).click()
     boss.locator(f"#reason-{monday_entry.id}").fill("Feil prosjekt, skal være 8 timer")
     boss.locator(f"#entry-{monday_entry.id}").get_by_role("button", name="Avvis").click()
-    boss.get_by_text("1 timeføringer er avvist.").wait_for()
+    boss.get_by_text("1 timeføring er avvist.").wait_for()
     boss.get_by_role("button", name="Godkjenn hele uken").click()
     boss.get_by_text("4 timeføringer er godkjent.").wait_for()
 
@@ -70,12 +70,12 @@ def test_week_sent_in_rejected_fixed_and_approved(browser, live_server, departme
     page.get_by_role("button", name="Lagre").click()
     page.get_by_text("Timeføringen er oppdatert.").wait_for()
     page.get_by_role("button", name="Send inn").click()
-    page.get_by_text("1 timeføringer er sendt til godkjenning.").wait_for()
+    page.get_by_text("1 timeføring er sendt til godkjenning.").wait_for()
 
     # and the manager approves it
     boss.goto("/godkjenning/")
     boss.get_by_role("button", name="Godkjenn hele uken").click()
-    boss.get_by_text("1 timeføringer er godkjent.").wait_for()
+    boss.get_by_text("1 timeføring er godkjent.").wait_for()
     assert boss.get_by_text("Ingen timer venter på godkjenning.").is_visible()
 
     statuses = dict(HourEntry.objects.values_list("date", "status"))
