@@ -102,7 +102,7 @@ class WeekView:
 def entries_for_week(*, employee: Employee, monday: datetime.date) -> list[HourEntry]:
     days = week_days(monday_of(monday))
     return list(
-        HourEntry.objects.filter(company=employee.company, employee=employee, date__range=(days[0], days[-1]))
+        HourEntry.objects.filter(company_id=employee.company_id, employee=employee, date__range=(days[0], days[-1]))
         .select_related("project", "wage_type", "decided_by")
         .order_by("date", "id")
     )

@@ -1,0 +1,331 @@
+"""The REST API, version 1: one's own hours by ISO week, sending in, and approval.
+
+Each view parses input with a serializer, looks objects up through the company-scoped selectors
+(another company's id is a 404 exactly like a missing one), calls one service and serialises the
+result. Access rules live in the services and hr.access, the same as for the pages. Errors are
+mapped by hr.api_errors.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from hr import access, selectors, services
+from hr.api_errors import api_exception_handler
+from hr.models import Employee, HourEntry
+from hr.serializers import (
+    ApprovalQuerySerializer,
+    ApprovalQueueSerializer,
+    EntryCreateSerializer,
+    EntryIdsSerializer,
+    EntryInputSerializer,
+    EntryListSerializer,
+    EntrySerializer,
+    ProjectSerializer,
+    RejectInputSerializer,
+    TokenObtainSerializer,
+    TokenSerializer,
+    WageTypeSerializer,
+    WeekInputSerializer,
+    WeekQuerySerializer,
+    WeekSerializer,
+)
+
+NO_EMPLOYEE_PROFILE = _("Brukeren din er ikke knyttet til en aktiv ansatt.")
+
+_ERRORS = {
+    400: OpenApiResponse(description="Ugyldig input: feltnavn → liste med meldinger på norsk."),
+    401: OpenApiResponse(description="Ikke innlogget."),
+    403: OpenApiResponse(description='Ikke tilgang: {"detail": "…"}.'),
+    404: OpenApiResponse(description="Finnes ikke (også id-er fra et annet selskap)."),
+}
+
+
+def _errors(*codes: int) -> dict[int, OpenApiResponse]:
+    return {code: _ERRORS[code] for code in codes}
+
+
+def _parsed(serializer_class: type, data: Any, **kwargs: Any) -> dict[str, Any]:
+    serializer = serializer_class(data=data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+class EmployeeAPIView(APIView):
+    """Authenticated as a user with an active employee profile: ``self.actor``."""
+
+    # Token first so an unauthenticated request gets 401 with «WWW-Authenticate: Token».
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    permission_classes = [IsAuthenticated]
+    actor: Employee
+
+    def get_exception_handler(self) -> Any:
+        return api_exception_handler
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        actor = selectors.employee_for_user(user=request.user)  # type: ignore[arg-type]
+        if actor is None:
+            raise PermissionDenied(NO_EMPLOYEE_PROFILE)
+        self.actor = actor
+
+    def subject(self, employee_id: int | None) -> Employee:
+        """The person whose hours are meant: oneself unless an id of someone else is given."""
+        if employee_id is None or employee_id == self.actor.id:
+            return self.actor
+        return selectors.employee_get(company=self.actor.company, employee_id=employee_id)
+
+    def entry(self, entry_id: int) -> HourEntry:
+        entry = selectors.entry_get(company=self.actor.company, entry_id=entry_id)
+        access.require_can_act_for(self.actor, entry.employee)
+        return entry
+
+
+def _entries_response(entries: list[HourEntry], status_code: int = status.HTTP_200_OK) -> Response:
+    return Response(EntryListSerializer({"entries": entries}).data, status=status_code)
+
+
+class TokenObtainView(ObtainAuthToken):
+    """POST e-mail and password, get the user's API token (use it as «Authorization: Token …»)."""
+
+    serializer_class = TokenObtainSerializer
+
+    def get_exception_handler(self) -> Any:
+        return api_exception_handler
+
+    @extend_schema(
+        tags=["auth"],
+        request=TokenObtainSerializer,
+        responses={200: TokenSerializer, **_errors(400)},
+        summary="Hent API-nøkkel",
+        auth=[],
+    )
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().post(request, *args, **kwargs)
+
+
+class EntryListCreateView(EmployeeAPIView):
+    @extend_schema(
+        tags=["timer"],
+        parameters=[WeekQuerySerializer],
+        responses={200: WeekSerializer, **_errors(400, 401, 403, 404)},
+        summary="Timer for én ISO-uke",
+        operation_id="entries_week",
+        description=(
+            "Uken velges med `year` + `week` eller med en `date` i uken; uten noen av dem, denne uken. "
+            "Ledere og administratorer kan se timene til dem de kan føre for med `employee`."
+        ),
+    )
+    def get(self, request: Request) -> Response:
+        query = _parsed(WeekQuerySerializer, request.query_params)
+        employee = self.subject(query.get("employee"))
+        access.require_can_act_for(self.actor, employee)
+        week = selectors.week_view(employee=employee, monday=query["monday"], status=query.get("status"))
+        return Response(WeekSerializer(week).data)
+
+    @extend_schema(
+        tags=["timer"],
+        request=EntryCreateSerializer,
+        responses={201: EntrySerializer, **_errors(400, 401, 403, 404)},
+        summary="Før timer",
+        operation_id="entries_create",
+    )
+    def post(self, request: Request) -> Response:
+        data = _parsed(EntryCreateSerializer, request.data)
+        company = self.actor.company
+        entry = services.entry_create(
+            actor=self.actor,
+            employee=self.subject(data.get("employee")),
+            date=data["date"],
+            project=selectors.project_get(company=company, project_id=data["project"]),
+            wage_type=selectors.wage_type_get(company=company, wage_type_id=data["wage_type"]),
+            hours=data["hours"],
+            comment=data["comment"],
+        )
+        return Response(EntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+
+
+class EntryDetailView(EmployeeAPIView):
+    @extend_schema(
+        tags=["timer"], responses={200: EntrySerializer, **_errors(401, 403, 404)}, summary="Én føring"
+    )
+    def get(self, request: Request, entry_id: int) -> Response:
+        return Response(EntrySerializer(self.entry(entry_id)).data)
+
+    @extend_schema(
+        tags=["timer"],
+        request=EntryInputSerializer,
+        responses={200: EntrySerializer, **_errors(400, 401, 403, 404)},
+        summary="Endre en føring (mens den er registrert eller avvist)",
+    )
+    def put(self, request: Request, entry_id: int) -> Response:
+        return self._update(request, entry_id, partial=False)
+
+    @extend_schema(
+        tags=["timer"],
+        request=EntryInputSerializer(partial=True),
+        responses={200: EntrySerializer, **_errors(400, 401, 403, 404)},
+        summary="Endre deler av en føring",
+    )
+    def patch(self, request: Request, entry_id: int) -> Response:
+        return self._update(request, entry_id, partial=True)
+
+    def _update(self, request: Request, entry_id: int, *, partial: bool) -> Response:
+        entry = self.entry(entry_id)
+        data = _parsed(EntryInputSerializer, request.data, partial=partial)
+        company = self.actor.company
+        project = (
+            selectors.project_get(company=company, project_id=data["project"])
+            if "project" in data
+            else entry.project
+        )
+        wage_type = (
+            selectors.wage_type_get(company=company, wage_type_id=data["wage_type"])
+            if "wage_type" in data
+            else entry.wage_type
+        )
+        entry = services.entry_update(
+            actor=self.actor,
+            entry=entry,
+            date=data.get("date", entry.date),
+            project=project,
+            wage_type=wage_type,
+            hours=data.get("hours", entry.hours),
+            comment=data.get("comment", entry.comment),
+        )
+        return Response(EntrySerializer(entry).data)
+
+    @extend_schema(
+        tags=["timer"],
+        responses={204: None, **_errors(400, 401, 403, 404)},
+        summary="Slett en føring (mens den er registrert eller avvist)",
+    )
+    def delete(self, request: Request, entry_id: int) -> Response:
+        services.entry_delete(actor=self.actor, entry=self.entry(entry_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class WeekSubmitView(EmployeeAPIView):
+    @extend_schema(
+        tags=["timer"],
+        request=WeekInputSerializer,
+        responses={200: EntryListSerializer, **_errors(400, 401, 403, 404)},
+        summary="Send inn uken",
+        description="Sender ukens registrerte og avviste timer til godkjenning.",
+    )
+    def post(self, request: Request) -> Response:
+        data = _parsed(WeekInputSerializer, request.data)
+        entries = services.week_submit(
+            actor=self.actor, employee=self.subject(data.get("employee")), monday=data["monday"]
+        )
+        return _entries_response(entries)
+
+
+class WeekCopyPreviousView(EmployeeAPIView):
+    @extend_schema(
+        tags=["timer"],
+        request=WeekInputSerializer,
+        responses={201: EntryListSerializer, **_errors(400, 401, 403, 404)},
+        summary="Kopier forrige uke",
+        description="Kopierer forrige ukes rader inn i uken som nye registrerte timer.",
+    )
+    def post(self, request: Request) -> Response:
+        data = _parsed(WeekInputSerializer, request.data)
+        entries = services.week_copy_previous(
+            actor=self.actor, employee=self.subject(data.get("employee")), monday=data["monday"]
+        )
+        return _entries_response(entries, status.HTTP_201_CREATED)
+
+
+class ApprovalQueueView(EmployeeAPIView):
+    @extend_schema(
+        tags=["godkjenning"],
+        parameters=[ApprovalQuerySerializer],
+        responses={200: ApprovalQueueSerializer, **_errors(400, 401, 403, 404)},
+        summary="Timer som venter på godkjenning",
+        description=(
+            "Innsendte timer du kan godkjenne, gruppert per person og ISO-uke (`groups`), "
+            "hver gruppe med alle føringene. Aldri dine egne; en leder ser bare avdelingene hen leder."
+        ),
+    )
+    def get(self, request: Request) -> Response:
+        query = _parsed(ApprovalQuerySerializer, request.query_params)
+        employee_id = query.get("employee")
+        if employee_id is not None:
+            employee_id = selectors.employee_get(company=self.actor.company, employee_id=employee_id).id
+        groups = selectors.approval_queue(actor=self.actor, employee_id=employee_id)
+        return Response(ApprovalQueueSerializer({"groups": groups}).data)
+
+
+class ApproveView(EmployeeAPIView):
+    @extend_schema(
+        tags=["godkjenning"],
+        request=EntryIdsSerializer,
+        responses={200: EntryListSerializer, **_errors(400, 401, 403, 404)},
+        summary="Godkjenn timer",
+        description="Alt eller ingenting: kan én føring ikke godkjennes, godkjennes ingen.",
+    )
+    def post(self, request: Request) -> Response:
+        data = _parsed(EntryIdsSerializer, request.data)
+        return _entries_response(services.entries_approve(actor=self.actor, entry_ids=data["entries"]))
+
+
+class RejectView(EmployeeAPIView):
+    @extend_schema(
+        tags=["godkjenning"],
+        request=RejectInputSerializer,
+        responses={200: EntryListSerializer, **_errors(400, 401, 403, 404)},
+        summary="Avvis timer (begrunnelse kreves)",
+    )
+    def post(self, request: Request) -> Response:
+        data = _parsed(RejectInputSerializer, request.data)
+        entries = services.entries_reject(actor=self.actor, entry_ids=data["entries"], reason=data["reason"])
+        return _entries_response(entries)
+
+
+class ReopenView(EmployeeAPIView):
+    @extend_schema(
+        tags=["godkjenning"],
+        request=EntryIdsSerializer,
+        responses={200: EntryListSerializer, **_errors(400, 401, 403, 404)},
+        summary="Åpne godkjente timer igjen (bare administratorer)",
+        description="Godkjente timer går tilbake til «Til godkjenning».",
+    )
+    def post(self, request: Request) -> Response:
+        data = _parsed(EntryIdsSerializer, request.data)
+        return _entries_response(services.entries_reopen(actor=self.actor, entry_ids=data["entries"]))
+
+
+class ProjectListView(EmployeeAPIView):
+    @extend_schema(
+        tags=["oppslag"],
+        responses={200: ProjectSerializer(many=True), **_errors(401, 403)},
+        summary="Åpne prosjekter",
+    )
+    def get(self, request: Request) -> Response:
+        return Response(
+            ProjectSerializer(selectors.projects_open(company=self.actor.company), many=True).data
+        )
+
+
+class WageTypeListView(EmployeeAPIView):
+    @extend_schema(
+        tags=["oppslag"],
+        responses={200: WageTypeSerializer(many=True), **_errors(401, 403)},
+        summary="Aktive lønnsarter",
+    )
+    def get(self, request: Request) -> Response:
+        return Response(
+            WageTypeSerializer(selectors.wage_types_active(company=self.actor.company), many=True).data
+        )

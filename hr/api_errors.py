@@ -1,0 +1,45 @@
+"""How the API reports errors the services raise.
+
+- django ValidationError → 400, ``{"field": ["melding", …], "non_field_errors": […]}``, the same
+  shape as DRF's own serializer errors, with the services' Norwegian messages.
+- django PermissionDenied → 403, ``{"detail": "melding"}``.
+- Http404 (including another company's id) → 404 with one fixed body, so an id that exists in
+  another company cannot be told apart from one that does not exist.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
+
+NOT_FOUND = _("Fant ikke det du ba om.")
+PERMISSION_DENIED = _("Du har ikke tilgang til dette.")
+
+
+def validation_error_body(error: DjangoValidationError) -> dict[str, list[str]]:
+    if hasattr(error, "error_dict"):
+        return {
+            (api_settings.NON_FIELD_ERRORS_KEY if field == NON_FIELD_ERRORS else field): messages
+            for field, messages in error.message_dict.items()
+        }
+    return {api_settings.NON_FIELD_ERRORS_KEY: error.messages}
+
+
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, DjangoValidationError):
+        set_rollback()
+        return Response(validation_error_body(exc), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, Http404 | ObjectDoesNotExist | exceptions.NotFound):
+        exc = exceptions.NotFound(NOT_FOUND)
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or PERMISSION_DENIED)
+    return drf_exception_handler(exc, context)
