@@ -1,0 +1,241 @@
+"""The sandbox's in-memory Tripletex company: plain records, one lock, nothing persisted."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+GENERAL_ACTIVITY = "GENERAL_ACTIVITY"
+PROJECT_GENERAL_ACTIVITY = "PROJECT_GENERAL_ACTIVITY"
+PROJECT_SPECIFIC_ACTIVITY = "PROJECT_SPECIFIC_ACTIVITY"
+TASK = "TASK"
+
+
+@dataclass
+class Company:
+    id: int
+    name: str
+    organization_number: str
+    version: int = 0
+
+
+@dataclass
+class Employee:
+    id: int
+    first_name: str
+    last_name: str
+    employee_number: str
+    email: str
+    date_of_birth: date | None = None
+    phone_number_mobile: str = ""
+    user_type: str = "STANDARD"
+    allow_information_registration: bool = True
+    is_contact: bool = False
+    version: int = 0
+
+
+@dataclass
+class Activity:
+    id: int
+    name: str
+    number: str
+    activity_type: str
+    description: str = ""
+    is_chargeable: bool = False
+    is_disabled: bool = False
+    rate: Decimal = Decimal("0")
+    version: int = 0
+
+
+@dataclass
+class ProjectActivity:
+    id: int
+    project_id: int
+    activity_id: int
+    start_date: date | None = None
+    end_date: date | None = None
+    is_closed: bool = False
+    version: int = 0
+
+
+@dataclass
+class Project:
+    id: int
+    name: str
+    number: str
+    start_date: date
+    end_date: date | None = None
+    description: str = ""
+    project_manager_id: int | None = None
+    is_closed: bool = False
+    is_internal: bool = False
+    is_offer: bool = False
+    is_fixed_price: bool = False
+    for_participants_only: bool = False
+    participant_ids: set[int] = field(default_factory=set)
+    general_project_activities_per_project_only: bool = False
+    project_activity_ids: list[int] = field(default_factory=list)
+    version: int = 0
+
+
+@dataclass
+class SalaryType:
+    id: int
+    number: str
+    name: str
+    show_in_timesheet: bool
+    description: str = ""
+    version: int = 0
+
+
+@dataclass
+class TimesheetEntry:
+    id: int
+    employee_id: int
+    project_id: int | None
+    activity_id: int
+    date: date
+    hours: Decimal
+    comment: str = ""
+    project_chargeable_hours: Decimal | None = None
+    version: int = 0
+
+
+@dataclass
+class SalaryTypeSpecification:
+    id: int
+    employee_id: int
+    salary_type_id: int
+    date: date
+    count: Decimal
+    description: str = ""
+    version: int = 0
+
+
+@dataclass
+class MonthlyStatus:
+    id: int
+    employee_id: int
+    year: int
+    month: int
+    approved_until: date | None = None
+    approved_date: date | None = None
+    approved_by_id: int | None = None
+    completed: bool = False
+    version: int = 0
+
+
+@dataclass
+class WeekStatus:
+    id: int
+    employee_id: int
+    year: int
+    week: int
+    approved: bool = False
+    approved_date: date | None = None
+    approved_by_id: int | None = None
+    completed: bool = False
+    version: int = 0
+
+
+@dataclass
+class ConsumerToken:
+    id: int
+    token: str
+    application_name: str
+
+
+@dataclass
+class EmployeeToken:
+    id: int
+    token: str
+    employee_id: int
+    application_name: str
+    # None means every entitlement; otherwise the areas (see app.AREAS) this token may use.
+    entitlements: frozenset[str] | None = None
+
+
+@dataclass
+class Session:
+    id: int
+    token: str
+    consumer_token_id: int
+    employee_token_id: int
+    expiration_date: date
+    version: int = 0
+
+
+@dataclass
+class TimesheetSettings:
+    id: int
+    default_project_activity_id: int | None
+    version: int = 0
+
+
+# Id bases per kind keep ids of different kinds apart, which makes mix-ups visible in tests.
+ID_BASES = {
+    "employee": 18_000_001,
+    "project": 29_000_001,
+    "projectActivity": 31_000_001,
+    "activity": 42_000_001,
+    "salaryType": 53_000_001,
+    "entry": 64_000_001,
+    "salaryTypeSpecification": 75_000_001,
+    "month": 86_000_001,
+    "week": 87_000_001,
+    "session": 91_000_001,
+}
+
+
+class Store:
+    """Everything the sandbox knows. Callers hold `lock` for any read-modify-write."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.company = Company(id=0, name="", organization_number="")
+        self.employees: dict[int, Employee] = {}
+        self.projects: dict[int, Project] = {}
+        self.project_activities: dict[int, ProjectActivity] = {}
+        self.activities: dict[int, Activity] = {}
+        self.salary_types: dict[int, SalaryType] = {}
+        self.entries: dict[int, TimesheetEntry] = {}
+        self.specifications: dict[int, SalaryTypeSpecification] = {}
+        self.months: dict[tuple[int, int, int], MonthlyStatus] = {}
+        self.weeks: dict[tuple[int, int, int], WeekStatus] = {}
+        self.consumer_tokens: dict[str, ConsumerToken] = {}
+        self.employee_tokens: dict[str, EmployeeToken] = {}
+        self.sessions: dict[str, Session] = {}
+        self.settings = TimesheetSettings(id=1, default_project_activity_id=None)
+        self._next_ids = dict(ID_BASES)
+
+    def next_id(self, kind: str) -> int:
+        value = self._next_ids[kind]
+        self._next_ids[kind] = value + 1
+        return value
+
+    def month_status(self, *, employee_id: int, year: int, month: int) -> MonthlyStatus:
+        key = (employee_id, year, month)
+        if key not in self.months:
+            self.months[key] = MonthlyStatus(
+                id=self.next_id("month"), employee_id=employee_id, year=year, month=month
+            )
+        return self.months[key]
+
+    def week_status(self, *, employee_id: int, year: int, week: int) -> WeekStatus:
+        key = (employee_id, year, week)
+        if key not in self.weeks:
+            self.weeks[key] = WeekStatus(
+                id=self.next_id("week"), employee_id=employee_id, year=year, week=week
+            )
+        return self.weeks[key]
+
+    def is_locked(self, *, employee_id: int, on: date) -> bool:
+        """Hours are locked once their month is approved up to that day, or their ISO week is approved."""
+        month = self.months.get((employee_id, on.year, on.month))
+        if month is not None and month.approved_until is not None and on <= month.approved_until:
+            return True
+        iso_year, iso_week, _ = on.isocalendar()
+        week = self.weeks.get((employee_id, iso_year, iso_week))
+        return week is not None and week.approved
