@@ -12,10 +12,9 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import status
+from rest_framework import exceptions, status
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -43,6 +42,7 @@ from hr.serializers import (
 )
 
 NO_EMPLOYEE_PROFILE = _("Brukeren din er ikke knyttet til en aktiv ansatt.")
+CSRF_FAILED = _("CSRF-kontrollen feilet. Send med CSRF-token, eller bruk token-autentisering.")
 
 _ERRORS = {
     400: OpenApiResponse(description="Ugyldig input: feltnavn → liste med meldinger på norsk."),
@@ -62,11 +62,21 @@ def _parsed(serializer_class: type, data: Any, **kwargs: Any) -> dict[str, Any]:
     return dict(serializer.validated_data)
 
 
+class CsrfSessionAuthentication(SessionAuthentication):
+    """DRF's session authentication, with its CSRF refusal in Norwegian."""
+
+    def enforce_csrf(self, request: Request) -> None:
+        try:
+            super().enforce_csrf(request)
+        except exceptions.PermissionDenied:
+            raise exceptions.PermissionDenied(CSRF_FAILED) from None
+
+
 class EmployeeAPIView(APIView):
     """Authenticated as a user with an active employee profile: ``self.actor``."""
 
     # Token first so an unauthenticated request gets 401 with «WWW-Authenticate: Token».
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [TokenAuthentication, CsrfSessionAuthentication]
     permission_classes = [IsAuthenticated]
     actor: Employee
 
@@ -77,7 +87,7 @@ class EmployeeAPIView(APIView):
         super().initial(request, *args, **kwargs)
         actor = selectors.employee_for_user(user=request.user)  # type: ignore[arg-type]
         if actor is None:
-            raise PermissionDenied(NO_EMPLOYEE_PROFILE)
+            raise exceptions.PermissionDenied(NO_EMPLOYEE_PROFILE)
         self.actor = actor
 
     def subject(self, employee_id: int | None) -> Employee:

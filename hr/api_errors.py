@@ -23,6 +23,7 @@ from rest_framework.views import set_rollback
 
 NOT_FOUND = _("Fant ikke det du ba om.")
 PERMISSION_DENIED = _("Du har ikke tilgang til dette.")
+MALFORMED_REQUEST = _("Forespørselen kunne ikke leses. Send gyldig JSON.")
 
 
 def validation_error_body(error: DjangoValidationError) -> dict[str, list[str]]:
@@ -42,4 +43,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         exc = exceptions.NotFound(NOT_FOUND)
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or PERMISSION_DENIED)
+    elif isinstance(exc, exceptions.ParseError):
+        # The parser's own text is English and names Python internals.
+        exc = exceptions.ParseError(MALFORMED_REQUEST)
     return drf_exception_handler(exc, context)

@@ -132,6 +132,36 @@ def test_a_wrong_password_gets_no_token(employee):
     assert not Token.objects.exists()
 
 
+def test_a_browser_session_must_send_the_csrf_token(employee):
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(employee.user)
+    HourEntryFactory(employee=employee, date=MONDAY)
+
+    response = client.post(url("week-submit"), {"date": MONDAY.isoformat()}, format="json")
+
+    assert response.status_code == 403
+    assert response.json() == {"detail": str(api.CSRF_FAILED)}
+    assert HourEntry.objects.get().status == EntryStatus.REGISTERED
+
+
+def test_token_auth_needs_no_csrf_token(employee):
+    client = APIClient(enforce_csrf_checks=True)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=employee.user).key}")
+    HourEntryFactory(employee=employee, date=MONDAY)
+
+    response = client.post(url("week-submit"), {"date": MONDAY.isoformat()}, format="json")
+
+    assert response.status_code == 200
+    assert HourEntry.objects.get().status == EntryStatus.SUBMITTED
+
+
+def test_malformed_json_gets_a_norwegian_message(employee):
+    response = client_for(employee).post(url("entries"), "{ikke json", content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json() == {"detail": str(api_errors.MALFORMED_REQUEST)}
+
+
 def test_a_user_without_an_employee_profile_is_refused(db):
     client = APIClient()
     client.force_login(UserFactory())
