@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
@@ -70,6 +71,12 @@ class CsrfSessionAuthentication(SessionAuthentication):
             super().enforce_csrf(request)
         except exceptions.PermissionDenied:
             raise exceptions.PermissionDenied(CSRF_FAILED) from None
+
+
+class CsrfSessionScheme(SessionScheme):
+    """Documents CsrfSessionAuthentication in the schema as the cookie login it is."""
+
+    target_class = "hr.api.CsrfSessionAuthentication"
 
 
 class EmployeeAPIView(APIView):

@@ -748,6 +748,8 @@ def test_the_schema_is_valid_openapi_and_lists_every_endpoint(db):
         "/api/v1/projects/",
         "/api/v1/wage-types/",
     }
+    assert set(schema["components"]["securitySchemes"]) == {"cookieAuth", "tokenAuth"}
+    assert schema["paths"]["/api/v1/entries/"]["get"]["security"] == [{"tokenAuth": []}, {"cookieAuth": []}]
 
 
 @pytest.mark.parametrize("name", ["docs", "redoc"])
