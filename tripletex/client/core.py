@@ -194,18 +194,16 @@ class TripletexClient:
         self.close()
 
     def close(self) -> None:
-        """End the session in Tripletex (best effort) and release connections."""
+        """Release connections and forget the session.
+
+        The session is not deleted in Tripletex: `DELETE /token/session/{token}` puts the token in
+        the URL, which urllib3 logs at DEBUG level. It expires by itself within two days.
+        """
         with self._lock:
-            token, self._session_token = self._session_token, None
-            if token is not None:
-                self._retired_session_tokens.append(token)
-        if token is not None:
-            try:
-                self._send(
-                    "DELETE", f"/token/session/{token}", session_token=token, loggable_path="/token/session/…"
-                )
-            except errors.TripletexError:
-                logger.info("Tripletex session could not be deleted; it expires by itself.")
+            if self._session_token is not None:
+                self._retired_session_tokens.append(self._session_token)
+            self._session_token = None
+            self._session_expires_at = None
         self._http.close()
 
     # ------------------------------------------------------------------ secrets

@@ -1,5 +1,6 @@
 """The client against the running sandbox, over real HTTP: every operation GrønnJobb uses."""
 
+import logging
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -46,6 +47,25 @@ def test_whoami_names_the_demo_company_and_token_owner(tripletex_sandbox):
     assert who.organization_number == "999888777"
     assert who.employee_id == tripletex_sandbox.employee_id("1001")
     assert who.employee_name == "Åse Bråten"
+
+
+def test_tokens_stay_out_of_the_logs_over_real_http(tripletex_sandbox, caplog):
+    # given every logger at DEBUG, urllib3's connection log included
+    caplog.set_level(logging.DEBUG)
+    client = tripletex_sandbox.client()
+
+    # when
+    client.whoami()
+    created = client.timesheet_entry_create(entry=_entry(tripletex_sandbox))
+    client.timesheet_entry_delete(entry_id=created.id, version=created.version)
+    session_token = client._session_token
+    client.close()
+
+    # then
+    assert "GET /v2/token/session/%3EwhoAmI" in caplog.text or "whoAmI" in caplog.text
+    for secret in (session_token, tripletex_sandbox.consumer_token, tripletex_sandbox.employee_token):
+        assert secret and secret not in caplog.text
+    assert session_token not in repr(client)
 
 
 def test_listing_reads_every_page_without_trusting_full_result_size(tripletex_sandbox):
