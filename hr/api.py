@@ -46,10 +46,10 @@ NO_EMPLOYEE_PROFILE = _("Brukeren din er ikke knyttet til en aktiv ansatt.")
 CSRF_FAILED = _("CSRF-kontrollen feilet. Send med CSRF-token, eller bruk token-autentisering.")
 
 _ERRORS = {
-    400: OpenApiResponse(description="Ugyldig input: feltnavn → liste med meldinger på norsk."),
-    401: OpenApiResponse(description="Ikke innlogget."),
-    403: OpenApiResponse(description='Ikke tilgang: {"detail": "…"}.'),
-    404: OpenApiResponse(description="Finnes ikke (også id-er fra et annet selskap)."),
+    400: OpenApiResponse(description=_("Ugyldig input: feltnavn → liste med meldinger på norsk.")),
+    401: OpenApiResponse(description=_("Ikke innlogget.")),
+    403: OpenApiResponse(description=_('Ikke tilgang: {"detail": "…"}.')),
+    404: OpenApiResponse(description=_("Finnes ikke (også id-er fra et annet selskap).")),
 }
 
 
@@ -125,7 +125,7 @@ class TokenObtainView(ObtainAuthToken):
         tags=["auth"],
         request=TokenObtainSerializer,
         responses={200: TokenSerializer, **_errors(400)},
-        summary="Hent API-nøkkel",
+        summary=_("Hent API-nøkkel"),
         auth=[],
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -137,9 +137,9 @@ class EntryListCreateView(EmployeeAPIView):
         tags=["timer"],
         parameters=[WeekQuerySerializer],
         responses={200: WeekSerializer, **_errors(400, 401, 403, 404)},
-        summary="Timer for én ISO-uke",
+        summary=_("Timer for én ISO-uke"),
         operation_id="entries_week",
-        description=(
+        description=_(
             "Uken velges med `year` + `week` eller med en `date` i uken; uten noen av dem, denne uken. "
             "Ledere og administratorer kan se timene til dem de kan føre for med `employee`."
         ),
@@ -155,7 +155,7 @@ class EntryListCreateView(EmployeeAPIView):
         tags=["timer"],
         request=EntryCreateSerializer,
         responses={201: EntrySerializer, **_errors(400, 401, 403, 404)},
-        summary="Før timer",
+        summary=_("Før timer"),
         operation_id="entries_create",
     )
     def post(self, request: Request) -> Response:
@@ -175,7 +175,7 @@ class EntryListCreateView(EmployeeAPIView):
 
 class EntryDetailView(EmployeeAPIView):
     @extend_schema(
-        tags=["timer"], responses={200: EntrySerializer, **_errors(401, 403, 404)}, summary="Én føring"
+        tags=["timer"], responses={200: EntrySerializer, **_errors(401, 403, 404)}, summary=_("Én føring")
     )
     def get(self, request: Request, entry_id: int) -> Response:
         return Response(EntrySerializer(self.entry(entry_id)).data)
@@ -184,7 +184,7 @@ class EntryDetailView(EmployeeAPIView):
         tags=["timer"],
         request=EntryInputSerializer,
         responses={200: EntrySerializer, **_errors(400, 401, 403, 404)},
-        summary="Endre en føring (mens den er registrert eller avvist)",
+        summary=_("Endre en føring (mens den er registrert eller avvist)"),
     )
     def put(self, request: Request, entry_id: int) -> Response:
         return self._update(request, entry_id, partial=False)
@@ -193,7 +193,7 @@ class EntryDetailView(EmployeeAPIView):
         tags=["timer"],
         request=EntryInputSerializer(partial=True),
         responses={200: EntrySerializer, **_errors(400, 401, 403, 404)},
-        summary="Endre deler av en føring",
+        summary=_("Endre deler av en føring"),
     )
     def patch(self, request: Request, entry_id: int) -> Response:
         return self._update(request, entry_id, partial=True)
@@ -226,7 +226,7 @@ class EntryDetailView(EmployeeAPIView):
     @extend_schema(
         tags=["timer"],
         responses={204: None, **_errors(400, 401, 403, 404)},
-        summary="Slett en føring (mens den er registrert eller avvist)",
+        summary=_("Slett en føring (mens den er registrert eller avvist)"),
     )
     def delete(self, request: Request, entry_id: int) -> Response:
         services.entry_delete(actor=self.actor, entry=self.entry(entry_id))
@@ -238,8 +238,8 @@ class WeekSubmitView(EmployeeAPIView):
         tags=["timer"],
         request=WeekInputSerializer,
         responses={200: EntryListSerializer, **_errors(400, 401, 403, 404)},
-        summary="Send inn uken",
-        description="Sender ukens registrerte og avviste timer til godkjenning.",
+        summary=_("Send inn uken"),
+        description=_("Sender ukens registrerte og avviste timer til godkjenning."),
     )
     def post(self, request: Request) -> Response:
         data = _parsed(WeekInputSerializer, request.data)
@@ -254,8 +254,8 @@ class WeekCopyPreviousView(EmployeeAPIView):
         tags=["timer"],
         request=WeekInputSerializer,
         responses={201: EntryListSerializer, **_errors(400, 401, 403, 404)},
-        summary="Kopier forrige uke",
-        description="Kopierer forrige ukes rader inn i uken som nye registrerte timer.",
+        summary=_("Kopier forrige uke"),
+        description=_("Kopierer forrige ukes rader inn i uken som nye registrerte timer."),
     )
     def post(self, request: Request) -> Response:
         data = _parsed(WeekInputSerializer, request.data)
@@ -270,8 +270,8 @@ class ApprovalQueueView(EmployeeAPIView):
         tags=["godkjenning"],
         parameters=[ApprovalQuerySerializer],
         responses={200: ApprovalQueueSerializer, **_errors(400, 401, 403, 404)},
-        summary="Timer som venter på godkjenning",
-        description=(
+        summary=_("Timer som venter på godkjenning"),
+        description=_(
             "Innsendte timer du kan godkjenne, gruppert per person og ISO-uke (`groups`), "
             "hver gruppe med alle føringene. Aldri dine egne; en leder ser bare avdelingene hen leder."
         ),
@@ -290,8 +290,8 @@ class ApproveView(EmployeeAPIView):
         tags=["godkjenning"],
         request=EntryIdsSerializer,
         responses={200: EntryListSerializer, **_errors(400, 401, 403, 404)},
-        summary="Godkjenn timer",
-        description="Alt eller ingenting: kan én føring ikke godkjennes, godkjennes ingen.",
+        summary=_("Godkjenn timer"),
+        description=_("Alt eller ingenting: kan én føring ikke godkjennes, godkjennes ingen."),
     )
     def post(self, request: Request) -> Response:
         data = _parsed(EntryIdsSerializer, request.data)
@@ -303,7 +303,7 @@ class RejectView(EmployeeAPIView):
         tags=["godkjenning"],
         request=RejectInputSerializer,
         responses={200: EntryListSerializer, **_errors(400, 401, 403, 404)},
-        summary="Avvis timer (begrunnelse kreves)",
+        summary=_("Avvis timer (begrunnelse kreves)"),
     )
     def post(self, request: Request) -> Response:
         data = _parsed(RejectInputSerializer, request.data)
@@ -316,8 +316,8 @@ class ReopenView(EmployeeAPIView):
         tags=["godkjenning"],
         request=EntryIdsSerializer,
         responses={200: EntryListSerializer, **_errors(400, 401, 403, 404)},
-        summary="Åpne godkjente timer igjen (bare administratorer)",
-        description="Godkjente timer går tilbake til «Til godkjenning».",
+        summary=_("Åpne godkjente timer igjen (bare administratorer)"),
+        description=_("Godkjente timer går tilbake til «Til godkjenning»."),
     )
     def post(self, request: Request) -> Response:
         data = _parsed(EntryIdsSerializer, request.data)
@@ -328,7 +328,7 @@ class ProjectListView(EmployeeAPIView):
     @extend_schema(
         tags=["oppslag"],
         responses={200: ProjectSerializer(many=True), **_errors(401, 403)},
-        summary="Åpne prosjekter",
+        summary=_("Åpne prosjekter"),
     )
     def get(self, request: Request) -> Response:
         return Response(
@@ -340,7 +340,7 @@ class WageTypeListView(EmployeeAPIView):
     @extend_schema(
         tags=["oppslag"],
         responses={200: WageTypeSerializer(many=True), **_errors(401, 403)},
-        summary="Aktive lønnsarter",
+        summary=_("Aktive lønnsarter"),
     )
     def get(self, request: Request) -> Response:
         return Response(

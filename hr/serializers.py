@@ -59,7 +59,7 @@ def _id_field(**kwargs: Any) -> serializers.IntegerField:
 @extend_schema_field(
     {
         "oneOf": [{"type": "string", "example": "7,5"}, {"type": "number", "example": 7.5}],
-        "description": "Antall timer, med komma eller punktum og høyst to desimaler (7,5 eller 7.5).",
+        "description": _("Antall timer, med komma eller punktum og høyst to desimaler (7,5 eller 7.5)."),
     }
 )
 class HoursField(serializers.Field):
