@@ -154,10 +154,13 @@ def _sorted(call: Call, kind: str, records: list[Any]) -> list[Any]:
         keys.append((name, descending))
     rendered = {id(record): call.renderer.render(kind, record, None) for record in records}
     for name, descending in keys:
-        records.sort(
-            key=lambda r: (rendered[id(r)][name] is not None, rendered[id(r)][name] or 0), reverse=descending
-        )
+        # None sorts first; within one field all other values share a type, so they compare.
+        records.sort(key=lambda r: _sort_key(rendered[id(r)][name]), reverse=descending)
     return records
+
+
+def _sort_key(value: Any) -> tuple[bool, Any]:
+    return (value is not None, value if value is not None else 0)
 
 
 def _contains(needle: str | None, haystack: str) -> bool:

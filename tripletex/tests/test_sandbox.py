@@ -572,3 +572,25 @@ def test_generator_adds_employees_and_projects_and_seed_changes_only_names():
     assert [e.employee_number for e in small.store.employees.values()] == [
         e.employee_number for e in other_seed.store.employees.values()
     ]
+
+
+def test_sorting_descending_and_unknown_sort_field(tripletex_sandbox, http):
+    url = f"{tripletex_sandbox.base_url}/salary/type"
+
+    numbers = [t["number"] for t in http.get(url, params={"sorting": "-number"}, timeout=5).json()["values"]]
+    refused = http.get(url, params={"sorting": "colour"}, timeout=5)
+
+    assert numbers == sorted(numbers, reverse=True) and len(numbers) == 7
+    assert refused.status_code == 422 and refused.json()["code"] == msg.CODE_SORTING
+
+
+def test_added_latency_makes_a_patient_enough_client_time_out(tripletex_sandbox):
+    from tripletex.client import NotSent, Timeout, TransportError
+
+    tripletex_sandbox.set_faults(latencyMs=1500)
+    client = tripletex_sandbox.client(timeout=Timeout(connect=2, read=0.2))
+
+    with pytest.raises(TransportError) as raised:
+        client.whoami()
+
+    assert not isinstance(raised.value, NotSent)
