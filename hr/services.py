@@ -471,7 +471,9 @@ def week_copy_previous(*, actor: Employee, employee: Employee, monday: datetime.
 
 def _lock_for_decision(*, actor: Employee, entry_ids: Sequence[int], status: str) -> list[HourEntry]:
     entries = list(
-        HourEntry.objects.select_for_update()
+        # of=("self",): lock only the entries; PostgreSQL refuses FOR UPDATE on the outer join to a
+        # nullable department.
+        HourEntry.objects.select_for_update(of=("self",))
         .filter(company=actor.company, id__in=entry_ids)
         .select_related("employee", "employee__department", "project", "wage_type")
         .order_by("id")
