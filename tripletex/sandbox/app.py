@@ -24,7 +24,7 @@ from tripletex.sandbox import messages as m
 from tripletex.sandbox import store as s
 from tripletex.sandbox.demo import SeedOptions, seed_store
 from tripletex.sandbox.errors import ApiException
-from tripletex.sandbox.faults import FaultBox, FaultConfigError, RateLimiter
+from tripletex.sandbox.faults import GARBLED_ANSWERS, FaultBox, FaultConfigError, RateLimiter
 from tripletex.sandbox.faults import Rule as FaultRule
 from tripletex.sandbox.handlers import ROUTES, Call, Result, Route
 from tripletex.sandbox.render import IllegalFieldError, Renderer, check_fields, number, parse_fields
@@ -138,8 +138,24 @@ class SandboxApp:
             return self._drop(environ, start_response)
         if after is not None and after.action == "delayAfterStore":
             time.sleep(after.latency_ms / 1000)
+        if after is not None and after.action in GARBLED_ANSWERS:
+            return self._garbled(after.action, response)(environ, start_response)
         self._notify(request, response, endpoint)
         return response(environ, start_response)
+
+    def _garbled(self, action: str, response: Response) -> Response:
+        """The change is stored, but the answer is not what Tripletex promises."""
+        headers = {"x-tlx-request-id": response.headers.get("x-tlx-request-id", "")}
+        if action == "htmlAfterStore":
+            return Response(
+                "<html><body>502 Bad Gateway</body></html>",
+                status=200,
+                headers=headers,
+                content_type="text/html",
+            )
+        if action == "emptyAfterStore":
+            return Response(b"", status=response.status_code, headers=headers, content_type=JSON_TYPE)
+        return Response(b"{}", status=response.status_code, headers=headers, content_type=JSON_TYPE)
 
     def _drop(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         """Close the connection without an answer: the client cannot know what happened."""

@@ -15,7 +15,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-ACTIONS = frozenset({"error", "drop", "dropAfterStore", "delayAfterStore"})
+ACTIONS = frozenset(
+    {
+        "error",
+        "drop",
+        "dropAfterStore",
+        "delayAfterStore",
+        "htmlAfterStore",
+        "emptyAfterStore",
+        "noObjectAfterStore",
+    }
+)
+# Answers Tripletex should never give but a proxy or a bad release might (RELIABILITY.md, B9).
+GARBLED_ANSWERS = frozenset({"htmlAfterStore", "emptyAfterStore", "noObjectAfterStore"})
 FULL_RESULT_SIZE_MODES = frozenset({"exact", "zero", "approximate"})
 
 

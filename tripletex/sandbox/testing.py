@@ -2,14 +2,19 @@
 
 Use in a conftest.py:
 
-    from tripletex.sandbox.testing import tripletex_sandbox, tripletex_sandbox_server  # noqa: F401
+    from tripletex.sandbox.testing import (  # noqa: F401
+        tripletex_sandbox,
+        tripletex_sandbox_server,
+        tripletex_sandbox_settings,
+    )
 
 then take `tripletex_sandbox` in a test: a `SandboxHandle` with the base URL, the demo tokens, a
 ready client (`handle.client()`), fault switches, state inspection and demo-object look-ups. The
 server starts once per test session on a free loopback port; every test starts from the seeded
 demo company. When TRIPLETEX_OPENAPI_SPEC names the official document, every response the sandbox
 gave during the test, and every request the GrønnJobb client made, is validated against it at
-teardown; a violation fails the test.
+teardown; a violation fails the test. `tripletex_sandbox_settings` is the same handle with
+Django's TRIPLETEX_* settings pointed at the sandbox.
 """
 
 from __future__ import annotations
@@ -179,3 +184,12 @@ def tripletex_sandbox(tripletex_sandbox_server: SandboxServer) -> Iterator[Sandb
         pytest.fail(
             "Sandbox traffic violates the official Tripletex API document:\n" + "\n".join(map(str, problems))
         )
+
+
+@pytest.fixture
+def tripletex_sandbox_settings(settings: Any, tripletex_sandbox: SandboxHandle) -> SandboxHandle:
+    """The sandbox, with Django settings pointing at it: code that builds its client from
+    settings (TRIPLETEX_BASE_URL, TRIPLETEX_CONSUMER_TOKEN) talks to the sandbox. Needs pytest-django."""
+    settings.TRIPLETEX_BASE_URL = tripletex_sandbox.base_url
+    settings.TRIPLETEX_CONSUMER_TOKEN = tripletex_sandbox.consumer_token
+    return tripletex_sandbox

@@ -1,1 +1,5 @@
-from tripletex.sandbox.testing import tripletex_sandbox, tripletex_sandbox_server  # noqa: F401
+from tripletex.sandbox.testing import (  # noqa: F401
+    tripletex_sandbox,
+    tripletex_sandbox_server,
+    tripletex_sandbox_settings,
+)

@@ -517,3 +517,38 @@ def test_slow_answer_after_store_is_maybe_sent(tripletex_sandbox):
         client.timesheet_entry_create(entry=_entry(tripletex_sandbox))
 
     assert len(tripletex_sandbox.state()["timesheetEntries"]) == 1
+
+
+@pytest.mark.parametrize("action", ["htmlAfterStore", "emptyAfterStore", "noObjectAfterStore"])
+def test_stored_but_garbled_answer_is_maybe_sent(tripletex_sandbox, action):
+    tripletex_sandbox.set_faults(rules=[{"endpoint": "POST /timesheet/entry", "action": action, "times": 1}])
+    client = tripletex_sandbox.client()
+
+    with pytest.raises(MaybeSent):
+        client.timesheet_entry_create(entry=_entry(tripletex_sandbox))
+
+    assert len(tripletex_sandbox.state()["timesheetEntries"]) == 1
+
+
+def test_refused_connection_is_not_sent():
+    import socket
+
+    from tripletex.client import NotSent, TripletexClient
+
+    # given a loopback port nobody listens on
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    client = TripletexClient(employee_token="e", consumer_token="c", base_url=f"http://127.0.0.1:{port}/v2")
+
+    with pytest.raises(NotSent):
+        client.whoami()
+
+
+def test_a_client_built_from_settings_reaches_the_sandbox(tripletex_sandbox_settings):
+    from tripletex.client import TripletexClient
+
+    client = TripletexClient(employee_token=tripletex_sandbox_settings.employee_token)
+
+    assert client.base_url == tripletex_sandbox_settings.base_url
+    assert client.whoami().company_name == "Grønn Bygg AS"
