@@ -18,7 +18,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from hr import access, api, api_errors, serializers, services
-from hr.integration import integration_register
+from hr.integration import NoIntegration, integration_register
 from hr.models import EntryStatus, HourEntry, WageType
 from hr.tests.factories import (
     PASSWORD,
@@ -637,7 +637,7 @@ def test_approve_refuses_a_malformed_selection(manager, payload, errors):
 def test_a_payroll_integration_blocker_is_reported_and_nothing_is_approved(employee, manager):
     entry = _submitted(employee)
 
-    class Blocking:
+    class Blocking(NoIntegration):
         def approval_blockers(self, *, company, entries):
             return {e.id: "Ansattnummeret finnes ikke i Tripletex." for e in entries}
 
