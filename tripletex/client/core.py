@@ -49,7 +49,10 @@ USER_AGENT = "GronnJobb/1.0 (tripletex client)"
 
 EMPLOYEE_FIELDS = "id,version,firstName,lastName,employeeNumber,email,isContact,allowInformationRegistration"
 ACTIVITY_FIELDS = "id,name,number,activityType,isChargeable,isDisabled"
-PROJECT_FIELDS = "id,version,name,number,isClosed,startDate,endDate"
+PROJECT_FIELDS = (
+    "id,version,name,number,isClosed,startDate,endDate,"
+    "generalProjectActivitiesPerProjectOnly,forParticipantsOnly"
+)
 PROJECT_WITH_ACTIVITIES_FIELDS = (
     f"{PROJECT_FIELDS},projectActivities(id,startDate,endDate,isClosed,activity({ACTIVITY_FIELDS}))"
 )

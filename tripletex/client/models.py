@@ -140,6 +140,9 @@ class Project:
     start_date: date | None
     end_date: date | None
     project_activities: tuple[ProjectActivity, ...] = field(default=())
+    # Tripletex's own usability inputs (BEHAVIOUR C3): only linked general activities, only participants.
+    general_project_activities_per_project_only: bool = False
+    for_participants_only: bool = False
 
     @property
     def display_name(self) -> str:
@@ -155,6 +158,10 @@ class Project:
             is_closed=bool(data.get("isClosed")),
             start_date=_date(data.get("startDate")),
             end_date=_date(data.get("endDate")),
+            general_project_activities_per_project_only=bool(
+                data.get("generalProjectActivitiesPerProjectOnly")
+            ),
+            for_participants_only=bool(data.get("forParticipantsOnly")),
             project_activities=tuple(
                 ProjectActivity.from_json(item)
                 for item in data.get("projectActivities") or ()

@@ -97,6 +97,8 @@ def test_projects_come_with_their_activities(tripletex_sandbox):
         projects = {p.number: p for p in client.projects(include_activities=True)}
 
     assert projects["P-500"].is_closed
+    assert projects["P-200"].general_project_activities_per_project_only
+    assert projects["P-600"].for_participants_only and not projects["P-100"].for_participants_only
     assert "" in projects  # the project without number is listed; importing it is the wizard's call
     snekring = projects["P-100"].project_activities[0]
     assert snekring.activity is not None and snekring.activity.name == "Snekring"
