@@ -243,6 +243,21 @@ class SandboxApp:
         if rule is not None and rule.action == "drop":
             # Nothing is handled: the caller resets the connection before a byte is answered.
             return Result(500), rule
+        try:
+            return self._handle(request, route, path_args, session, rule)
+        except ApiException:
+            if rule is not None:
+                self.faults.give_back(rule)
+            raise
+
+    def _handle(
+        self,
+        request: Request,
+        route: Route,
+        path_args: dict[str, str],
+        session: s.Session | None,
+        rule: FaultRule | None,
+    ) -> tuple[Result, FaultRule | None]:
         with self.lock:
             owner_id = 0
             if session is not None:

@@ -182,6 +182,14 @@ class FaultBox:
                 return rule
         return None
 
+    def give_back(self, rule: Rule) -> None:
+        """The request was refused before anything was stored: an after-store fault did not fire."""
+        if rule.action in ("error", "drop"):
+            return
+        with self._lock:
+            if rule.times is not None:
+                rule.times += 1
+
     def take_storm(self) -> Storm | None:
         with self._lock:
             storm = self.faults.storm

@@ -594,3 +594,20 @@ def test_added_latency_makes_a_patient_enough_client_time_out(tripletex_sandbox)
         client.whoami()
 
     assert not isinstance(raised.value, NotSent)
+
+
+def test_after_store_fault_waits_for_a_request_that_stores(tripletex_sandbox, http):
+    # given a drop-after-store fault, and a first request that is refused (422)
+    tripletex_sandbox.set_faults(
+        rules=[{"endpoint": "POST /timesheet/entry", "action": "dropAfterStore", "times": 1}]
+    )
+    refused = post_entry(tripletex_sandbox, http, hours=25)
+
+    # when a valid request follows
+    with pytest.raises(requests.ConnectionError):
+        post_entry(tripletex_sandbox, http)
+
+    # then the fault hit the request that stored
+    assert refused.status_code == 422
+    assert len(tripletex_sandbox.state()["timesheetEntries"]) == 1
+    assert tripletex_sandbox.app.faults.snapshot().rules[0].times == 0
