@@ -1,6 +1,8 @@
 """The client against the running sandbox, over real HTTP: every operation GrønnJobb uses."""
 
 import logging
+import socket
+from dataclasses import replace as _replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -14,10 +16,13 @@ from tripletex.client import (
     NewSalaryTypeSpecification,
     NewTimesheetEntry,
     NotFound,
+    NotSent,
     PermissionDenied,
     RateLimited,
     RevisionConflict,
     ServerError,
+    Timeout,
+    TripletexClient,
     ValidationError,
 )
 from tripletex.sandbox import DEMO_READ_ONLY_EMPLOYEE_TOKEN, DEMO_WRONG_APPLICATION_EMPLOYEE_TOKEN
@@ -192,12 +197,6 @@ def test_entry_create_read_update_delete(tripletex_sandbox):
     assert tripletex_sandbox.state()["timesheetEntries"] == []
     with pytest.raises(NotFound):
         client.timesheet_entry(created.id)
-
-
-def _replace(entry, **changes):
-    from dataclasses import replace
-
-    return replace(entry, **changes)
 
 
 def test_entries_batch_and_search_with_exclusive_date_to(tripletex_sandbox):
@@ -511,8 +510,6 @@ def test_slow_answer_after_store_is_maybe_sent(tripletex_sandbox):
             {"endpoint": "POST /timesheet/entry", "action": "delayAfterStore", "latencyMs": 1500, "times": 1}
         ]
     )
-    from tripletex.client import Timeout
-
     client = tripletex_sandbox.client(timeout=Timeout(connect=2.0, read=0.3))
 
     with pytest.raises(MaybeSent):
@@ -533,10 +530,6 @@ def test_stored_but_garbled_answer_is_maybe_sent(tripletex_sandbox, action):
 
 
 def test_refused_connection_is_not_sent():
-    import socket
-
-    from tripletex.client import NotSent, TripletexClient
-
     # given a loopback port nobody listens on
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -548,8 +541,6 @@ def test_refused_connection_is_not_sent():
 
 
 def test_a_client_built_from_settings_reaches_the_sandbox(tripletex_sandbox_settings):
-    from tripletex.client import TripletexClient
-
     client = TripletexClient(employee_token=tripletex_sandbox_settings.employee_token)
 
     assert client.base_url == tripletex_sandbox_settings.base_url
