@@ -43,6 +43,19 @@ LOW_REMAINING_FRACTION = 0.1
 # Never sleep longer than this in-process; longer waits belong in the outbox row's next attempt.
 MAX_THROTTLE_SECONDS = 10.0
 
+# Texts of the client's own errors (developer-facing; Tripletex's messages are passed through).
+MSG_TIMEOUTS_REQUIRED = "Tripletex timeouts must be positive numbers of seconds."
+MSG_SESSION_WITHOUT_TOKEN = "Tripletex returned a session without a token."
+MSG_NOT_REACHED = "Tripletex could not be reached ({method} {path}): {error}"
+MSG_NO_ANSWER_IN_TIME = "Tripletex did not answer in time ({method} {path}): {error}"
+MSG_CONNECTION_FAILED = "Connection to Tripletex failed ({method} {path}): {error}"
+MSG_REQUEST_FAILED = "Request to Tripletex failed ({method} {path}): {error}"
+MSG_UNEXPECTED_STATUS = "Tripletex answered {status} where {expected} was expected."
+MSG_NOT_JSON_OBJECT = "Tripletex answered {status} with a body that is not a JSON object."
+MSG_NO_OBJECT = "Tripletex answered {status} without the object."
+MSG_NO_LIST = "Tripletex answered {status} without a list of objects."
+MSG_UNREADABLE_OBJECT = "Tripletex stored something but its answer could not be read: {error}"
+
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 REDACTED = "[redacted]"
 USER_AGENT = "GronnJobb/1.0 (tripletex client)"
@@ -76,7 +89,7 @@ class Timeout:
 
     def __post_init__(self) -> None:
         if not (self.connect > 0 and self.read > 0):
-            raise ValueError("Tripletex timeouts must be positive numbers of seconds.")
+            raise ValueError(MSG_TIMEOUTS_REQUIRED)
 
 
 DEFAULT_TIMEOUT = Timeout()
@@ -260,7 +273,7 @@ class TripletexClient:
         value = self._value(response, write=False)
         token = value.get("token")
         if not isinstance(token, str) or not token:
-            raise errors.InvalidResponse("Tripletex returned a session without a token.", status=201)
+            raise errors.InvalidResponse(MSG_SESSION_WITHOUT_TOKEN, status=201)
         if self._session_token is not None:
             self._retired_session_tokens.append(self._session_token)
         self._session_token = token
@@ -301,20 +314,20 @@ class TripletexClient:
             )
         except requests.ConnectTimeout as error:
             raise errors.NotSent(
-                self.redact(f"Tripletex could not be reached ({method} {shown_path}): {error}")
+                self.redact(MSG_NOT_REACHED.format(method=method, path=shown_path, error=error))
             ) from None
         except requests.ReadTimeout as error:
             raise errors.MaybeSent(
-                self.redact(f"Tripletex did not answer in time ({method} {shown_path}): {error}")
+                self.redact(MSG_NO_ANSWER_IN_TIME.format(method=method, path=shown_path, error=error))
             ) from None
         except requests.ConnectionError as error:
-            text = self.redact(f"Connection to Tripletex failed ({method} {shown_path}): {error}")
+            text = self.redact(MSG_CONNECTION_FAILED.format(method=method, path=shown_path, error=error))
             if _never_left(error):
                 raise errors.NotSent(text) from None
             raise errors.MaybeSent(text) from None
         except requests.RequestException as error:
             raise errors.MaybeSent(
-                self.redact(f"Request to Tripletex failed ({method} {shown_path}): {error}")
+                self.redact(MSG_REQUEST_FAILED.format(method=method, path=shown_path, error=error))
             ) from None
         info = ResponseInfo(
             method=method,
@@ -371,7 +384,7 @@ class TripletexClient:
         if response.status_code != expected:
             if 200 <= response.status_code < 300 and method != "GET":
                 raise errors.MaybeSent(
-                    f"Tripletex answered {response.status_code} where {expected} was expected.",
+                    MSG_UNEXPECTED_STATUS.format(status=response.status_code, expected=expected),
                     request_id=response.headers.get("x-tlx-request-id"),
                     status=response.status_code,
                 )
@@ -385,7 +398,7 @@ class TripletexClient:
         except (ValueError, UnicodeDecodeError):
             body = None
         if not isinstance(body, dict):
-            text = f"Tripletex answered {response.status_code} with a body that is not a JSON object."
+            text = MSG_NOT_JSON_OBJECT.format(status=response.status_code)
             if write:
                 raise errors.MaybeSent(text, request_id=request_id, status=response.status_code)
             raise errors.InvalidResponse(text, request_id=request_id, status=response.status_code)
@@ -394,7 +407,7 @@ class TripletexClient:
     def _value(self, response: requests.Response, *, write: bool) -> dict[str, Any]:
         value = self._body(response, write=write).get("value")
         if not isinstance(value, dict):
-            text = f"Tripletex answered {response.status_code} without the object."
+            text = MSG_NO_OBJECT.format(status=response.status_code)
             request_id = response.headers.get("x-tlx-request-id")
             if write:
                 raise errors.MaybeSent(text, request_id=request_id, status=response.status_code)
@@ -404,7 +417,7 @@ class TripletexClient:
     def _values(self, response: requests.Response, *, write: bool) -> list[dict[str, Any]]:
         values = self._body(response, write=write).get("values")
         if not isinstance(values, list) or not all(isinstance(v, dict) for v in values):
-            text = f"Tripletex answered {response.status_code} without a list of objects."
+            text = MSG_NO_LIST.format(status=response.status_code)
             request_id = response.headers.get("x-tlx-request-id")
             if write:
                 raise errors.MaybeSent(text, request_id=request_id, status=response.status_code)
@@ -649,7 +662,7 @@ class TripletexClient:
             return parse(value)
         except (KeyError, TypeError, ValueError, ArithmeticError) as error:
             raise errors.MaybeSent(
-                f"Tripletex stored something but its answer could not be read: {type(error).__name__}",
+                MSG_UNREADABLE_OBJECT.format(error=type(error).__name__),
                 request_id=response.headers.get("x-tlx-request-id"),
                 status=response.status_code,
             ) from None

@@ -611,3 +611,29 @@ def test_after_store_fault_waits_for_a_request_that_stores(tripletex_sandbox, ht
     assert refused.status_code == 422
     assert len(tripletex_sandbox.state()["timesheetEntries"]) == 1
     assert tripletex_sandbox.app.faults.snapshot().rules[0].times == 0
+
+
+def test_concurrent_posts_of_one_key_store_exactly_one_entry(tripletex_sandbox):
+    # given eight threads posting the same entry at the same moment
+    import threading
+
+    barrier = threading.Barrier(8)
+    statuses = []
+    lock = threading.Lock()
+
+    def post():
+        session = tripletex_sandbox.http()
+        barrier.wait()
+        response = post_entry(tripletex_sandbox, session)
+        with lock:
+            statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=post) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    # then one created, seven duplicates, one stored
+    assert sorted(statuses) == [201] + [409] * 7
+    assert len(tripletex_sandbox.state()["timesheetEntries"]) == 1
