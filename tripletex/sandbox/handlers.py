@@ -104,6 +104,8 @@ def listing(
     start = query_int(call.args, "from", 0) or 0
     count = query_int(call.args, "count", 1000)
     count = 1000 if count is None else count
+    if start < 0 or count < 0:
+        raise validation_failed([("from" if start < 0 else "count", m.MSG_WRONG_TYPE)], code=m.CODE_PARAM)
     page = everything[start : start + count]
     body = {
         "fullResultSize": _full_result_size(call.full_result_size, len(everything)),

@@ -181,6 +181,13 @@ def test_list_envelope_paging_and_references(tripletex_sandbox, http):
     assert response.headers["x-tlx-request-id"]
 
 
+def test_negative_paging_is_refused(tripletex_sandbox, http):
+    response = http.get(f"{tripletex_sandbox.base_url}/employee", params={"count": -1}, timeout=5)
+
+    assert response.status_code == 422
+    assert validation(response) == [("count", msg.MSG_WRONG_TYPE)]
+
+
 def test_full_result_size_can_be_made_useless(tripletex_sandbox, http):
     tripletex_sandbox.set_faults(fullResultSize="zero")
 
