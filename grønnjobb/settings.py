@@ -172,6 +172,8 @@ SPECTACULAR_SETTINGS = {
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="" if PRODUCTION else "memory://")
 if PRODUCTION and not CELERY_BROKER_URL:
     raise ImproperlyConfigured("The environment variable CELERY_BROKER_URL must be set in production.")
+# Without a broker (development's in-memory default, and the tests) tasks run in the request itself.
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=CELERY_BROKER_URL == "memory://")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -187,6 +189,16 @@ CELERY_TIMEZONE = TIME_ZONE
 # Tripletex: where it lives is configuration, never user input.
 TRIPLETEX_BASE_URL = env.str("TRIPLETEX_BASE_URL", default="https://tripletex.no/v2")
 TRIPLETEX_CONSUMER_TOKEN = _required("TRIPLETEX_CONSUMER_TOKEN", "")
+
+# Keys that encrypt secrets at rest (tripletex/crypto.py): "id:fernet-key", comma-separated, the
+# first one writes. Development derives one from SECRET_KEY so `make run` needs no setup.
+ENCRYPTION_KEYS = env.list("ENCRYPTION_KEYS", default=[])
+if not ENCRYPTION_KEYS:
+    if PRODUCTION:
+        raise ImproperlyConfigured("The environment variable ENCRYPTION_KEYS must be set in production.")
+    from tripletex.crypto import development_key
+
+    ENCRYPTION_KEYS = [f"dev:{development_key(SECRET_KEY)}"]
 
 LOGGING = {
     "version": 1,

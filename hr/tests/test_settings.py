@@ -18,6 +18,7 @@ SECRETS = {
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
     "EMAIL_URL": "smtp+tls://u:p@smtp.example.no:587",
     "TRIPLETEX_CONSUMER_TOKEN": "consumer",
+    "ENCRYPTION_KEYS": "k1:" + "A" * 43 + "=",
 }
 
 
@@ -51,7 +52,12 @@ def test_production_starts_with_all_secrets():
 def test_wsgi_defaults_to_production():
     clean = {k: v for k, v in os.environ.items() if k not in SECRETS and k != "DJANGO_ENV"}
     result = subprocess.run(
-        [sys.executable, "-c", "import grønnjobb.wsgi"], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", "import grønnjobb.wsgi"],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode != 0
     assert "must be set in production" in result.stderr
