@@ -1,11 +1,23 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.contrib.auth import views as auth_views
+from django.urls import include, path, reverse_lazy
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("logg-inn/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logg-ut/", auth_views.LogoutView.as_view(), name="logout"),
+    path("glemt-passord/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("glemt-passord/sendt/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "passord/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(success_url=reverse_lazy("password_set_done")),
+        name="password_set",
+    ),
+    path("passord/ferdig/", auth_views.PasswordResetCompleteView.as_view(), name="password_set_done"),
     path("api/v1/", include("hr.api_urls", namespace="v1")),
+    path("innstillinger/tripletex/", include("tripletex.urls")),
     path("", include("hr.urls")),
 ]
 

@@ -11,7 +11,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from hr.models import Company, HourEntry
+    from django.http import HttpRequest
+
+    from hr.models import Company, Employee, HourEntry
 
 
 class PayrollIntegration(Protocol):
@@ -27,6 +29,10 @@ class PayrollIntegration(Protocol):
         """Called inside the reopen's transaction; raises ValidationError to refuse the reopen."""
         ...
 
+    def settings_panel(self, *, request: HttpRequest, actor: Employee) -> str:
+        """HTML for the «Integrasjoner» section of «Selskapsinnstillinger» → «Generelt»."""
+        ...
+
 
 class NoIntegration:
     def approval_blockers(self, *, company: Company, entries: Sequence[HourEntry]) -> dict[int, str]:
@@ -37,6 +43,9 @@ class NoIntegration:
 
     def entries_reopened(self, *, company: Company, entries: Sequence[HourEntry]) -> None:
         return None
+
+    def settings_panel(self, *, request: HttpRequest, actor: Employee) -> str:
+        return ""
 
 
 _integration: PayrollIntegration = NoIntegration()

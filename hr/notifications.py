@@ -24,11 +24,22 @@ def password_link(employee: Employee) -> str:
 
 
 def invitation_send(*, employee_id: int) -> None:
-    employee = Employee.objects.select_related("company", "user").get(id=employee_id)
-    context = {"employee": employee, "link": password_link(employee), "company": employee.company}
-    subject = render_to_string("hr/email/invitation_subject.txt", context).strip()
-    body = render_to_string("hr/email/invitation.txt", context)
-    send_mass_mail([(subject, body, None, [employee.email])])
+    invitations_send(employee_ids=[employee_id])
+
+
+def invitations_send(*, employee_ids: list[int]) -> None:
+    """Invite people to set their password: one message each, sent over one connection."""
+    employees = Employee.objects.select_related("company", "user").filter(
+        id__in=employee_ids, user__isnull=False
+    )
+    messages = []
+    for employee in employees:
+        context = {"employee": employee, "link": password_link(employee), "company": employee.company}
+        subject = render_to_string("hr/email/invitation_subject.txt", context).strip()
+        messages.append(
+            (subject, render_to_string("hr/email/invitation.txt", context), None, [employee.email])
+        )
+    send_mass_mail(messages)
 
 
 def submitted_send(*, entry_ids: list[int]) -> None:
@@ -61,7 +72,11 @@ def rejected_send(*, entry_ids: list[int]) -> None:
         by_employee[entry.employee].append(entry)
     messages = []
     for employee, own in by_employee.items():
-        context = {"employee": employee, "entries": own, "link": settings.SITE_URL.rstrip("/") + reverse("hr:home")}
+        context = {
+            "employee": employee,
+            "entries": own,
+            "link": settings.SITE_URL.rstrip("/") + reverse("hr:home"),
+        }
         subject = render_to_string("hr/email/rejected_subject.txt", context).strip()
         messages.append((subject, render_to_string("hr/email/rejected.txt", context), None, [employee.email]))
     send_mass_mail(messages)

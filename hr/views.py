@@ -30,6 +30,7 @@ from hr.forms import (
     WageTypeForm,
     WeekEntryForm,
 )
+from hr.integration import integration_get
 from hr.models import Department, Employee, EntryStatus, Project, WageType
 from hr.weeks import iso_label, monday_from_iso, monday_of, today_local, week_days
 
@@ -109,7 +110,7 @@ def _subject_from_query(request: EmployeeRequest) -> Employee:
 
 def _week_url(subject: Employee, actor: Employee, monday: datetime.date, **extra: str) -> str:
     year, week = iso_label(monday)
-    query: dict[str, object] = {"year": year, "week": week}
+    query: dict[str, str | int] = {"year": year, "week": week}
     if subject.id != actor.id:
         query["employee"] = subject.id
     query.update(extra)
@@ -378,9 +379,9 @@ def settings_general(request: EmployeeRequest) -> HttpResponse:
         else:
             messages.success(request, _("Selskapsinformasjonen er lagret."))
             return redirect("hr:settings_general")
-    return _settings_render(
-        request, "general", "hr/settings/general.html", {"form": form, "company": company}
-    )
+    panel = integration_get().settings_panel(request=request, actor=actor)
+    context = {"form": form, "company": company, "integration_panel": panel}
+    return _settings_render(request, "general", "hr/settings/general.html", context)
 
 
 @administrator_required

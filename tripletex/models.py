@@ -1,0 +1,211 @@
+"""The Tripletex connection of a company, the activation wizard's state, links and the audit trail.
+
+hr knows nothing of these: links live here, one row per linked HR object.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from hr.models import Company, Employee, Project, WageType
+
+
+class Connection(models.Model):
+    """A company's link to one Tripletex company. Active only after «Ferdigstill»."""
+
+    company = models.OneToOneField(Company, on_delete=models.CASCADE, related_name="tripletex_connection")
+    is_active = models.BooleanField(default=False)
+    # The employee token ("API-brukernøkkel"), encrypted (tripletex.crypto); empty once removed.
+    employee_token = models.TextField(blank=True, editable=False)
+    token_last4 = models.CharField(max_length=4, blank=True)
+    tripletex_company_id = models.BigIntegerField(null=True, blank=True)
+    tripletex_company_name = models.CharField(max_length=255, blank=True)
+    tripletex_organization_number = models.CharField(max_length=20, blank=True)
+    tripletex_user_name = models.CharField(max_length=255, blank=True)
+    tripletex_user_email = models.CharField(max_length=255, blank=True)
+    connected_at = models.DateTimeField(null=True, blank=True)
+    connected_by = models.ForeignKey(
+        Employee, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    last_import_at = models.DateTimeField(null=True, blank=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(is_active=False)
+                | (~Q(employee_token="") & Q(tripletex_company_id__isnull=False)),
+                name="active_connection_has_key_and_company",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company} → {self.tripletex_company_name or '?'}"
+
+
+class WizardStatus(models.TextChoices):
+    OPEN = "open", _("Pågår")
+    FINISHED = "finished", _("Fullført")
+    CANCELLED = "cancelled", _("Avbrutt")
+
+
+class WizardRun(models.Model):
+    """One pass through «Koble til Tripletex» or «Oppdater Tripletex».
+
+    Nothing here is in effect until «Ferdigstill»: the key typed in step 1 waits in this row, and
+    the connection keeps its old key (or stays inactive) until the run is finished.
+    """
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="tripletex_wizard_runs")
+    started_by = models.ForeignKey(Employee, on_delete=models.SET_NULL, null=True, related_name="+")
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=WizardStatus.choices, default=WizardStatus.OPEN)
+    is_update = models.BooleanField(default=False)
+    # The key for this run, encrypted; empty when an update keeps the connection's key.
+    employee_token = models.TextField(blank=True, editable=False)
+    token_last4 = models.CharField(max_length=4, blank=True)
+    key_checked = models.BooleanField(default=False)
+    tripletex_company_id = models.BigIntegerField(null=True, blank=True)
+    tripletex_company_name = models.CharField(max_length=255, blank=True)
+    tripletex_organization_number = models.CharField(max_length=20, blank=True)
+    tripletex_user_name = models.CharField(max_length=255, blank=True)
+    tripletex_user_email = models.CharField(max_length=255, blank=True)
+    # Per kind ("project", "wage_type", "employee"): {"state": "running|done|failed", "count": n,
+    # "error": "…"}; shown while a step fetches, and polled by the page.
+    fetch_state = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company"], condition=Q(status="open"), name="one_open_wizard_per_company"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company} {self.started_at:%Y-%m-%d %H:%M} {self.status}"
+
+
+class ItemKind(models.TextChoices):
+    PROJECT = "project", _("Prosjekt")
+    WAGE_TYPE = "wage_type", _("Lønnsart")
+    EMPLOYEE = "employee", _("Ansatt")
+
+
+class LinkState(models.TextChoices):
+    NEW = "new", _("Ny")
+    LINKED = "linked", _("Koblet")
+    CHANGED = "changed", _("Endret i Tripletex")
+
+
+class WizardItem(models.Model):
+    """One project, lønnsart or employee fetched from Tripletex in a wizard run."""
+
+    run = models.ForeignKey(WizardRun, on_delete=models.CASCADE, related_name="items")
+    kind = models.CharField(max_length=20, choices=ItemKind.choices)
+    tripletex_id = models.BigIntegerField()
+    number = models.CharField(max_length=100, blank=True)
+    name = models.CharField(max_length=255, blank=True)
+    # What the step shows and «Ferdigstill» applies: e-mail and names for employees, closed and
+    # dates for projects, the usable activities of a project ([{"id", "name"}]).
+    data = models.JSONField(default=dict, blank=True)
+    eligible = models.BooleanField(default=True)
+    reason = models.CharField(max_length=255, blank=True)
+    selected = models.BooleanField(default=False)
+    link_state = models.CharField(max_length=20, choices=LinkState.choices, default=LinkState.NEW)
+    # The HR object this item matches (project/lønnsart by number, employee by employee number).
+    local_id = models.BigIntegerField(null=True, blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+    # The administrator's choices: {"activity_id"}, {"role", "department_id"}, {"link_user_id"}.
+    options = models.JSONField(default=dict, blank=True)
+    # An employee whose e-mail already belongs to another user: that user's id.
+    email_user_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "kind", "tripletex_id"], name="wizard_item_unique"),
+        ]
+        indexes = [models.Index(fields=["run", "kind", "number"])]
+        ordering = ["number", "name", "tripletex_id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.number} {self.name}"
+
+
+class LinkBase(models.Model):
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
+    tripletex_company_id = models.BigIntegerField()
+    tripletex_id = models.BigIntegerField()
+    linked_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"Tripletex {self.tripletex_company_id}/{self.tripletex_id}"
+
+
+class ProjectLink(LinkBase):
+    project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="tripletex_link")
+    activity_id = models.BigIntegerField()
+    activity_name = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "tripletex_company_id", "tripletex_id"], name="project_link_unique"
+            ),
+        ]
+
+
+class EmployeeLink(LinkBase):
+    employee = models.OneToOneField(Employee, on_delete=models.CASCADE, related_name="tripletex_link")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "tripletex_company_id", "tripletex_id"], name="employee_link_unique"
+            ),
+        ]
+
+
+class WageTypeLink(LinkBase):
+    wage_type = models.OneToOneField(WageType, on_delete=models.CASCADE, related_name="tripletex_link")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "tripletex_company_id", "tripletex_id"], name="wage_type_link_unique"
+            ),
+        ]
+
+
+class AuditAction(models.TextChoices):
+    CONNECTED = "connected", _("Koblet til Tripletex")
+    UPDATED = "updated", _("Oppdaterte Tripletex-koblingen")
+    REMOVED = "removed", _("Fjernet integrasjonen")
+    CANCELLED = "cancelled", _("Avbrøt oppsettet")
+    KEY_ROTATED = "key_rotated", _("Krypterte nøkkelen på nytt")
+
+
+class AuditEvent(models.Model):
+    """Who connected, updated or removed the integration, and what each «Ferdigstill» did."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="tripletex_audit")
+    actor = models.ForeignKey(Employee, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    actor_name = models.CharField(max_length=255, blank=True)
+    action = models.CharField(max_length=20, choices=AuditAction.choices)
+    at = models.DateTimeField(auto_now_add=True)
+    tripletex_company_id = models.BigIntegerField(null=True, blank=True)
+    tripletex_company_name = models.CharField(max_length=255, blank=True)
+    # Counts and the numbers of what was created, linked and updated, per kind.
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["company", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"

@@ -1,0 +1,129 @@
+"""Reads for the Tripletex pages, scoped to the administrator's company."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Q, QuerySet
+
+from hr.models import Company, Department
+from tripletex.models import AuditEvent, Connection, ItemKind, LinkState, WizardItem, WizardRun, WizardStatus
+
+STEP_PAGE_SIZE = 50
+FILTERS = ("alle", "valgbare", "valgte", "nye", "koblet", "endret", "ikke-valgbare")
+
+
+def connection_for(*, company: Company) -> Connection | None:
+    return Connection.objects.filter(company=company).first()
+
+
+def wizard_for(*, company: Company) -> WizardRun | None:
+    return WizardRun.objects.filter(company=company, status=WizardStatus.OPEN).first()
+
+
+def _filtered(items: QuerySet[WizardItem], *, query: str, shown: str) -> QuerySet[WizardItem]:
+    if query:
+        items = items.filter(
+            Q(name__icontains=query) | Q(number__icontains=query) | Q(data__email__icontains=query)
+        )
+    return {
+        "valgbare": items.filter(eligible=True),
+        "valgte": items.filter(selected=True),
+        "nye": items.filter(eligible=True, link_state=LinkState.NEW),
+        "koblet": items.filter(link_state__in=[LinkState.LINKED, LinkState.CHANGED]),
+        "endret": items.filter(link_state=LinkState.CHANGED),
+        "ikke-valgbare": items.filter(eligible=False),
+    }.get(shown, items)
+
+
+def step_page(*, run: WizardRun, kind: str, query: str, shown: str, page_number: str | None) -> Page:
+    items = WizardItem.objects.filter(run=run, kind=kind).order_by("-eligible", "number", "name", "id")
+    return Paginator(_filtered(items, query=query, shown=shown), STEP_PAGE_SIZE).get_page(page_number)
+
+
+@dataclass
+class StepCounts:
+    total: int
+    eligible: int
+    selected: int
+    new: int
+    linked: int
+    changed: int
+
+    @property
+    def ineligible(self) -> int:
+        return self.total - self.eligible
+
+
+def step_counts(*, run: WizardRun, kind: str) -> StepCounts:
+    # Aliases must not be field names ("eligible", "selected"), or Django reads them as aggregates.
+    counts = WizardItem.objects.filter(run=run, kind=kind).aggregate(
+        n_total=Count("id"),
+        n_eligible=Count("id", filter=Q(eligible=True)),
+        n_selected=Count("id", filter=Q(selected=True)),
+        n_new=Count("id", filter=Q(eligible=True, link_state=LinkState.NEW)),
+        n_linked=Count("id", filter=Q(link_state=LinkState.LINKED)),
+        n_changed=Count("id", filter=Q(link_state=LinkState.CHANGED)),
+    )
+    return StepCounts(**{name.removeprefix("n_"): value for name, value in counts.items()})
+
+
+@dataclass
+class SummaryLine:
+    kind: str
+    create: list[WizardItem]
+    link: list[WizardItem]
+    update: list[WizardItem]
+    skipped_email: list[WizardItem]
+    create_count: int
+    link_count: int
+    update_count: int
+
+
+SUMMARY_SHOWN = 25
+
+
+def wizard_summary(*, run: WizardRun) -> list[SummaryLine]:
+    """Step 5: exactly what «Ferdigstill» will create, link and update, per kind.
+
+    Classified in Python, with the same rule as the apply: a JSON key that is absent must count as
+    "not chosen", which SQL's three-valued NOT would get wrong.
+    """
+    lines = []
+    for kind in ItemKind.values:
+        groups: dict[str, list[WizardItem]] = {"create": [], "link": [], "update": [], "skipped": []}
+        selected = WizardItem.objects.filter(run=run, kind=kind, selected=True, eligible=True).order_by(
+            "number", "id"
+        )
+        for item in selected.only("id", "number", "name", "link_state", "email_user_id", "options"):
+            links_user = bool(item.options.get("link_user"))
+            if item.link_state == LinkState.CHANGED:
+                groups["update"].append(item)
+            elif item.link_state == LinkState.LINKED or links_user:
+                groups["link"].append(item)
+            elif item.email_user_id is not None:
+                groups["skipped"].append(item)
+            else:
+                groups["create"].append(item)
+        lines.append(
+            SummaryLine(
+                kind=kind,
+                create=groups["create"][:SUMMARY_SHOWN],
+                link=groups["link"][:SUMMARY_SHOWN],
+                update=groups["update"][:SUMMARY_SHOWN],
+                skipped_email=groups["skipped"][:SUMMARY_SHOWN],
+                create_count=len(groups["create"]),
+                link_count=len(groups["link"]),
+                update_count=len(groups["update"]),
+            )
+        )
+    return lines
+
+
+def departments_of(*, company: Company) -> QuerySet[Department]:
+    return Department.objects.filter(company=company).order_by("name")
+
+
+def audit_events(*, company: Company) -> QuerySet[AuditEvent]:
+    return AuditEvent.objects.filter(company=company).order_by("-at", "-id")

@@ -1,0 +1,1 @@
+"""The functions that change the Tripletex connection, the wizard and the links."""

@@ -1,0 +1,73 @@
+"""The company's Tripletex connection: a client for its key, and removal."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from hr.models import Company, Employee
+from tripletex import crypto
+from tripletex.client import TripletexClient
+from tripletex.models import AuditAction, AuditEvent, Connection
+
+ONLY_ADMINISTRATORS = _("Bare administratorer kan koble til Tripletex.")
+NOT_CONNECTED = _("Integrasjonen med Tripletex er ikke satt opp.")
+
+
+def require_administrator(actor: Employee) -> None:
+    if not actor.is_administrator:
+        raise PermissionDenied(ONLY_ADMINISTRATORS)
+
+
+def client_for_token(employee_token: str) -> TripletexClient:
+    """A client for one key, at the Tripletex the settings name; never at a user-given address."""
+    return TripletexClient(employee_token=employee_token)
+
+
+def connection_client(*, company: Company) -> TripletexClient:
+    connection = Connection.objects.get(company=company, is_active=True)
+    return client_for_token(crypto.secret_decrypt(connection.employee_token))
+
+
+def audit(
+    *, company: Company, actor: Employee | None, action: str, connection: Connection | None, details: dict
+) -> AuditEvent:
+    return AuditEvent.objects.create(
+        company=company,
+        actor=actor,
+        actor_name=actor.full_name if actor else "",
+        action=action,
+        tripletex_company_id=connection.tripletex_company_id if connection else None,
+        tripletex_company_name=connection.tripletex_company_name if connection else "",
+        details=details,
+    )
+
+
+@transaction.atomic
+def connection_remove(*, actor: Employee) -> Connection:
+    """«Fjern integrasjonen»: forget the key, keep every import, link and history (design decision 5)."""
+    require_administrator(actor)
+    connection = Connection.objects.select_for_update().filter(company=actor.company, is_active=True).first()
+    if connection is None:
+        raise PermissionDenied(NOT_CONNECTED)
+    connection.is_active = False
+    connection.employee_token = ""
+    connection.removed_at = timezone.now()
+    connection.save()
+    audit(company=actor.company, actor=actor, action=AuditAction.REMOVED, connection=connection, details={})
+    return connection
+
+
+def connection_keys_rotate() -> int:
+    """Re-encrypt every stored key with the first of settings.ENCRYPTION_KEYS. Returns how many."""
+    from tripletex.models import WizardRun
+
+    count = 0
+    for model in (Connection, WizardRun):
+        for row in model.objects.exclude(employee_token="").only("id", "employee_token"):
+            rotated = crypto.secret_rotate(row.employee_token)
+            model.objects.filter(id=row.id).update(employee_token=rotated)
+            count += 1
+    return count

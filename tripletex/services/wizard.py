@@ -1,0 +1,877 @@
+"""«Koble til Tripletex»: the activation wizard, from the key to «Ferdigstill».
+
+One way only: the wizard creates a session and reads; it never writes to Tripletex. Nothing it
+fetches is in effect until `wizard_finish`, which applies everything in one transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import islice
+from typing import Any, TypeVar
+
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from hr.models import Department, Employee, Project, Role, User, WageType
+from tripletex import client as tx
+from tripletex import crypto
+from tripletex.models import (
+    AuditAction,
+    Connection,
+    EmployeeLink,
+    ItemKind,
+    LinkState,
+    ProjectLink,
+    WageTypeLink,
+    WizardItem,
+    WizardRun,
+    WizardStatus,
+)
+from tripletex.services.connection import audit, client_for_token, require_administrator
+
+logger = logging.getLogger(__name__)
+
+# Real keys are about a hundred characters; anything far longer was not copied from Tripletex.
+KEY_MAX_LENGTH = 400
+# Bulk writes go in chunks of the Tripletex page size, so queries grow with pages, not items.
+CHUNK = 1000
+GENERAL_PROJECT_ACTIVITY = "PROJECT_GENERAL_ACTIVITY"
+PROJECT_SPECIFIC_ACTIVITY = "PROJECT_SPECIFIC_ACTIVITY"
+
+KEY_REQUIRED = _("Lim inn API-brukernøkkelen fra Tripletex.")
+KEY_MALFORMED = _(
+    "Dette ser ikke ut som en API-brukernøkkel: den har ingen mellomrom eller linjeskift og er kortere "
+    "enn 400 tegn. Kopier nøkkelen på nytt fra Tripletex og lim den inn."
+)
+KEY_REFUSED = _(
+    "Tripletex godtok ikke nøkkelen. Sjekk at du kopierte hele API-brukernøkkelen, og at den ikke er "
+    "slettet eller utløpt i Tripletex."
+)
+KEY_WRONG_APPLICATION = _(
+    "Nøkkelen er laget for en annen applikasjon. Lag en ny API-brukernøkkel i Tripletex med "
+    "Applikasjonsnavn «GrønnJobb», skrevet nøyaktig slik, med store og små bokstaver."
+)
+KEY_NO_ACCESS = _(
+    "Brukeren som eier nøkkelen mangler tilgang i Tripletex til å lese %(what)s. Gi brukeren tilgang, "
+    "eller lag nøkkelen med en bruker som har det."
+)
+TRIPLETEX_UNREACHABLE = _("Får ikke kontakt med Tripletex akkurat nå. Prøv igjen om litt.")
+TRIPLETEX_THROTTLED = _("Tripletex ber oss vente litt før neste forespørsel. Prøv igjen om et minutt.")
+TRIPLETEX_FAILED = _("Tripletex svarte med en feil (forespørsels-id %(request_id)s). Prøv igjen om litt.")
+WIZARD_NOT_OPEN = _("Oppsettet er allerede fullført eller avbrutt. Start på nytt fra Selskapsinnstillinger.")
+KEY_NOT_CHECKED = _("Lim inn og kontroller API-brukernøkkelen i første steg først.")
+ITEMS_VANISHED = _(
+    "Dette finnes ikke lenger i Tripletex: %(items)s. Gå tilbake til steget og hent listen på nytt. "
+    "Ingenting er endret."
+)
+EMAILS_TAKEN_SINCE = _(
+    "Disse e-postadressene er tatt i bruk siden listen ble hentet: %(emails)s. Hent ansatte på nytt. "
+    "Ingenting er endret."
+)
+REASON_PROJECT_NO_NUMBER = _("Mangler prosjektnummer i Tripletex")
+REASON_PROJECT_CLOSED = _("Avsluttet i Tripletex")
+REASON_PROJECT_NO_ACTIVITY = _("Har ingen aktivitet det kan føres timer på i Tripletex")
+REASON_DUPLICATE_NUMBER = _("Nummeret %(number)s finnes flere ganger i Tripletex")
+REASON_EMPLOYEE_NO_EMAIL = _("Mangler e-post i Tripletex")
+REASON_EMPLOYEE_NO_NUMBER = _("Mangler ansattnummer i Tripletex")
+REASON_DUPLICATE_EMAIL = _("E-postadressen %(email)s finnes flere ganger i Tripletex")
+REASON_EMAIL_IN_OTHER_COMPANY = _("E-postadressen brukes allerede av en bruker i et annet selskap")
+REASON_WAGE_TYPE_HIDDEN = _("Vises ikke i timelisten i Tripletex (slå på «Vis i timelisten» for lønnsarten)")
+REASON_WAGE_TYPE_NO_NUMBER = _("Mangler nummer i Tripletex")
+
+KIND_NAMES = {
+    ItemKind.PROJECT: _("prosjekt"),
+    ItemKind.WAGE_TYPE: _("lønnsart"),
+    ItemKind.EMPLOYEE: _("ansatt"),
+}
+WHAT_FOR_PERMISSION = {
+    ItemKind.PROJECT: _("prosjekter og aktiviteter"),
+    ItemKind.WAGE_TYPE: _("lønnsarter"),
+    ItemKind.EMPLOYEE: _("ansatte"),
+}
+
+T = TypeVar("T")
+
+
+def _chunks(items: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def tripletex_error_message(error: tx.TripletexError, *, what: str = "") -> str:
+    """A Norwegian sentence for the administrator. Never contains a token (the client redacts)."""
+    if isinstance(error, tx.InvalidCredentials):
+        text = " ".join(m.message for m in getattr(error, "validation_messages", ()) or ()).lower()
+        return str(KEY_WRONG_APPLICATION if "application" in text or "applikasjon" in text else KEY_REFUSED)
+    if isinstance(error, tx.AuthenticationError):
+        return str(KEY_REFUSED)
+    if isinstance(error, tx.PermissionDenied):
+        return str(KEY_NO_ACCESS % {"what": what or _("dette")})
+    if isinstance(error, tx.RateLimited):
+        return str(TRIPLETEX_THROTTLED)
+    if isinstance(error, tx.TransportError):
+        return str(TRIPLETEX_UNREACHABLE)
+    request_id = getattr(error, "request_id", None) or "–"
+    return str(TRIPLETEX_FAILED % {"request_id": request_id})
+
+
+# --- start, key, cancel ----------------------------------------------------------------------
+
+
+def wizard_open(*, company_id: int) -> WizardRun | None:
+    return WizardRun.objects.filter(company_id=company_id, status=WizardStatus.OPEN).first()
+
+
+def wizard_start(*, actor: Employee) -> WizardRun:
+    """Start, or continue, the company's one open wizard."""
+    require_administrator(actor)
+    existing = wizard_open(company_id=actor.company_id)
+    if existing is not None:
+        return existing
+    is_update = Connection.objects.filter(company=actor.company, is_active=True).exists()
+    try:
+        with transaction.atomic():
+            return WizardRun.objects.create(company=actor.company, started_by=actor, is_update=is_update)
+    except IntegrityError:
+        # Another administrator started one at the same moment: both continue the same.
+        run = wizard_open(company_id=actor.company_id)
+        assert run is not None
+        return run
+
+
+def _key_validate(key: str) -> str:
+    key = key.strip()
+    if not key:
+        raise ValidationError({"key": ValidationError(KEY_REQUIRED, code="required")})
+    if len(key) > KEY_MAX_LENGTH or any(c.isspace() or not c.isprintable() for c in key):
+        raise ValidationError({"key": ValidationError(KEY_MALFORMED, code="malformed")})
+    return key
+
+
+def run_token(run: WizardRun) -> str:
+    """The key this run works with: its own, or the connection's when an update keeps it."""
+    if run.employee_token:
+        return crypto.secret_decrypt(run.employee_token)
+    connection = Connection.objects.get(company_id=run.company_id, is_active=True)
+    return crypto.secret_decrypt(connection.employee_token)
+
+
+def wizard_key_check(*, actor: Employee, run: WizardRun, key: str) -> WizardRun:
+    """Step 1: the key works when Tripletex gives a session for it and says whose it is.
+
+    An update may leave the field empty to keep the connection's key.
+    """
+    require_administrator(actor)
+    _require_open(run)
+    keeps_key = run.is_update and not key.strip()
+    token = run_token(_without_token(run)) if keeps_key else _key_validate(key)
+    client = client_for_token(token)
+    try:
+        who = client.whoami()
+    except tx.TripletexError as error:
+        logger.info(
+            "Tripletex refused the key check for company %s: %s", run.company_id, type(error).__name__
+        )
+        raise ValidationError(
+            {"key": ValidationError(tripletex_error_message(error), code="tripletex")}
+        ) from None
+    changed_company = run.tripletex_company_id not in (None, who.company_id)
+    run.employee_token = "" if keeps_key else crypto.secret_encrypt(token)
+    run.token_last4 = token[-4:]
+    run.key_checked = True
+    run.tripletex_company_id = who.company_id
+    run.tripletex_company_name = who.company_name
+    run.tripletex_organization_number = who.organization_number
+    run.tripletex_user_name = who.employee_name
+    run.tripletex_user_email = who.employee_email
+    if changed_company:
+        run.fetch_state = {}
+        run.items.all().delete()
+    run.save()
+    return run
+
+
+def _without_token(run: WizardRun) -> WizardRun:
+    run.employee_token = ""
+    return run
+
+
+def _require_open(run: WizardRun) -> None:
+    if run.status != WizardStatus.OPEN:
+        raise ValidationError(WIZARD_NOT_OPEN, code="not_open")
+
+
+@transaction.atomic
+def wizard_cancel(*, actor: Employee, run: WizardRun) -> None:
+    """«Avbryt oppsettet»: nothing of the run takes effect; its key is forgotten."""
+    require_administrator(actor)
+    run = WizardRun.objects.select_for_update().get(id=run.id)
+    if run.status != WizardStatus.OPEN:
+        return
+    run.status = WizardStatus.CANCELLED
+    run.finished_at = timezone.now()
+    run.employee_token = ""
+    run.save()
+    run.items.all().delete()
+    connection = Connection.objects.filter(company_id=run.company_id).first()
+    audit(company=actor.company, actor=actor, action=AuditAction.CANCELLED, connection=connection, details={})
+
+
+# --- fetching --------------------------------------------------------------------------------
+
+
+def wizard_fetch_start(*, actor: Employee, run: WizardRun, kind: str) -> None:
+    """Mark the step as fetching and hand the fetch to a worker (after this transaction commits)."""
+    from tripletex.tasks import wizard_fetch_task
+
+    require_administrator(actor)
+    _require_open(run)
+    if not run.key_checked:
+        raise ValidationError(KEY_NOT_CHECKED, code="key_not_checked")
+    with transaction.atomic():
+        locked = WizardRun.objects.select_for_update().get(id=run.id)
+        if locked.fetch_state.get(kind, {}).get("state") == "running":
+            return
+        locked.fetch_state = {**locked.fetch_state, kind: {"state": "running", "count": 0}}
+        locked.save(update_fields=["fetch_state"])
+        run.fetch_state = locked.fetch_state
+        transaction.on_commit(lambda: wizard_fetch_task.delay(run.id, kind))
+
+
+def _fetch_state_set(run_id: int, kind: str, **state: Any) -> None:
+    with transaction.atomic():
+        run = WizardRun.objects.select_for_update().get(id=run_id)
+        run.fetch_state = {**run.fetch_state, kind: state}
+        run.save(update_fields=["fetch_state"])
+
+
+def wizard_fetch(*, run_id: int, kind: str) -> None:
+    """Fetch one step's list from Tripletex into WizardItems, page by page, in bulk."""
+    run = WizardRun.objects.select_related("company").get(id=run_id)
+    if run.status != WizardStatus.OPEN:
+        return
+    client = client_for_token(run_token(run))
+    fetchers = {
+        ItemKind.PROJECT: _fetch_projects,
+        ItemKind.WAGE_TYPE: _fetch_wage_types,
+        ItemKind.EMPLOYEE: _fetch_employees,
+    }
+    WizardItem.objects.filter(run=run, kind=kind).delete()
+    count = 0
+    try:
+        for page in _chunks(fetchers[ItemKind(kind)](client, run)):
+            _match_and_store(run, kind, page)
+            count += len(page)
+            _fetch_state_set(run.id, kind, state="running", count=count)
+        _mark_duplicates(run, kind)
+    except tx.TripletexError as error:
+        logger.info("Fetching %s for wizard %s failed: %s", kind, run.id, type(error).__name__)
+        message = tripletex_error_message(error, what=str(WHAT_FOR_PERMISSION[ItemKind(kind)]))
+        _fetch_state_set(run.id, kind, state="failed", count=count, error=message)
+        return
+    _fetch_state_set(run.id, kind, state="done", count=count, fetched_at=timezone.now().isoformat())
+
+
+def _fetch_projects(client: tx.TripletexClient, run: WizardRun) -> Iterator[WizardItem]:
+    settings = client.timesheet_settings()
+    activities = {a.id: a for a in client.activities()}
+    general = [
+        a for a in activities.values() if a.activity_type == GENERAL_PROJECT_ACTIVITY and not a.is_disabled
+    ]
+    for project in client.projects(include_activities=True):
+        usable = _usable_activities(project, general, activities)
+        default = next((a for a in usable if a.id == settings.default_project_activity_id), None)
+        chosen = default or (usable[0] if usable else None)
+        reason = ""
+        if not project.number:
+            reason = str(REASON_PROJECT_NO_NUMBER)
+        elif project.is_closed:
+            reason = str(REASON_PROJECT_CLOSED)
+        elif chosen is None:
+            reason = str(REASON_PROJECT_NO_ACTIVITY)
+        yield WizardItem(
+            run=run,
+            kind=ItemKind.PROJECT,
+            tripletex_id=project.id,
+            number=project.number,
+            name=project.name,
+            data={
+                "is_closed": project.is_closed,
+                "start_date": project.start_date.isoformat() if project.start_date else None,
+                "end_date": project.end_date.isoformat() if project.end_date else None,
+                "activities": [{"id": a.id, "name": a.name} for a in usable],
+            },
+            eligible=not reason,
+            reason=reason,
+            options={"activity_id": chosen.id} if chosen else {},
+        )
+
+
+def _usable_activities(
+    project: tx.Project, general: Sequence[tx.Activity], activities: dict[int, tx.Activity]
+) -> list[tx.Activity]:
+    """Tripletex's rule for where a project's hours can go (BEHAVIOUR C3): activities linked to the
+    project and open, plus the general project activities unless the project allows only its own."""
+    linked = []
+    for link in project.project_activities:
+        activity = link.activity or activities.get(link.activity_id or 0)
+        if link.is_closed or activity is None or activity.is_disabled:
+            continue
+        if activity.activity_type in (GENERAL_PROJECT_ACTIVITY, PROJECT_SPECIFIC_ACTIVITY):
+            linked.append(activity)
+    if getattr(project, "general_project_activities_per_project_only", False):
+        return linked
+    linked_ids = {a.id for a in linked}
+    return linked + [a for a in general if a.id not in linked_ids]
+
+
+def _fetch_wage_types(client: tx.TripletexClient, run: WizardRun) -> Iterator[WizardItem]:
+    for salary_type in client.salary_types():
+        reason = ""
+        if not salary_type.number:
+            reason = str(REASON_WAGE_TYPE_NO_NUMBER)
+        elif not salary_type.show_in_timesheet:
+            reason = str(REASON_WAGE_TYPE_HIDDEN)
+        yield WizardItem(
+            run=run,
+            kind=ItemKind.WAGE_TYPE,
+            tripletex_id=salary_type.id,
+            number=salary_type.number,
+            name=salary_type.name,
+            eligible=not reason,
+            reason=reason,
+        )
+
+
+def _fetch_employees(client: tx.TripletexClient, run: WizardRun) -> Iterator[WizardItem]:
+    for employee in client.employees():
+        reason = ""
+        if not employee.email:
+            reason = str(REASON_EMPLOYEE_NO_EMAIL)
+        elif not employee.employee_number:
+            reason = str(REASON_EMPLOYEE_NO_NUMBER)
+        yield WizardItem(
+            run=run,
+            kind=ItemKind.EMPLOYEE,
+            tripletex_id=employee.id,
+            number=employee.employee_number,
+            name=employee.display_name,
+            data={
+                "first_name": employee.first_name,
+                "last_name": employee.last_name,
+                "email": employee.email.lower(),
+            },
+            eligible=not reason,
+            reason=reason,
+            options={"role": Role.EMPLOYEE, "department_id": None},
+        )
+
+
+def _local_model(kind: str) -> type[Any]:
+    return {ItemKind.PROJECT: Project, ItemKind.WAGE_TYPE: WageType, ItemKind.EMPLOYEE: Employee}[
+        ItemKind(kind)
+    ]
+
+
+def _link_model(kind: str) -> type[Any]:
+    return {ItemKind.PROJECT: ProjectLink, ItemKind.WAGE_TYPE: WageTypeLink, ItemKind.EMPLOYEE: EmployeeLink}[
+        ItemKind(kind)
+    ]
+
+
+LINK_FIELD = {
+    ItemKind.PROJECT: "project_id",
+    ItemKind.WAGE_TYPE: "wage_type_id",
+    ItemKind.EMPLOYEE: "employee_id",
+}
+NUMBER_FIELD = {
+    ItemKind.PROJECT: "number",
+    ItemKind.WAGE_TYPE: "number",
+    ItemKind.EMPLOYEE: "employee_number",
+}
+
+
+def _match_and_store(run: WizardRun, kind: str, page: list[WizardItem]) -> None:
+    """Mark what each item is here: linked before (same Tripletex company and id), matching by
+    number, or new; and what changed in Tripletex since. A few queries per page."""
+    company_id = run.company_id
+    link_field = LINK_FIELD[ItemKind(kind)]
+    number_field = NUMBER_FIELD[ItemKind(kind)]
+    links = {
+        link.tripletex_id: getattr(link, link_field)
+        for link in _link_model(kind).objects.filter(
+            company_id=company_id,
+            tripletex_company_id=run.tripletex_company_id,
+            tripletex_id__in=[i.tripletex_id for i in page],
+        )
+    }
+    numbers = [i.number for i in page if i.number]
+    model = _local_model(kind)
+    local_by_id = {o.id: o for o in model.objects.filter(company_id=company_id, id__in=links.values())}
+    local_by_number = {
+        getattr(o, number_field): o
+        for o in model.objects.filter(company_id=company_id, **{f"{number_field}__in": numbers})
+    }
+    if kind == ItemKind.EMPLOYEE:
+        _employee_emails(run, page)
+    for item in page:
+        local = local_by_id.get(links.get(item.tripletex_id, 0)) or local_by_number.get(item.number)
+        if local is None:
+            continue
+        item.local_id = local.id
+        item.changes = _changes(kind, local, item)
+        item.link_state = LinkState.CHANGED if item.changes else LinkState.LINKED
+    WizardItem.objects.bulk_create(page, batch_size=CHUNK)
+
+
+def _changes(kind: str, local: Any, item: WizardItem) -> dict[str, list[Any]]:
+    changes: dict[str, list[Any]] = {}
+    if kind == ItemKind.EMPLOYEE:
+        for field in ("first_name", "last_name"):
+            if getattr(local, field) != item.data.get(field, ""):
+                changes[field] = [getattr(local, field), item.data.get(field, "")]
+        return changes
+    if local.name != item.name:
+        changes["name"] = [local.name, item.name]
+    if item.number and NUMBER_FIELD[ItemKind(kind)] == "number" and local.number != item.number:
+        changes["number"] = [local.number, item.number]
+    if kind == ItemKind.PROJECT and local.is_closed != item.data.get("is_closed", False):
+        changes["is_closed"] = [local.is_closed, item.data.get("is_closed", False)]
+    return changes
+
+
+def _employee_emails(run: WizardRun, page: list[WizardItem]) -> None:
+    """An e-mail that already belongs to a user is shown in the step, not found at «Ferdigstill»."""
+    emails = [i.data["email"] for i in page if i.data.get("email")]
+    users = {u.email.lower(): u for u in User.objects.filter(email__in=emails).select_related("employee")}
+    for item in page:
+        user = users.get(item.data.get("email", ""))
+        if user is None:
+            continue
+        owner = getattr(user, "employee", None)
+        if owner is not None and owner.company_id != run.company_id:
+            if item.eligible:
+                item.eligible, item.reason = False, str(REASON_EMAIL_IN_OTHER_COMPANY)
+            continue
+        if owner is not None and owner.employee_number == item.number:
+            continue  # the same person, matched by number already
+        item.email_user_id = user.id
+
+
+def _mark_duplicates(run: WizardRun, kind: str) -> None:
+    """Numbers (and employees' e-mails) that occur twice in Tripletex cannot be matched safely."""
+    items = WizardItem.objects.filter(run=run, kind=kind)
+    duplicated = (
+        items.exclude(number="")
+        .values("number")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .values_list("number", flat=True)
+    )
+    for number in list(duplicated):
+        items.filter(number=number, eligible=True).update(
+            eligible=False, selected=False, reason=str(REASON_DUPLICATE_NUMBER % {"number": number})
+        )
+    if kind == ItemKind.EMPLOYEE:
+        emails = Counter(e for e in items.values_list("data__email", flat=True) if e)
+        for email, n in emails.items():
+            if n > 1:
+                items.filter(data__email=email, eligible=True).update(
+                    eligible=False, selected=False, reason=str(REASON_DUPLICATE_EMAIL % {"email": email})
+                )
+
+
+# --- choosing --------------------------------------------------------------------------------
+
+
+def wizard_selection_save(
+    *,
+    actor: Employee,
+    run: WizardRun,
+    kind: str,
+    shown_ids: Sequence[int],
+    selected_ids: Iterable[int],
+    options: dict[int, dict[str, Any]],
+) -> int:
+    """Save the ticks and choices of the items shown on one page of a step. Returns how many."""
+    require_administrator(actor)
+    _require_open(run)
+    selected = set(selected_ids)
+    items = list(WizardItem.objects.filter(run=run, kind=kind, id__in=list(shown_ids)))
+    departments = set(Department.objects.filter(company=actor.company).values_list("id", flat=True))
+    for item in items:
+        item.selected = item.eligible and item.id in selected
+        item.options = _options_clean(kind, item, options.get(item.id, {}), departments)
+    WizardItem.objects.bulk_update(items, ["selected", "options"], batch_size=CHUNK)
+    return sum(1 for i in items if i.selected)
+
+
+def _options_clean(kind: str, item: WizardItem, raw: dict[str, Any], departments: set[int]) -> dict[str, Any]:
+    """Only choices that are valid for this item survive: a forged id is dropped, not stored."""
+    options = dict(item.options)
+    if kind == ItemKind.PROJECT and "activity_id" in raw:
+        usable = {a["id"] for a in item.data.get("activities", [])}
+        activity_id = _int_or_none(raw["activity_id"])
+        if activity_id in usable:
+            options["activity_id"] = activity_id
+    if kind == ItemKind.EMPLOYEE:
+        if raw.get("role") in Role.values:
+            options["role"] = raw["role"]
+        if "department_id" in raw:
+            department_id = _int_or_none(raw["department_id"])
+            options["department_id"] = department_id if department_id in departments else None
+        if "link_user" in raw:
+            options["link_user"] = bool(raw["link_user"]) and item.email_user_id is not None
+    return options
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def wizard_select_all(*, actor: Employee, run: WizardRun, kind: str, select: bool, query: str = "") -> int:
+    """«Velg alle» / «Velg ingen» for every eligible item of the step that matches the search."""
+    require_administrator(actor)
+    _require_open(run)
+    items = WizardItem.objects.filter(run=run, kind=kind, eligible=True)
+    if query:
+        items = items.filter(Q(name__icontains=query) | Q(number__icontains=query))
+    return items.update(selected=select)
+
+
+# --- «Ferdigstill» ---------------------------------------------------------------------------
+
+
+@dataclass
+class FinishResult:
+    created: dict[str, list[str]]
+    linked: dict[str, list[str]]
+    updated: dict[str, list[str]]
+    invited_employee_ids: list[int]
+
+
+def wizard_finish(*, actor: Employee, run: WizardRun) -> FinishResult:
+    """Apply the whole import and activate the connection, all in one transaction.
+
+    Before writing, the selected items are checked against Tripletex again: if one has vanished
+    since the step fetched it, nothing is applied and the message says what vanished.
+    """
+    require_administrator(actor)
+    _require_open(run)
+    if not run.key_checked:
+        raise ValidationError(KEY_NOT_CHECKED, code="key_not_checked")
+    _verify_still_in_tripletex(run)
+    with transaction.atomic():
+        locked = WizardRun.objects.select_for_update().get(id=run.id)
+        _require_open(locked)  # a double click, or a second administrator, finds it finished
+        result = FinishResult(created={}, linked={}, updated={}, invited_employee_ids=[])
+        _apply_projects(locked, result)
+        _apply_wage_types(locked, result)
+        _apply_employees(locked, actor, result)
+        connection = _activate(locked, actor)
+        locked.status = WizardStatus.FINISHED
+        locked.finished_at = timezone.now()
+        locked.employee_token = ""
+        locked.save()
+        details = {
+            kind: {
+                "created": result.created.get(kind, [])[:200],
+                "linked": result.linked.get(kind, [])[:200],
+                "updated": result.updated.get(kind, [])[:200],
+                "counts": [
+                    len(result.created.get(kind, [])),
+                    len(result.linked.get(kind, [])),
+                    len(result.updated.get(kind, [])),
+                ],
+            }
+            for kind in ItemKind.values
+        }
+        action = AuditAction.UPDATED if locked.is_update else AuditAction.CONNECTED
+        audit(company=actor.company, actor=actor, action=action, connection=connection, details=details)
+        invited = result.invited_employee_ids
+        if invited:
+            from tripletex.tasks import invitations_send_task
+
+            transaction.on_commit(lambda: invitations_send_task.delay(invited))
+    run.status = WizardStatus.FINISHED
+    return result
+
+
+def _verify_still_in_tripletex(run: WizardRun) -> None:
+    selected = WizardItem.objects.filter(run=run, selected=True)
+    kinds = set(selected.values_list("kind", flat=True))
+    client = client_for_token(run_token(run))
+    present: dict[str, set[int]] = {}
+    try:
+        client.whoami()
+        if ItemKind.PROJECT in kinds:
+            present[ItemKind.PROJECT] = {
+                p.id for p in client.projects(fields="id,version,name,number,isClosed")
+            }
+        if ItemKind.WAGE_TYPE in kinds:
+            present[ItemKind.WAGE_TYPE] = {s.id for s in client.salary_types()}
+        if ItemKind.EMPLOYEE in kinds:
+            present[ItemKind.EMPLOYEE] = {
+                e.id for e in client.employees(fields="id,version,firstName,lastName,employeeNumber,email")
+            }
+    except tx.TripletexError as error:
+        raise ValidationError(tripletex_error_message(error), code="tripletex") from None
+    vanished = [
+        f"{KIND_NAMES[ItemKind(item.kind)]} {item.number or ''} {item.name}".strip()
+        for item in selected.only("kind", "tripletex_id", "number", "name")
+        if item.tripletex_id not in present.get(item.kind, set())
+    ]
+    if vanished:
+        shown = ", ".join(vanished[:10]) + ("…" if len(vanished) > 10 else "")
+        raise ValidationError(ITEMS_VANISHED, code="vanished", params={"items": shown})
+
+
+def _selected(run: WizardRun, kind: str) -> list[WizardItem]:
+    return list(WizardItem.objects.filter(run=run, kind=kind, selected=True, eligible=True).order_by("id"))
+
+
+def _relink(
+    model: type[Any],
+    run: WizardRun,
+    field: str,
+    pairs: list[tuple[int, WizardItem]],
+    extra: Any = None,
+) -> None:
+    """Replace the links of these local objects and these Tripletex ids with one link each."""
+    for chunk in _chunks(pairs):
+        local_ids = [local_id for local_id, _item in chunk]
+        model.objects.filter(
+            Q(**{f"{field}__in": local_ids})
+            | Q(
+                company_id=run.company_id,
+                tripletex_company_id=run.tripletex_company_id,
+                tripletex_id__in=[i.tripletex_id for _l, i in chunk],
+            )
+        ).delete()
+        model.objects.bulk_create(
+            [
+                model(
+                    company_id=run.company_id,
+                    tripletex_company_id=run.tripletex_company_id,
+                    tripletex_id=item.tripletex_id,
+                    **{field: local_id},
+                    **(extra(item) if extra else {}),
+                )
+                for local_id, item in chunk
+            ]
+        )
+
+
+def _existing_by_number(
+    model: Any, company_id: int, number_field: str, items: list[WizardItem]
+) -> dict[str, Any]:
+    """Local objects with these numbers, looked up again at «Ferdigstill»: one may have been made
+    by hand since the step was fetched, and is then linked instead of created twice."""
+    found: dict[str, Any] = {}
+    for chunk in _chunks([i.number for i in items]):
+        found.update(
+            {
+                getattr(o, number_field): o
+                for o in model.objects.filter(company_id=company_id, **{f"{number_field}__in": chunk})
+            }
+        )
+    return found
+
+
+def _apply_projects(run: WizardRun, result: FinishResult) -> None:
+    items = _selected(run, ItemKind.PROJECT)
+    existing = _existing_by_number(Project, run.company_id, "number", items)
+    by_id = {
+        p.id: p
+        for p in Project.objects.filter(
+            company_id=run.company_id, id__in=[i.local_id for i in items if i.local_id]
+        )
+    }
+    to_create, to_update, pairs = [], [], []
+    for item in items:
+        local = by_id.get(item.local_id or 0) or existing.get(item.number)
+        fields = {
+            "number": item.number,
+            "name": item.name[:200],
+            "is_closed": bool(item.data.get("is_closed")),
+            "start_date": item.data.get("start_date"),
+            "end_date": item.data.get("end_date"),
+        }
+        if local is None:
+            local = Project(company_id=run.company_id, **fields)
+            to_create.append((local, item))
+            result.created.setdefault(ItemKind.PROJECT, []).append(item.number)
+            continue
+        changed = [k for k in ("number", "name", "is_closed") if getattr(local, k) != fields[k]]
+        for k in changed:
+            setattr(local, k, fields[k])
+        if changed:
+            to_update.append(local)
+            result.updated.setdefault(ItemKind.PROJECT, []).append(item.number)
+        else:
+            result.linked.setdefault(ItemKind.PROJECT, []).append(item.number)
+        pairs.append((local.id, item))
+    Project.objects.bulk_create([p for p, _i in to_create], batch_size=CHUNK)
+    Project.objects.bulk_update(to_update, ["number", "name", "is_closed"], batch_size=CHUNK)
+    pairs += [(p.id, i) for p, i in to_create]
+    activity_names = {
+        i.tripletex_id: {a["id"]: a["name"] for a in i.data.get("activities", [])} for i in items
+    }
+    _relink(
+        ProjectLink,
+        run,
+        "project_id",
+        pairs,
+        extra=lambda i: {
+            "activity_id": i.options["activity_id"],
+            "activity_name": activity_names[i.tripletex_id].get(i.options["activity_id"], "")[:255],
+        },
+    )
+
+
+def _apply_wage_types(run: WizardRun, result: FinishResult) -> None:
+    items = _selected(run, ItemKind.WAGE_TYPE)
+    existing = _existing_by_number(WageType, run.company_id, "number", items)
+    by_id = {
+        w.id: w
+        for w in WageType.objects.filter(
+            company_id=run.company_id, id__in=[i.local_id for i in items if i.local_id]
+        )
+    }
+    to_create, to_update, pairs = [], [], []
+    for item in items:
+        local = by_id.get(item.local_id or 0) or existing.get(item.number)
+        if local is None:
+            local = WageType(
+                company_id=run.company_id, number=item.number, name=item.name[:200], is_active=True
+            )
+            to_create.append((local, item))
+            result.created.setdefault(ItemKind.WAGE_TYPE, []).append(item.number)
+            continue
+        if local.is_builtin:
+            continue  # «Ordinær tid» is never replaced by an import
+        if (local.name, local.number) != (item.name[:200], item.number):
+            local.name, local.number = item.name[:200], item.number
+            to_update.append(local)
+            result.updated.setdefault(ItemKind.WAGE_TYPE, []).append(item.number)
+        else:
+            result.linked.setdefault(ItemKind.WAGE_TYPE, []).append(item.number)
+        pairs.append((local.id, item))
+    WageType.objects.bulk_create([w for w, _i in to_create], batch_size=CHUNK)
+    WageType.objects.bulk_update(to_update, ["name", "number"], batch_size=CHUNK)
+    pairs += [(w.id, i) for w, i in to_create]
+    _relink(WageTypeLink, run, "wage_type_id", pairs)
+
+
+def _apply_employees(run: WizardRun, actor: Employee, result: FinishResult) -> None:
+    items = _selected(run, ItemKind.EMPLOYEE)
+    existing = _existing_by_number(Employee, run.company_id, "employee_number", items)
+    by_id = {
+        e.id: e
+        for e in Employee.objects.filter(
+            company_id=run.company_id, id__in=[i.local_id for i in items if i.local_id]
+        )
+    }
+    linked_users = {
+        e.user_id: e
+        for e in Employee.objects.filter(
+            company_id=run.company_id,
+            user_id__in=[i.email_user_id for i in items if i.options.get("link_user")],
+        )
+    }
+    departments = set(Department.objects.filter(company_id=run.company_id).values_list("id", flat=True))
+    new_users: list[User] = []
+    new_employees: list[Employee] = []
+    to_update: list[Employee] = []
+    pairs: list[tuple[int, WizardItem]] = []
+    for item in items:
+        local = by_id.get(item.local_id or 0) or existing.get(item.number)
+        if local is None and item.options.get("link_user"):
+            local = linked_users.get(item.email_user_id)
+            if local is not None:
+                local.employee_number = item.number
+        if local is None:
+            if item.email_user_id is not None:
+                # The e-mail belongs to a user and the administrator did not choose to link it.
+                continue
+            department_id = item.options.get("department_id")
+            user = User(email=item.data["email"], password=make_password(None))
+            new_users.append(user)
+            new_employees.append(
+                Employee(
+                    company_id=run.company_id,
+                    first_name=item.data.get("first_name", "")[:100],
+                    last_name=item.data.get("last_name", "")[:100],
+                    email=item.data["email"],
+                    employee_number=item.number,
+                    role=item.options.get("role") or Role.EMPLOYEE,
+                    department_id=department_id if department_id in departments else None,
+                )
+            )
+            pairs.append((-len(new_employees), item))
+            result.created.setdefault(ItemKind.EMPLOYEE, []).append(item.number)
+            continue
+        changed = False
+        for field in ("first_name", "last_name"):
+            value = item.data.get(field, "")[:100]
+            if value and getattr(local, field) != value:
+                setattr(local, field, value)
+                changed = True
+        if changed or local.employee_number != item.number:
+            local.employee_number = item.number
+            to_update.append(local)
+            result.updated.setdefault(ItemKind.EMPLOYEE, []).append(item.number)
+        else:
+            result.linked.setdefault(ItemKind.EMPLOYEE, []).append(item.number)
+        pairs.append((local.id, item))
+    taken: set[str] = set()
+    for chunk in _chunks([u.email for u in new_users]):
+        taken.update(User.objects.filter(email__in=chunk).values_list("email", flat=True))
+    if taken:
+        raise ValidationError(
+            EMAILS_TAKEN_SINCE, code="email_taken", params={"emails": ", ".join(sorted(taken)[:10])}
+        )
+    User.objects.bulk_create(new_users, batch_size=CHUNK)
+    for user, employee in zip(new_users, new_employees, strict=True):
+        employee.user_id = user.id
+    Employee.objects.bulk_create(new_employees, batch_size=CHUNK)
+    Employee.objects.bulk_update(to_update, ["first_name", "last_name", "employee_number"], batch_size=CHUNK)
+    resolved = [
+        (new_employees[-local_id - 1].id if local_id < 0 else local_id, item) for local_id, item in pairs
+    ]
+    _relink(EmployeeLink, run, "employee_id", resolved)
+    result.invited_employee_ids = [e.id for e in new_employees]
+
+
+def _activate(run: WizardRun, actor: Employee) -> Connection:
+    connection, _created = Connection.objects.select_for_update().get_or_create(company_id=run.company_id)
+    now = timezone.now()
+    if run.employee_token:
+        connection.employee_token = run.employee_token
+        connection.token_last4 = run.token_last4
+    if not connection.is_active or connection.tripletex_company_id != run.tripletex_company_id:
+        connection.connected_at = now
+        connection.connected_by = actor
+    connection.is_active = True
+    connection.removed_at = None
+    connection.tripletex_company_id = run.tripletex_company_id
+    connection.tripletex_company_name = run.tripletex_company_name
+    connection.tripletex_organization_number = run.tripletex_organization_number
+    connection.tripletex_user_name = run.tripletex_user_name
+    connection.tripletex_user_email = run.tripletex_user_email
+    connection.last_import_at = now
+    connection.full_clean(exclude=["company", "connected_by"])
+    connection.save()
+    return connection

@@ -1,0 +1,163 @@
+"""«Koble til Tripletex» in real Chromium against the sandbox over HTTP."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+import pytest
+from django.core import mail
+
+from hr.models import Employee, Project
+from hr.tests.factories import PASSWORD, CompanyFactory, DepartmentFactory, administrator_of
+from tripletex.models import Connection, WizardRun, WizardStatus
+from tripletex.sandbox import demo
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _point_at_sandbox(settings, tripletex_sandbox):
+    settings.TRIPLETEX_BASE_URL = tripletex_sandbox.base_url
+    settings.TRIPLETEX_CONSUMER_TOKEN = tripletex_sandbox.consumer_token
+
+
+@pytest.fixture
+def admin(transactional_db):
+    company = CompanyFactory(name="Grønn Bygg AS")
+    DepartmentFactory(company=company, name="Bygg")
+    return administrator_of(company, email="admin@gronnbygg.no", employee_number="1001")
+
+
+def log_in(browser, live_server, email: str, password: str = PASSWORD):
+    context = browser.new_context(base_url=live_server.url, locale="nb-NO")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.goto("/logg-inn/")
+    page.get_by_label("E-post").fill(email)
+    page.get_by_label("Passord").fill(password)
+    page.get_by_role("button", name="Logg inn").click()
+    page.wait_for_url(re.compile(r"/timer/"))
+    return page
+
+
+def open_general(page):
+    page.get_by_role("link", name="Selskapsinnstillinger").click()
+    page.get_by_role("heading", name="Integrasjoner").wait_for()
+
+
+def tick(page, name: str) -> None:
+    page.get_by_role("checkbox", name=f"Velg {name}").check()
+
+
+def test_connect_import_update_remove_and_reconnect(browser, live_server, admin, tripletex_sandbox):
+    page = log_in(browser, live_server, admin.email)
+    open_general(page)
+
+    # step 1: the key, with the application name shown exactly
+    page.get_by_role("button", name="Koble til Tripletex").click()
+    assert page.locator("#application-name").inner_text() == "GrønnJobb"
+    page.get_by_label("API-brukernøkkel", exact=True).fill(tripletex_sandbox.employee_token)
+    page.get_by_role("button", name="Neste").click()
+    page.get_by_text("Nøkkelen virker: den hører til Grønn Bygg AS").wait_for()
+
+    # step 2-4: some of each
+    page.get_by_role("heading", name="Steg 2: Prosjekter").wait_for()
+    assert "Avsluttet i Tripletex" in page.locator("tbody").inner_text()
+    tick(page, "Nybygg Bjørvika kontorbygg")
+    tick(page, "Grøntanlegg Fjøsanger")
+    page.get_by_role("button", name="Neste →").click()
+    page.get_by_role("heading", name="Steg 3: Lønnsarter").wait_for()
+    page.locator("input[name=selected]:not([disabled])").first.check()
+    page.get_by_role("button", name="Neste →").click()
+    page.get_by_role("heading", name="Steg 4: Ansatte").wait_for()
+    tick(page, "Tor Kjærnes")
+    row = page.locator("tr", has=page.get_by_role("checkbox", name="Velg Tor Kjærnes"))
+    row.get_by_label("Avdeling").select_option(label="Bygg")
+    page.get_by_role("button", name="Neste →").click()
+
+    # step 5: the summary says exactly what happens; «Ferdigstill»
+    page.get_by_role("heading", name="Steg 5: Oppsummering").wait_for()
+    assert page.locator("#summary-project [data-count=create]").inner_text() == "2"
+    assert page.locator("#summary-employee [data-count=create]").inner_text() == "1"
+    page.get_by_role("button", name="Ferdigstill").click()
+    page.get_by_text("Integrasjonen med Tripletex er aktiv.").wait_for()
+    card = page.locator("#tripletex")
+    assert "Grønn Bygg AS" in card.inner_text()
+    assert "Aktiv" in card.inner_text()
+    assert set(Project.objects.values_list("number", flat=True)) == {"P-100", "P-400"}
+
+    # the imported employee sets a password from the invitation and logs in
+    invitation = next(m for m in mail.outbox if m.to == ["tor.kjaernes@gronnbygg.no"])
+    link = re.search(r"https?://\S+/passord/\S+/", invitation.body).group(0)
+    path = "/" + link.split("/", 3)[3]
+    employee_page = browser.new_context(base_url=live_server.url).new_page()
+    employee_page.goto(path)
+    employee_page.get_by_label("Nytt passord", exact=True).fill("et-langt-passord-42")
+    employee_page.get_by_label("Bekreft nytt passord").fill("et-langt-passord-42")
+    employee_page.get_by_role("button", name="Lagre passord").click()
+    employee_page.get_by_text("Passordet er lagret").wait_for()
+    log_in(browser, live_server, "tor.kjaernes@gronnbygg.no", "et-langt-passord-42")
+    assert Employee.objects.get(employee_number="1014").department.name == "Bygg"
+
+    # «Oppdater Tripletex» after the sandbox gained a project; keep the key
+    with tripletex_sandbox.app.lock:
+        demo.add_project(
+            tripletex_sandbox.app.store,
+            name="Kai på Ålgård",
+            number="P-800",
+            start_date=datetime.date(2026, 1, 1),
+        )
+    page.get_by_role("button", name="Oppdater Tripletex").click()
+    page.get_by_role("button", name="Neste").click()  # empty field keeps the key
+    page.get_by_role("heading", name="Steg 2: Prosjekter").wait_for()
+    page.get_by_role("link", name="Nye").click()
+    tick(page, "Kai på Ålgård")
+    page.get_by_role("button", name="Neste →").click()
+    page.get_by_role("link", name="5. Oppsummering").click()
+    page.get_by_role("button", name="Ferdigstill").click()
+    page.get_by_text("Integrasjonen med Tripletex er aktiv.").wait_for()
+    assert Project.objects.filter(number="P-800", name="Kai på Ålgård").exists()
+
+    # remove, then reconnect: the links are reused, nothing is duplicated
+    page.get_by_role("link", name="Fjern integrasjonen").click()
+    page.get_by_role("button", name="Fjern integrasjonen").click()
+    page.get_by_text("Integrasjonen med Tripletex er fjernet.").wait_for()
+    assert not Connection.objects.get().is_active
+    page.get_by_role("button", name="Koble til Tripletex").click()
+    page.get_by_label("API-brukernøkkel", exact=True).fill(tripletex_sandbox.employee_token)
+    page.get_by_role("button", name="Neste").click()
+    page.get_by_role("heading", name="Steg 2: Prosjekter").wait_for()
+    page.get_by_role("link", name="Allerede koblet").click()
+    assert page.locator("tbody tr").count() == 3
+    page.get_by_role("link", name="5. Oppsummering").click()
+    page.get_by_role("button", name="Ferdigstill").click()
+    page.get_by_text("Integrasjonen med Tripletex er aktiv.").wait_for()
+    assert Project.objects.count() == 3
+    page.context.close()
+
+
+def test_wrong_key_and_abandoned_wizard(browser, live_server, admin, tripletex_sandbox):
+    page = log_in(browser, live_server, admin.email)
+    open_general(page)
+    page.get_by_role("button", name="Koble til Tripletex").click()
+    page.get_by_label("API-brukernøkkel", exact=True).fill(demo.DEMO_WRONG_APPLICATION_EMPLOYEE_TOKEN)
+    page.get_by_role("button", name="Neste").click()
+    page.get_by_role("alert").get_by_text("Nøkkelen er laget for en annen applikasjon").wait_for()
+    page.get_by_label("API-brukernøkkel", exact=True).fill("feil-nokkel")
+    page.get_by_role("button", name="Neste").click()
+    page.get_by_role("alert").get_by_text("Tripletex godtok ikke nøkkelen").wait_for()
+
+    # a correct key, then the administrator walks away before «Ferdigstill»
+    page.get_by_label("API-brukernøkkel", exact=True).fill(tripletex_sandbox.employee_token)
+    page.get_by_role("button", name="Neste").click()
+    page.get_by_role("heading", name="Steg 2: Prosjekter").wait_for()
+    open_general(page)
+    assert page.get_by_role("link", name="Fortsett oppsettet").is_visible()
+    assert not Connection.objects.filter(is_active=True).exists()
+    page.get_by_role("button", name="Avbryt oppsettet").click()
+    page.get_by_text("Oppsettet er avbrutt.").wait_for()
+    assert page.get_by_role("button", name="Koble til Tripletex").is_visible()
+    assert WizardRun.objects.get().status == WizardStatus.CANCELLED
+    assert not Connection.objects.filter(is_active=True).exists()
+    page.context.close()

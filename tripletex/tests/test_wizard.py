@@ -1,0 +1,492 @@
+"""The activation wizard's services against the sandbox over HTTP: key, fetch, choose, finish."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+
+from hr.models import Employee, Project, Role, User, WageType
+from hr.tests.factories import (
+    CompanyFactory,
+    DepartmentFactory,
+    EmployeeFactory,
+    ProjectFactory,
+    administrator_of,
+)
+from tripletex import crypto
+from tripletex.models import (
+    AuditAction,
+    AuditEvent,
+    Connection,
+    EmployeeLink,
+    ItemKind,
+    LinkState,
+    ProjectLink,
+    WageTypeLink,
+    WizardItem,
+    WizardRun,
+    WizardStatus,
+)
+from tripletex.sandbox import demo
+from tripletex.services import connection as connection_services
+from tripletex.services import wizard
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _point_at_sandbox(settings, tripletex_sandbox):
+    settings.TRIPLETEX_BASE_URL = tripletex_sandbox.base_url
+    settings.TRIPLETEX_CONSUMER_TOKEN = tripletex_sandbox.consumer_token
+
+
+@pytest.fixture
+def admin(db):
+    company = CompanyFactory(name="Grønn Bygg AS")
+    return administrator_of(company, email="admin@gronnbygg.no", employee_number="1001")
+
+
+def checked_run(admin, tripletex_sandbox) -> WizardRun:
+    run = wizard.wizard_start(actor=admin)
+    return wizard.wizard_key_check(actor=admin, run=run, key=tripletex_sandbox.employee_token)
+
+
+def fetched(run: WizardRun, *kinds: str) -> WizardRun:
+    for kind in kinds:
+        wizard.wizard_fetch(run_id=run.id, kind=kind)
+    run.refresh_from_db()
+    return run
+
+
+def items(run: WizardRun, kind: str) -> dict[str, WizardItem]:
+    return {i.number or i.name: i for i in WizardItem.objects.filter(run=run, kind=kind)}
+
+
+def select(admin, run: WizardRun, kind: str, *numbers: str, options=None) -> None:
+    chosen = [i for i in WizardItem.objects.filter(run=run, kind=kind) if i.number in numbers]
+    wizard.wizard_selection_save(
+        actor=admin,
+        run=run,
+        kind=kind,
+        shown_ids=[i.id for i in chosen],
+        selected_ids=[i.id for i in chosen],
+        options=options or {},
+    )
+
+
+def writes(tripletex_sandbox) -> list[str]:
+    """Every request that could change Tripletex, other than session management."""
+    return [
+        f"{e.method} {e.path}"
+        for e in tripletex_sandbox.exchanges
+        if e.method != "GET" and "/token/session" not in e.path
+    ]
+
+
+# --- the key ----------------------------------------------------------------------------------
+
+
+def test_key_check_names_the_tripletex_company_and_user_and_stores_the_key_encrypted(
+    admin, tripletex_sandbox
+):
+    run = checked_run(admin, tripletex_sandbox)
+    assert run.key_checked
+    assert run.tripletex_company_name == demo.DEMO_COMPANY_NAME
+    assert run.tripletex_company_id == demo.DEMO_COMPANY_ID
+    assert run.tripletex_user_name
+    assert tripletex_sandbox.employee_token not in run.employee_token
+    assert crypto.secret_decrypt(run.employee_token) == tripletex_sandbox.employee_token
+    assert run.token_last4 == tripletex_sandbox.employee_token[-4:]
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        ("", wizard.KEY_REQUIRED),
+        ("   ", wizard.KEY_REQUIRED),
+        ("abc def", wizard.KEY_MALFORMED),
+        ("x" * 10_000, wizard.KEY_MALFORMED),
+        ("abc\x00def", wizard.KEY_MALFORMED),
+        ("abc\ndef", wizard.KEY_MALFORMED),
+        ("dGhpcyBpcyBub3QgYSBrZXk=", wizard.KEY_REFUSED),
+        (demo.DEMO_WRONG_APPLICATION_EMPLOYEE_TOKEN, wizard.KEY_WRONG_APPLICATION),
+    ],
+)
+def test_bad_keys_get_their_own_message_and_nothing_is_stored(admin, tripletex_sandbox, key, message):
+    run = wizard.wizard_start(actor=admin)
+    with pytest.raises(ValidationError) as raised:
+        wizard.wizard_key_check(actor=admin, run=run, key=key)
+    assert raised.value.message_dict["key"] == [str(message)]
+    run.refresh_from_db()
+    assert not run.key_checked
+    assert run.employee_token == ""
+
+
+def test_unreachable_tripletex_is_told_apart(admin, settings):
+    settings.TRIPLETEX_BASE_URL = "http://127.0.0.1:9/v2"  # nothing listens on the discard port
+    run = wizard.wizard_start(actor=admin)
+    with pytest.raises(ValidationError) as raised:
+        wizard.wizard_key_check(actor=admin, run=run, key="a-key-that-is-never-checked")
+    assert raised.value.message_dict["key"] == [str(wizard.TRIPLETEX_UNREACHABLE)]
+
+
+def test_tripletex_server_error_names_the_request_id(admin, tripletex_sandbox):
+    tripletex_sandbox.set_faults(
+        rules=[{"endpoint": "GET /token/session/>whoAmI", "action": "error", "status": 500}]
+    )
+    run = wizard.wizard_start(actor=admin)
+    with pytest.raises(ValidationError) as raised:
+        wizard.wizard_key_check(actor=admin, run=run, key=tripletex_sandbox.employee_token)
+    text = raised.value.message_dict["key"][0]
+    assert text.startswith("Tripletex svarte med en feil (forespørsels-id ")
+    assert tripletex_sandbox.employee_token not in text
+
+
+def test_only_administrators_start_the_wizard(admin):
+    employee = EmployeeFactory(company=admin.company, role=Role.EMPLOYEE)
+    with pytest.raises(PermissionError.__mro__[0] if False else Exception) as raised:
+        wizard.wizard_start(actor=employee)
+    assert "administratorer" in str(raised.value)
+    assert not WizardRun.objects.exists()
+
+
+def test_one_open_wizard_per_company(admin):
+    other_admin = administrator_of(admin.company)
+    assert wizard.wizard_start(actor=admin).id == wizard.wizard_start(actor=other_admin).id
+    assert WizardRun.objects.filter(company=admin.company).count() == 1
+
+
+# --- fetching and eligibility -----------------------------------------------------------------
+
+
+def test_projects_are_eligible_only_with_number_not_closed_and_a_usable_activity(admin, tripletex_sandbox):
+    run = fetched(checked_run(admin, tripletex_sandbox), ItemKind.PROJECT)
+    projects = items(run, ItemKind.PROJECT)
+    assert projects["P-100"].eligible
+    assert not projects["P-500"].eligible and projects["P-500"].reason == str(wizard.REASON_PROJECT_CLOSED)
+    no_number = projects["Tilbud garasje Bærum"]
+    assert not no_number.eligible and no_number.reason == str(wizard.REASON_PROJECT_NO_NUMBER)
+    assert run.fetch_state[ItemKind.PROJECT]["state"] == "done"
+    assert run.fetch_state[ItemKind.PROJECT]["count"] == len(projects)
+
+
+def test_default_activity_is_tripletex_default_when_offered_else_the_first(admin, tripletex_sandbox):
+    run = fetched(checked_run(admin, tripletex_sandbox), ItemKind.PROJECT)
+    projects = items(run, ItemKind.PROJECT)
+    default_id = tripletex_sandbox.activity_id("Fakturerbart arbeid")
+    assert projects["P-100"].options["activity_id"] == default_id
+    # P-200 allows only its own activities, among them the default
+    p200 = {a["id"] for a in projects["P-200"].data["activities"]}
+    assert p200 == {tripletex_sandbox.activity_id("Rørlegging"), default_id}
+    assert tripletex_sandbox.activity_id("Gammel aktivitet (utgått)") not in {
+        a["id"] for a in projects["P-100"].data["activities"]
+    }
+
+
+def test_project_without_usable_activity_is_not_importable(admin, tripletex_sandbox):
+    with tripletex_sandbox.app.lock:
+        demo.add_project(
+            tripletex_sandbox.app.store,
+            name="Bare egne aktiviteter",
+            number="P-900",
+            start_date=datetime.date(2026, 1, 1),
+            general_project_activities_per_project_only=True,
+        )
+    run = fetched(checked_run(admin, tripletex_sandbox), ItemKind.PROJECT)
+    p900 = items(run, ItemKind.PROJECT)["P-900"]
+    assert not p900.eligible
+    assert p900.reason == str(wizard.REASON_PROJECT_NO_ACTIVITY)
+
+
+def test_employees_need_email_and_number_and_wage_types_must_show_in_timesheet(admin, tripletex_sandbox):
+    run = fetched(checked_run(admin, tripletex_sandbox), ItemKind.EMPLOYEE, ItemKind.WAGE_TYPE)
+    employees = items(run, ItemKind.EMPLOYEE)
+    assert employees["1016"].reason == str(wizard.REASON_EMPLOYEE_NO_EMAIL)
+    assert employees["Lise Nummerløs"].reason == str(wizard.REASON_EMPLOYEE_NO_NUMBER)
+    assert employees["1014"].eligible
+    wage_types = items(run, ItemKind.WAGE_TYPE)
+    assert any(
+        not w.eligible and w.reason == str(wizard.REASON_WAGE_TYPE_HIDDEN) for w in wage_types.values()
+    )
+    assert any(w.eligible for w in wage_types.values())
+
+
+def test_matching_by_number_and_changes_since(admin, tripletex_sandbox):
+    # given: a project here with Tripletex's number but another name, and the admin's employee number
+    ProjectFactory(company=admin.company, number="P-100", name="Gammelt navn")
+    run = fetched(checked_run(admin, tripletex_sandbox), ItemKind.PROJECT, ItemKind.EMPLOYEE)
+    p100 = items(run, ItemKind.PROJECT)["P-100"]
+    assert p100.link_state == LinkState.CHANGED
+    assert p100.changes["name"] == ["Gammelt navn", "Nybygg Bjørvika kontorbygg"]
+    assert items(run, ItemKind.EMPLOYEE)["1001"].local_id == admin.id
+    assert items(run, ItemKind.PROJECT)["P-400"].link_state == LinkState.NEW
+
+
+def test_email_of_an_existing_user_is_shown_in_the_step(admin, tripletex_sandbox):
+    EmployeeFactory(company=admin.company, email="tor.kjaernes@gronnbygg.no", employee_number="77")
+    outsider = EmployeeFactory(email="solvi.gronas@gronnbygg.no")  # another company
+    run = fetched(checked_run(admin, tripletex_sandbox), ItemKind.EMPLOYEE)
+    employees = items(run, ItemKind.EMPLOYEE)
+    assert employees["1014"].email_user_id is not None and employees["1014"].eligible
+    assert not employees["1015"].eligible
+    assert employees["1015"].reason == str(wizard.REASON_EMAIL_IN_OTHER_COMPANY)
+    assert outsider.company != admin.company
+
+
+def test_duplicate_numbers_in_tripletex_are_not_importable(admin, tripletex_sandbox):
+    with tripletex_sandbox.app.lock:
+        demo.add_project(
+            tripletex_sandbox.app.store, name="Dobbel", number="P-400", start_date=datetime.date(2026, 1, 1)
+        )
+    run = fetched(checked_run(admin, tripletex_sandbox), ItemKind.PROJECT)
+    twins = WizardItem.objects.filter(run=run, number="P-400")
+    assert twins.count() == 2
+    assert all(not t.eligible and "flere ganger" in t.reason for t in twins)
+
+
+def test_fetch_failure_is_recorded_with_its_message(admin, tripletex_sandbox):
+    run = checked_run(admin, tripletex_sandbox)
+    tripletex_sandbox.set_faults(rules=[{"endpoint": "GET /employee", "action": "error", "status": 503}])
+    run = fetched(run, ItemKind.EMPLOYEE)
+    state = run.fetch_state[ItemKind.EMPLOYEE]
+    assert state["state"] == "failed"
+    assert state["error"].startswith("Tripletex svarte med en feil")
+
+
+def test_forged_choices_are_dropped(admin, tripletex_sandbox):
+    run = fetched(checked_run(admin, tripletex_sandbox), ItemKind.PROJECT, ItemKind.EMPLOYEE)
+    p100 = items(run, ItemKind.PROJECT)["P-100"]
+    before = p100.options["activity_id"]
+    foreign_department = DepartmentFactory()
+    e1014 = items(run, ItemKind.EMPLOYEE)["1014"]
+    wizard.wizard_selection_save(
+        actor=admin,
+        run=run,
+        kind=ItemKind.PROJECT,
+        shown_ids=[p100.id],
+        selected_ids=[p100.id],
+        options={p100.id: {"activity_id": "999999"}},
+    )
+    wizard.wizard_selection_save(
+        actor=admin,
+        run=run,
+        kind=ItemKind.EMPLOYEE,
+        shown_ids=[e1014.id],
+        selected_ids=[e1014.id],
+        options={e1014.id: {"role": "superuser", "department_id": foreign_department.id}},
+    )
+    p100.refresh_from_db()
+    e1014.refresh_from_db()
+    assert p100.options["activity_id"] == before
+    assert e1014.options == {"role": Role.EMPLOYEE, "department_id": None}
+
+
+# --- «Ferdigstill» --------------------------------------------------------------------------
+
+
+def test_finish_with_nothing_ticked_activates_the_connection(admin, tripletex_sandbox):
+    run = checked_run(admin, tripletex_sandbox)
+    wizard.wizard_finish(actor=admin, run=run)
+    connection = Connection.objects.get(company=admin.company)
+    assert connection.is_active
+    assert connection.tripletex_company_id == demo.DEMO_COMPANY_ID
+    assert crypto.secret_decrypt(connection.employee_token) == tripletex_sandbox.employee_token
+    run.refresh_from_db()
+    assert run.status == WizardStatus.FINISHED and run.employee_token == ""
+    assert AuditEvent.objects.get(company=admin.company).action == AuditAction.CONNECTED
+
+
+def test_leaving_the_wizard_early_leaves_no_active_integration(admin, tripletex_sandbox):
+    run = fetched(checked_run(admin, tripletex_sandbox), ItemKind.PROJECT)
+    select(admin, run, ItemKind.PROJECT, "P-100")
+    assert not Connection.objects.filter(company=admin.company, is_active=True).exists()
+    assert not Project.objects.filter(company=admin.company).exists()
+    wizard.wizard_cancel(actor=admin, run=run)
+    run.refresh_from_db()
+    assert run.status == WizardStatus.CANCELLED and run.employee_token == ""
+    assert not Connection.objects.filter(company=admin.company, is_active=True).exists()
+
+
+def test_finish_creates_links_and_invites_in_one_go_and_writes_nothing_to_tripletex(
+    admin, tripletex_sandbox, django_capture_on_commit_callbacks
+):
+    # given
+    department = DepartmentFactory(company=admin.company, name="Bygg")
+    run = fetched(
+        checked_run(admin, tripletex_sandbox), ItemKind.PROJECT, ItemKind.WAGE_TYPE, ItemKind.EMPLOYEE
+    )
+    select(admin, run, ItemKind.PROJECT, "P-100", "P-200")
+    wage_type = next(i for i in items(run, ItemKind.WAGE_TYPE).values() if i.eligible)
+    select(admin, run, ItemKind.WAGE_TYPE, wage_type.number)
+    e1014 = items(run, ItemKind.EMPLOYEE)["1014"]
+    select(
+        admin,
+        run,
+        ItemKind.EMPLOYEE,
+        "1001",
+        "1014",
+        options={e1014.id: {"role": Role.MANAGER, "department_id": department.id}},
+    )
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        result = wizard.wizard_finish(actor=admin, run=run)
+    # then
+    assert sorted(result.created[ItemKind.PROJECT]) == ["P-100", "P-200"]
+    p100 = Project.objects.get(company=admin.company, number="P-100")
+    assert p100.name == "Nybygg Bjørvika kontorbygg"
+    assert ProjectLink.objects.get(project=p100).activity_id == tripletex_sandbox.activity_id(
+        "Fakturerbart arbeid"
+    )
+    assert WageTypeLink.objects.get(wage_type__number=wage_type.number).tripletex_id == wage_type.tripletex_id
+    tor = Employee.objects.get(company=admin.company, employee_number="1014")
+    assert (tor.role, tor.department, tor.email) == (Role.MANAGER, department, "tor.kjaernes@gronnbygg.no")
+    assert not tor.user.has_usable_password()
+    assert EmployeeLink.objects.get(employee=admin).tripletex_id == tripletex_sandbox.employee_id("1001")
+    assert [m.to for m in mail.outbox] == [["tor.kjaernes@gronnbygg.no"]]
+    assert writes(tripletex_sandbox) == []
+    event = AuditEvent.objects.get(company=admin.company)
+    assert event.details[ItemKind.PROJECT]["counts"] == [2, 0, 0]
+    assert event.details[ItemKind.EMPLOYEE]["created"] == ["1014"]
+
+
+def test_second_import_creates_nothing_and_reconnect_reuses_links(admin, tripletex_sandbox):
+    run = fetched(checked_run(admin, tripletex_sandbox), ItemKind.PROJECT, ItemKind.EMPLOYEE)
+    select(admin, run, ItemKind.PROJECT, "P-100", "P-400")
+    select(admin, run, ItemKind.EMPLOYEE, "1014")
+    wizard.wizard_finish(actor=admin, run=run)
+    counts = (
+        Project.objects.count(),
+        Employee.objects.count(),
+        User.objects.count(),
+        ProjectLink.objects.count(),
+    )
+    # remove and reconnect to the same Tripletex company
+    connection_services.connection_remove(actor=admin)
+    connection = Connection.objects.get(company=admin.company)
+    assert not connection.is_active and connection.employee_token == ""
+    run = fetched(checked_run(admin, tripletex_sandbox), ItemKind.PROJECT, ItemKind.EMPLOYEE)
+    assert items(run, ItemKind.PROJECT)["P-100"].link_state == LinkState.LINKED
+    assert items(run, ItemKind.EMPLOYEE)["1014"].link_state == LinkState.LINKED
+    select(admin, run, ItemKind.PROJECT, "P-100", "P-400")
+    select(admin, run, ItemKind.EMPLOYEE, "1014")
+    result = wizard.wizard_finish(actor=admin, run=run)
+    assert result.created == {}
+    assert (
+        Project.objects.count(),
+        Employee.objects.count(),
+        User.objects.count(),
+        ProjectLink.objects.count(),
+    ) == counts
+    assert [e.action for e in AuditEvent.objects.order_by("id")] == [
+        AuditAction.CONNECTED,
+        AuditAction.REMOVED,
+        AuditAction.CONNECTED,
+    ]
+
+
+def test_update_applies_a_changed_name_and_may_keep_the_key(admin, tripletex_sandbox):
+    run = fetched(checked_run(admin, tripletex_sandbox), ItemKind.PROJECT)
+    select(admin, run, ItemKind.PROJECT, "P-100")
+    wizard.wizard_finish(actor=admin, run=run)
+    with tripletex_sandbox.app.lock:
+        project = tripletex_sandbox.app.store.projects[tripletex_sandbox.project_id("P-100")]
+        project.name = "Nybygg Bjørvika (fase 2)"
+    update = wizard.wizard_start(actor=admin)
+    assert update.is_update
+    update = fetched(wizard.wizard_key_check(actor=admin, run=update, key=""), ItemKind.PROJECT)
+    assert update.employee_token == ""  # the connection's key is kept
+    p100 = items(update, ItemKind.PROJECT)["P-100"]
+    assert p100.link_state == LinkState.CHANGED
+    select(admin, update, ItemKind.PROJECT, "P-100")
+    result = wizard.wizard_finish(actor=admin, run=update)
+    assert result.updated[ItemKind.PROJECT] == ["P-100"]
+    assert Project.objects.get(company=admin.company, number="P-100").name == "Nybygg Bjørvika (fase 2)"
+    assert AuditEvent.objects.order_by("-id").first().action == AuditAction.UPDATED
+
+
+def test_reconnect_to_another_tripletex_company_relinks_by_number(admin, tripletex_sandbox):
+    run = fetched(checked_run(admin, tripletex_sandbox), ItemKind.PROJECT)
+    select(admin, run, ItemKind.PROJECT, "P-100")
+    wizard.wizard_finish(actor=admin, run=run)
+    connection_services.connection_remove(actor=admin)
+    with tripletex_sandbox.app.lock:
+        tripletex_sandbox.app.store.company.id = 2_000_002
+        tripletex_sandbox.app.store.company.name = "Grønn Bygg Nord AS"
+    run = fetched(checked_run(admin, tripletex_sandbox), ItemKind.PROJECT)
+    assert run.tripletex_company_id == 2_000_002
+    p100 = items(run, ItemKind.PROJECT)["P-100"]
+    assert p100.link_state == LinkState.LINKED  # matched by number, not by the old link
+    select(admin, run, ItemKind.PROJECT, "P-100")
+    wizard.wizard_finish(actor=admin, run=run)
+    link = ProjectLink.objects.get(project__number="P-100")
+    assert link.tripletex_company_id == 2_000_002
+    assert Project.objects.filter(number="P-100").count() == 1
+    assert Connection.objects.get(company=admin.company).tripletex_company_name == "Grønn Bygg Nord AS"
+
+
+def test_an_item_vanished_in_tripletex_stops_the_finish_with_nothing_applied(admin, tripletex_sandbox):
+    run = fetched(checked_run(admin, tripletex_sandbox), ItemKind.PROJECT)
+    select(admin, run, ItemKind.PROJECT, "P-100", "P-400")
+    with tripletex_sandbox.app.lock:
+        del tripletex_sandbox.app.store.projects[tripletex_sandbox.project_id("P-400")]
+    with pytest.raises(ValidationError) as raised:
+        wizard.wizard_finish(actor=admin, run=run)
+    assert "P-400 Grøntanlegg Fjøsanger" in raised.value.messages[0]
+    assert not Project.objects.exists()
+    assert not Connection.objects.filter(is_active=True).exists()
+    run.refresh_from_db()
+    assert run.status == WizardStatus.OPEN
+
+
+def test_double_finish_applies_once(admin, tripletex_sandbox):
+    run = fetched(checked_run(admin, tripletex_sandbox), ItemKind.PROJECT)
+    select(admin, run, ItemKind.PROJECT, "P-100")
+    stale_copy = WizardRun.objects.get(id=run.id)
+    wizard.wizard_finish(actor=admin, run=run)
+    with pytest.raises(ValidationError) as raised:
+        wizard.wizard_finish(actor=admin, run=stale_copy)
+    assert raised.value.messages == [str(wizard.WIZARD_NOT_OPEN)]
+    assert Project.objects.filter(number="P-100").count() == 1
+    assert AuditEvent.objects.filter(action=AuditAction.CONNECTED).count() == 1
+
+
+def test_link_existing_user_instead_of_failing(admin, tripletex_sandbox):
+    existing = EmployeeFactory(company=admin.company, email="tor.kjaernes@gronnbygg.no", employee_number="77")
+    run = fetched(checked_run(admin, tripletex_sandbox), ItemKind.EMPLOYEE)
+    tor = items(run, ItemKind.EMPLOYEE)["1014"]
+    select(admin, run, ItemKind.EMPLOYEE, "1014", options={tor.id: {"link_user": True}})
+    wizard.wizard_finish(actor=admin, run=run)
+    existing.refresh_from_db()
+    assert existing.employee_number == "1014"
+    assert EmployeeLink.objects.get(employee=existing).tripletex_id == tor.tripletex_id
+    assert User.objects.filter(email="tor.kjaernes@gronnbygg.no").count() == 1
+
+
+def test_builtin_wage_type_is_never_touched(admin):
+    assert WageType.objects.filter(company=admin.company, is_builtin=True).count() == 1
+
+
+def test_keys_rotate_and_a_missing_key_fails_closed(admin, tripletex_sandbox, settings):
+    run = checked_run(admin, tripletex_sandbox)
+    wizard.wizard_finish(actor=admin, run=run)
+    old_keys = list(settings.ENCRYPTION_KEYS)
+    new_key = "k2:" + __import__("cryptography.fernet", fromlist=["Fernet"]).Fernet.generate_key().decode()
+    try:
+        settings.ENCRYPTION_KEYS = [new_key, *old_keys]
+        crypto.keyring_reset()
+        assert connection_services.connection_keys_rotate() == 1
+        stored = Connection.objects.get(company=admin.company).employee_token
+        assert crypto.secret_key_id(stored) == "k2"
+        settings.ENCRYPTION_KEYS = [new_key]
+        crypto.keyring_reset()
+        assert crypto.secret_decrypt(stored) == tripletex_sandbox.employee_token
+        settings.ENCRYPTION_KEYS = old_keys
+        crypto.keyring_reset()
+        with pytest.raises(crypto.SecretUnreadable):
+            crypto.secret_decrypt(stored)
+    finally:
+        settings.ENCRYPTION_KEYS = old_keys
+        crypto.keyring_reset()

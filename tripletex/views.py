@@ -1,0 +1,280 @@
+"""«Koble til Tripletex»: the wizard's pages, the connection card's actions and the audit trail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from hr.views import EmployeeRequest, administrator_required
+from tripletex import selectors
+from tripletex.models import ItemKind, WizardRun
+from tripletex.services import connection as connection_services
+from tripletex.services import wizard
+
+STEPS = [
+    ("key", gettext_lazy("API-brukernøkkel")),
+    (ItemKind.PROJECT, gettext_lazy("Prosjekter")),
+    (ItemKind.WAGE_TYPE, gettext_lazy("Lønnsarter")),
+    (ItemKind.EMPLOYEE, gettext_lazy("Ansatte")),
+    ("summary", gettext_lazy("Oppsummering")),
+]
+STEP_SLUGS = {"prosjekter": ItemKind.PROJECT, "lonnsarter": ItemKind.WAGE_TYPE, "ansatte": ItemKind.EMPLOYEE}
+KIND_SLUGS = {kind: slug for slug, kind in STEP_SLUGS.items()}
+WIZARD_CANCELLED = gettext_lazy("Oppsettet er avbrutt. Ingenting er endret, og ingen timer blir sendt.")
+KEY_ACCEPTED = gettext_lazy("Nøkkelen virker: den hører til %(company)s (bruker %(user)s).")
+
+
+def _run_or_start(request: EmployeeRequest) -> WizardRun:
+    run = selectors.wizard_for(company=request.employee.company)
+    if run is None:
+        raise Http404
+    return run
+
+
+def _step_url(kind: str) -> str:
+    if kind == "key":
+        return reverse("tripletex:wizard_key")
+    if kind == "summary":
+        return reverse("tripletex:wizard_summary")
+    return reverse("tripletex:wizard_step", args=[KIND_SLUGS[ItemKind(kind)]])
+
+
+def _steps_context(current: str, run: WizardRun) -> dict[str, Any]:
+    steps = [
+        {"key": key, "label": label, "url": _step_url(key), "current": key == current, "number": index + 1}
+        for index, (key, label) in enumerate(STEPS)
+    ]
+    return {"steps": steps, "run": run, "current_step": current}
+
+
+def _neighbour(current: str, offset: int) -> str:
+    keys = [key for key, _label in STEPS]
+    return keys[max(0, min(len(keys) - 1, keys.index(current) + offset))]
+
+
+@require_POST
+@administrator_required
+def wizard_begin(request: EmployeeRequest) -> HttpResponse:
+    """«Koble til Tripletex», «Oppdater Tripletex» or «Fortsett oppsettet»."""
+    wizard.wizard_start(actor=request.employee)
+    return redirect("tripletex:wizard_key")
+
+
+@require_POST
+@administrator_required
+def wizard_cancel(request: EmployeeRequest) -> HttpResponse:
+    run = selectors.wizard_for(company=request.employee.company)
+    if run is not None:
+        wizard.wizard_cancel(actor=request.employee, run=run)
+    messages.info(request, WIZARD_CANCELLED)
+    return redirect(reverse("hr:settings_general") + "#integrasjoner")
+
+
+@administrator_required
+def wizard_key(request: EmployeeRequest) -> HttpResponse:
+    run = _run_or_start(request)
+    error = None
+    if request.method == "POST":
+        try:
+            run = wizard.wizard_key_check(actor=request.employee, run=run, key=request.POST.get("key", ""))
+        except ValidationError as exc:
+            error = (
+                exc.message_dict.get("key", exc.messages)[0]
+                if hasattr(exc, "error_dict")
+                else exc.messages[0]
+            )
+        else:
+            messages.success(
+                request,
+                KEY_ACCEPTED % {"company": run.tripletex_company_name, "user": run.tripletex_user_name},
+            )
+            return redirect(_step_url(ItemKind.PROJECT))
+    connection = selectors.connection_for(company=request.employee.company)
+    context = {
+        **_steps_context("key", run),
+        "error": error,
+        "connection": connection if connection and connection.is_active else None,
+        "application_name": "GrønnJobb",
+    }
+    return render(request, "tripletex/wizard_key.html", context, status=400 if error else 200)
+
+
+def _options_from_post(request: EmployeeRequest, shown: list[int]) -> dict[int, dict[str, Any]]:
+    options: dict[int, dict[str, Any]] = {}
+    for item_id in shown:
+        raw: dict[str, Any] = {}
+        for field in ("activity_id", "role", "department_id"):
+            key = f"{field}-{item_id}"
+            if key in request.POST:
+                raw[field] = request.POST[key]
+        if f"link_user-present-{item_id}" in request.POST:
+            raw["link_user"] = f"link_user-{item_id}" in request.POST
+        options[item_id] = raw
+    return options
+
+
+def _int_list(values: list[str]) -> list[int]:
+    result = []
+    for value in values:
+        try:
+            result.append(int(value))
+        except ValueError:
+            continue
+    return result
+
+
+@administrator_required
+def wizard_step(request: EmployeeRequest, slug: str) -> HttpResponse:
+    kind = STEP_SLUGS.get(slug)
+    if kind is None:
+        raise Http404
+    run = _run_or_start(request)
+    if not run.key_checked:
+        messages.error(request, wizard.KEY_NOT_CHECKED)
+        return redirect("tripletex:wizard_key")
+    query = request.GET.get("q", "").strip()[:100]
+    shown_filter = request.GET.get("vis", "alle")
+    if request.method == "POST":
+        return _step_post(request, run, kind, query, shown_filter)
+    state = run.fetch_state.get(kind)
+    if state is None:
+        wizard.wizard_fetch_start(actor=request.employee, run=run, kind=kind)
+        run.refresh_from_db()
+        state = run.fetch_state.get(kind)
+    context = {**_steps_context(kind, run), "kind": kind, "slug": slug, "state": state or {}}
+    if not state or state.get("state") != "done":
+        return render(request, "tripletex/wizard_fetching.html", context)
+    page = selectors.step_page(
+        run=run, kind=kind, query=query, shown=shown_filter, page_number=request.GET.get("side")
+    )
+    context.update(
+        {
+            "page": page,
+            "counts": selectors.step_counts(run=run, kind=kind),
+            "query": query,
+            "shown_filter": shown_filter,
+            "filters": selectors.FILTERS,
+            "departments": selectors.departments_of(company=request.employee.company)
+            if kind == ItemKind.EMPLOYEE
+            else [],
+            "roles": wizard.Role.choices,
+        }
+    )
+    return render(request, "tripletex/wizard_step.html", context)
+
+
+def _step_post(
+    request: EmployeeRequest, run: WizardRun, kind: str, query: str, shown_filter: str
+) -> HttpResponse:
+    action = request.POST.get("action", "save")
+    shown = _int_list(request.POST.getlist("shown"))
+    selected = _int_list(request.POST.getlist("selected"))
+    wizard.wizard_selection_save(
+        actor=request.employee,
+        run=run,
+        kind=kind,
+        shown_ids=shown,
+        selected_ids=selected,
+        options=_options_from_post(request, shown),
+    )
+    here = _step_url(kind)
+    params = {"q": query, "vis": shown_filter}
+    if action in ("select-all", "select-none"):
+        count = wizard.wizard_select_all(
+            actor=request.employee, run=run, kind=kind, select=action == "select-all", query=query
+        )
+        messages.info(request, _("%(count)s rader er oppdatert.") % {"count": count})
+    elif action == "refetch":
+        wizard_state_reset(run, kind)
+        wizard.wizard_fetch_start(actor=request.employee, run=run, kind=kind)
+    elif action.startswith("page:"):
+        params["side"] = action.partition(":")[2]
+    elif action in ("next", "previous"):
+        return redirect(_step_url(_neighbour(kind, 1 if action == "next" else -1)))
+    return redirect(here + "?" + urlencode({k: v for k, v in params.items() if v}))
+
+
+def wizard_state_reset(run: WizardRun, kind: str) -> None:
+    run.fetch_state = {k: v for k, v in run.fetch_state.items() if k != kind}
+    run.save(update_fields=["fetch_state"])
+
+
+@administrator_required
+def wizard_fetch_status(request: EmployeeRequest, slug: str) -> JsonResponse:
+    kind = STEP_SLUGS.get(slug)
+    if kind is None:
+        raise Http404
+    run = _run_or_start(request)
+    state = run.fetch_state.get(kind, {})
+    return JsonResponse(
+        {
+            "state": state.get("state", "pending"),
+            "count": state.get("count", 0),
+            "error": state.get("error", ""),
+        }
+    )
+
+
+@administrator_required
+def wizard_summary(request: EmployeeRequest) -> HttpResponse:
+    run = _run_or_start(request)
+    if not run.key_checked:
+        messages.error(request, wizard.KEY_NOT_CHECKED)
+        return redirect("tripletex:wizard_key")
+    error = None
+    if request.method == "POST":
+        try:
+            result = wizard.wizard_finish(actor=request.employee, run=run)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            created = sum(len(v) for v in result.created.values())
+            messages.success(
+                request,
+                _(
+                    "Integrasjonen med Tripletex er aktiv. "
+                    "%(created)s nye, %(linked)s koblet, %(updated)s oppdatert."
+                )
+                % {
+                    "created": created,
+                    "linked": sum(len(v) for v in result.linked.values()),
+                    "updated": sum(len(v) for v in result.updated.values()),
+                },
+            )
+            return redirect(reverse("hr:settings_general") + "#integrasjoner")
+    context = {
+        **_steps_context("summary", run),
+        "lines": selectors.wizard_summary(run=run),
+        "error": error,
+        "unfetched": [str(label) for key, label in STEPS[1:4] if key not in run.fetch_state],
+    }
+    return render(request, "tripletex/wizard_summary.html", context, status=400 if error else 200)
+
+
+@administrator_required
+def connection_remove(request: EmployeeRequest) -> HttpResponse:
+    connection = selectors.connection_for(company=request.employee.company)
+    if connection is None or not connection.is_active:
+        return redirect(reverse("hr:settings_general") + "#integrasjoner")
+    if request.method == "POST":
+        connection_services.connection_remove(actor=request.employee)
+        messages.success(
+            request, _("Integrasjonen med Tripletex er fjernet. Ingen timer blir sendt til Tripletex.")
+        )
+        return redirect(reverse("hr:settings_general") + "#integrasjoner")
+    return render(request, "tripletex/remove_confirm.html", {"connection": connection})
+
+
+@administrator_required
+def audit_log(request: EmployeeRequest) -> HttpResponse:
+    events = selectors.audit_events(company=request.employee.company).select_related("actor")[:200]
+    return render(request, "tripletex/audit.html", {"events": events, "tab": "general"})
