@@ -11,7 +11,7 @@ from django.db.models import Model
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from hr.models import Company, Employee
+from hr.models import Company, Department, Employee
 
 NOT_ALLOWED_FOR_EMPLOYEE = _("Du har ikke tilgang til denne ansattes timer.")
 
@@ -28,7 +28,7 @@ def same_company(company: Company, *objects: Model | None) -> None:
 def managed_department_ids(actor: Employee) -> set[int]:
     cached = getattr(actor, "_managed_department_ids", None)
     if cached is None:
-        cached = set(actor.managed_departments.values_list("id", flat=True))
+        cached = set(Department.objects.filter(managers=actor).values_list("id", flat=True))
         actor._managed_department_ids = cached  # type: ignore[attr-defined]
     return cached
 

@@ -9,13 +9,17 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from hr import selectors
-from hr.models import Company, Department, Employee, Role
+from hr.models import Company, Department, Employee, Project, Role, WageType
 
 
 class EntryForm(forms.Form):
     date = forms.DateField(label=_("Dato"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    project = forms.ModelChoiceField(label=_("Prosjekt"), queryset=None, empty_label=_("Velg prosjekt"))
-    wage_type = forms.ModelChoiceField(label=_("Lønnsart"), queryset=None, empty_label=None)
+    project: forms.ModelChoiceField[Project] = forms.ModelChoiceField(
+        label=_("Prosjekt"), queryset=None, empty_label=_("Velg prosjekt")
+    )
+    wage_type: forms.ModelChoiceField[WageType] = forms.ModelChoiceField(
+        label=_("Lønnsart"), queryset=None, empty_label=None
+    )
     # Parsed by the service, so "7,5" and "7.5" both work and every error reads the same everywhere.
     hours = forms.CharField(
         label=_("Timer"), max_length=20, widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 5})
@@ -59,7 +63,9 @@ class EmployeeForm(forms.Form):
     email = forms.EmailField(label=_("E-post"))
     employee_number = forms.CharField(label=_("Ansattnummer"), max_length=30)
     role = forms.ChoiceField(label=_("Rolle"), choices=Role.choices)
-    department = forms.ModelChoiceField(label=_("Avdeling"), queryset=None, required=False)
+    department: forms.ModelChoiceField[Department] = forms.ModelChoiceField(
+        label=_("Avdeling"), queryset=None, required=False
+    )
     is_active = forms.BooleanField(label=_("Aktiv"), required=False, initial=True)
 
     def __init__(self, *args: object, company: Company, editing: bool = False, **kwargs: object) -> None:
@@ -73,7 +79,7 @@ class EmployeeForm(forms.Form):
 
 class DepartmentForm(forms.Form):
     name = forms.CharField(label=_("Navn"), max_length=100)
-    managers = forms.ModelMultipleChoiceField(
+    managers: forms.ModelMultipleChoiceField[Employee] = forms.ModelMultipleChoiceField(
         label=_("Ledere"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
 

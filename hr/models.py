@@ -79,7 +79,7 @@ class Company(models.Model):
 class Department(models.Model):
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="departments")
     name = models.CharField(_("navn"), max_length=100)
-    managers = models.ManyToManyField(
+    managers = models.ManyToManyField(  # type: ignore[var-annotated]
         "Employee", related_name="managed_departments", blank=True, verbose_name=_("ledere")
     )
 
@@ -168,7 +168,9 @@ class Project(models.Model):
             models.UniqueConstraint(fields=["company", "number"], name="project_number_unique_per_company"),
             models.CheckConstraint(condition=~Q(number=""), name="project_number_not_empty"),
             models.CheckConstraint(
-                condition=Q(start_date__isnull=True) | Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                condition=Q(start_date__isnull=True)
+                | Q(end_date__isnull=True)
+                | Q(end_date__gte=models.F("start_date")),
                 name="project_end_not_before_start",
             ),
         ]
@@ -229,7 +231,9 @@ class HourEntry(models.Model):
         Employee, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     submitted_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(Employee, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    decided_by = models.ForeignKey(
+        Employee, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
     rejection_reason = models.CharField(_("begrunnelse"), max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -245,7 +249,8 @@ class HourEntry(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(hours__gt=0) & Q(hours__lte=MAX_HOURS_PER_DAY), name="entry_hours_between_0_and_24"
+                condition=Q(hours__gt=0) & Q(hours__lte=MAX_HOURS_PER_DAY),
+                name="entry_hours_between_0_and_24",
             ),
             models.CheckConstraint(condition=Q(status__in=EntryStatus.values), name="entry_status_valid"),
             models.CheckConstraint(
@@ -257,7 +262,8 @@ class HourEntry(models.Model):
                 name="entry_sent_in_has_time",
             ),
             models.CheckConstraint(
-                condition=~Q(status__in=[EntryStatus.APPROVED, EntryStatus.REJECTED]) | Q(decided_at__isnull=False),
+                condition=~Q(status__in=[EntryStatus.APPROVED, EntryStatus.REJECTED])
+                | Q(decided_at__isnull=False),
                 name="entry_decided_has_time",
             ),
         ]

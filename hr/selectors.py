@@ -38,7 +38,9 @@ def _get_in_company(queryset: QuerySet, *, company: Company, object_id: object) 
 
 
 def employee_get(*, company: Company, employee_id: object) -> Employee:
-    return _get_in_company(Employee.objects.select_related("department"), company=company, object_id=employee_id)  # type: ignore[return-value]
+    return _get_in_company(
+        Employee.objects.select_related("department"), company=company, object_id=employee_id
+    )  # type: ignore[return-value]
 
 
 def project_get(*, company: Company, project_id: object) -> Project:
@@ -55,7 +57,9 @@ def department_get(*, company: Company, department_id: object) -> Department:
 
 def entry_get(*, company: Company, entry_id: object) -> HourEntry:
     return _get_in_company(  # type: ignore[return-value]
-        HourEntry.objects.select_related("employee", "project", "wage_type"), company=company, object_id=entry_id
+        HourEntry.objects.select_related("employee", "project", "wage_type"),
+        company=company,
+        object_id=entry_id,
     )
 
 
@@ -102,7 +106,9 @@ class WeekView:
 def entries_for_week(*, employee: Employee, monday: datetime.date) -> list[HourEntry]:
     days = week_days(monday_of(monday))
     return list(
-        HourEntry.objects.filter(company_id=employee.company_id, employee=employee, date__range=(days[0], days[-1]))
+        HourEntry.objects.filter(
+            company_id=employee.company_id, employee=employee, date__range=(days[0], days[-1])
+        )
         .select_related("project", "wage_type", "decided_by")
         .order_by("date", "id")
     )

@@ -112,7 +112,9 @@ def _project_check(project: Project, date: datetime.date) -> None:
             {"date": ValidationError(PROJECT_NOT_STARTED, params={**params, "date": project.start_date})}
         )
     if project.end_date and date > project.end_date:
-        raise ValidationError({"date": ValidationError(PROJECT_ENDED, params={**params, "date": project.end_date})})
+        raise ValidationError(
+            {"date": ValidationError(PROJECT_ENDED, params={**params, "date": project.end_date})}
+        )
 
 
 def _wage_type_check(wage_type: WageType) -> None:
@@ -122,14 +124,20 @@ def _wage_type_check(wage_type: WageType) -> None:
         )
 
 
-def _day_total_check(*, employee: Employee, date: datetime.date, hours: Decimal, exclude_id: int | None) -> None:
+def _day_total_check(
+    *, employee: Employee, date: datetime.date, hours: Decimal, exclude_id: int | None
+) -> None:
     others = HourEntry.objects.filter(employee=employee, date=date)
     if exclude_id is not None:
         others = others.exclude(id=exclude_id)
     existing = others.aggregate(total=Sum("hours"))["total"] or Decimal("0")
     if existing + hours > MAX_HOURS_PER_DAY:
         raise ValidationError(
-            {"hours": ValidationError(HOURS_OVER_DAY, code="day_total", params={"existing": _hours_text(existing)})}
+            {
+                "hours": ValidationError(
+                    HOURS_OVER_DAY, code="day_total", params={"existing": _hours_text(existing)}
+                )
+            }
         )
 
 
@@ -432,9 +440,9 @@ def week_copy_previous(*, actor: Employee, employee: Employee, monday: datetime.
     _lock_employee(employee)
     monday = monday_of(monday)
     previous = [d - datetime.timedelta(days=7) for d in week_days(monday)]
-    source = HourEntry.objects.filter(employee=employee, date__range=(previous[0], previous[-1])).select_related(
-        "project", "wage_type"
-    )
+    source = HourEntry.objects.filter(
+        employee=employee, date__range=(previous[0], previous[-1])
+    ).select_related("project", "wage_type")
     current = HourEntry.objects.filter(employee=employee, date__range=(monday, week_days(monday)[-1]))
     taken = {(e.date, e.project_id, e.wage_type_id) for e in current}
     day_totals: dict[datetime.date, Decimal] = {}
@@ -503,7 +511,10 @@ def entries_approve(*, actor: Employee, entry_ids: Sequence[int]) -> list[HourEn
     blockers = integration.approval_blockers(company=actor.company, entries=entries)
     if blockers:
         raise ValidationError(
-            [ValidationError(message, code="blocked", params={"entry_id": entry_id}) for entry_id, message in blockers.items()]
+            [
+                ValidationError(message, code="blocked", params={"entry_id": entry_id})
+                for entry_id, message in blockers.items()
+            ]
         )
     now = timezone.now()
     HourEntry.objects.filter(id__in=[e.id for e in entries]).update(

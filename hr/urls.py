@@ -17,7 +17,9 @@ urlpatterns = [
     path("innstillinger/ansatte/<int:employee_id>/", views.settings_employee, name="settings_employee"),
     path("innstillinger/avdelinger/", views.settings_departments, name="settings_departments"),
     path("innstillinger/avdelinger/ny/", views.settings_department, name="settings_department_new"),
-    path("innstillinger/avdelinger/<int:department_id>/", views.settings_department, name="settings_department"),
+    path(
+        "innstillinger/avdelinger/<int:department_id>/", views.settings_department, name="settings_department"
+    ),
     path("innstillinger/prosjekter/", views.settings_projects, name="settings_projects"),
     path("innstillinger/prosjekter/ny/", views.settings_project, name="settings_project_new"),
     path("innstillinger/prosjekter/<int:project_id>/", views.settings_project, name="settings_project"),

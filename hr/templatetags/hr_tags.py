@@ -12,7 +12,8 @@ def hours(value: Decimal | None) -> str:
     if value is None or value == "":
         return ""
     normalized = Decimal(value).normalize()
-    places = max(0, -normalized.as_tuple().exponent) if isinstance(normalized.as_tuple().exponent, int) else 0
+    exponent = normalized.as_tuple().exponent
+    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
     return number_format(normalized, decimal_pos=min(places, 2))
 
 
