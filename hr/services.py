@@ -7,6 +7,7 @@ view or API endpoint only parses input and calls one of these.
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Iterable, Sequence
 from decimal import Decimal, InvalidOperation
 
@@ -37,6 +38,7 @@ from hr.weeks import monday_of, today_local, week_days
 ORDINARY_WAGE_TYPE_NUMBER = "ORD"
 ORDINARY_WAGE_TYPE_NAME = "Ordinær tid"
 MAX_DAYS_AHEAD = 365
+HOURS_PATTERN = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 
 HOURS_REQUIRED = _("Skriv inn antall timer.")
 HOURS_NOT_A_NUMBER = _("Timer må være et tall, for eksempel 7,5.")
@@ -74,6 +76,9 @@ def hours_parse(value: object) -> Decimal:
     if isinstance(value, bool):
         raise ValidationError(HOURS_NOT_A_NUMBER, code="invalid")
     text = str(value).strip().replace(",", ".").replace("\xa0", "").replace(" ", "")
+    # Plain decimal notation only: Decimal() would also take "1e1", "1_0", "NaN" and "Infinity".
+    if not HOURS_PATTERN.fullmatch(text):
+        raise ValidationError(HOURS_NOT_A_NUMBER, code="invalid")
     try:
         hours = Decimal(text)
     except InvalidOperation:
@@ -419,11 +424,18 @@ def week_submit(*, actor: Employee, employee: Employee, monday: datetime.date) -
     if not entries:
         raise ValidationError(NOTHING_TO_SUBMIT, code="nothing_to_submit")
     now = timezone.now()
+    # Sent in again after a rejection: the old decision no longer applies.
     HourEntry.objects.filter(id__in=[e.id for e in entries]).update(
-        status=EntryStatus.SUBMITTED, submitted_by=actor, submitted_at=now
+        status=EntryStatus.SUBMITTED,
+        submitted_by=actor,
+        submitted_at=now,
+        decided_by=None,
+        decided_at=None,
+        rejection_reason="",
     )
     for entry in entries:
         entry.status, entry.submitted_by, entry.submitted_at = EntryStatus.SUBMITTED, actor, now
+        entry.decided_by, entry.decided_at, entry.rejection_reason = None, None, ""
     entry_ids = [e.id for e in entries]
     transaction.on_commit(lambda: notifications.submitted_send(entry_ids=entry_ids))
     return entries

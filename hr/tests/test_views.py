@@ -469,3 +469,24 @@ def test_support_staff_admin_lists_entries(client, employee):
     assert client.login(username="support@gronnjobb.no", password=PASSWORD)
     for name in ("hourentry", "employee", "company", "project", "wagetype", "department", "user"):
         assert client.get(reverse(f"admin:hr_{name}_changelist")).status_code == 200
+
+
+def test_sent_in_again_after_rejection_forgets_the_old_decision(client, employee, manager):
+    entry = HourEntryFactory(
+        employee=employee,
+        date=MONDAY,
+        status=EntryStatus.REJECTED,
+        rejection_reason="Feil prosjekt",
+        submitted_at=SENT,
+        decided_at=SENT,
+        decided_by=manager,
+    )
+    login(client, employee)
+    client.post(reverse("hr:week_submit"), {"monday": MONDAY.isoformat()})
+    entry.refresh_from_db()
+    assert (entry.status, entry.decided_by, entry.decided_at, entry.rejection_reason) == (
+        EntryStatus.SUBMITTED,
+        None,
+        None,
+        "",
+    )
