@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export DJANGO_ENV ?= development
 
-.PHONY: run test install install-dev migrate seed lint check-deploy messages clean
+.PHONY: run test install install-dev migrate seed lint messages clean sandbox bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,9 +27,23 @@ migrate: install
 seed: migrate
 	$(BIN)/python manage.py seed_demo
 
-## Serve the app on http://127.0.0.1:8000 with SQLite and the demo company.
+## Serve the app on http://127.0.0.1:8000 with SQLite and the demo company, and the offline
+## Tripletex sandbox beside it on http://127.0.0.1:8089 (its demo key is printed first).
 run: seed
+	@$(BIN)/python manage.py tripletex_sandbox --port 8089 & sandbox=$$!; \
+	trap 'kill $$sandbox 2>/dev/null' EXIT INT TERM; \
+	sleep 2; \
+	echo "Paste the «employee token» above into «Koble til Tripletex» (Selskapsinnstillinger → Generelt)."; \
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+## The offline Tripletex sandbox alone, on http://127.0.0.1:8089/v2.
+sandbox: install
+	$(BIN)/python manage.py tripletex_sandbox --port 8089
+
+## Benchmarks (not tests): the client listing 10,000 employees and projects; the wizard on that company.
+bench: install-dev
+	$(BIN)/python benchmarks/bench_client.py
+	$(BIN)/python benchmarks/bench_wizard.py
 
 ## The whole test suite (browser tests need /usr/bin/chromium; they skip with a reason without it).
 test: install-dev

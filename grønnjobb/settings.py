@@ -186,9 +186,16 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 
-# Tripletex: where it lives is configuration, never user input.
-TRIPLETEX_BASE_URL = env.str("TRIPLETEX_BASE_URL", default="https://tripletex.no/v2")
-TRIPLETEX_CONSUMER_TOKEN = _required("TRIPLETEX_CONSUMER_TOKEN", "")
+# Tripletex: where it lives is configuration, never user input. Development talks to the project's
+# offline sandbox (`make run` starts it on port 8089) with the sandbox's fixed demo consumer token.
+if PRODUCTION:
+    TRIPLETEX_BASE_URL = env.str("TRIPLETEX_BASE_URL", default="https://tripletex.no/v2")
+    TRIPLETEX_CONSUMER_TOKEN = _required("TRIPLETEX_CONSUMER_TOKEN", "")
+else:
+    from tripletex.sandbox.demo import DEMO_CONSUMER_TOKEN
+
+    TRIPLETEX_BASE_URL = env.str("TRIPLETEX_BASE_URL", default="http://127.0.0.1:8089/v2")
+    TRIPLETEX_CONSUMER_TOKEN = env.str("TRIPLETEX_CONSUMER_TOKEN", default=DEMO_CONSUMER_TOKEN)
 
 # Keys that encrypt secrets at rest (tripletex/crypto.py): "id:fernet-key", comma-separated, the
 # first one writes. Development derives one from SECRET_KEY so `make run` needs no setup.

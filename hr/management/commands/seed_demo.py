@@ -20,21 +20,23 @@ from hr.weeks import monday_of, today_local
 DEMO_PASSWORD = "gronnjobb-demo"
 ORGANISATION_NUMBER = "912345674"
 
+# Employee numbers 1001-1008 exist in the Tripletex sandbox's demo company too (same people, same
+# e-mails; 1008's first name is spelled differently there, to show a change), 1009-1013 are here only.
 PEOPLE = [
     # e-mail, first name, last name, employee number, department, role
-    ("admin@gronnbygg.no", "Astrid", "Hågensen", "1001", None, Role.ADMINISTRATOR),
-    ("leder@gronnbygg.no", "Lars", "Bjørnstad", "1002", "Bygg", Role.MANAGER),
-    ("leder.anlegg@gronnbygg.no", "Solveig", "Ødegaard", "1003", "Anlegg", Role.MANAGER),
-    ("ansatt@gronnbygg.no", "Per", "Ås", "1004", "Bygg", Role.EMPLOYEE),
-    ("kari.nordmann@gronnbygg.no", "Kari", "Nordmann", "1005", "Bygg", Role.EMPLOYEE),
-    ("ola.saether@gronnbygg.no", "Ola", "Sæther", "1006", "Bygg", Role.EMPLOYEE),
-    ("ingrid.lokken@gronnbygg.no", "Ingrid", "Løkken", "1007", "Bygg", Role.EMPLOYEE),
-    ("jorgen.aasen@gronnbygg.no", "Jørgen", "Aasen", "1008", "Bygg", Role.EMPLOYEE),
-    ("marte.kvale@gronnbygg.no", "Marte", "Kvåle", "1009", "Anlegg", Role.EMPLOYEE),
-    ("bjorn.dahl@gronnbygg.no", "Bjørn", "Dahl", "1010", "Anlegg", Role.EMPLOYEE),
-    ("siri.holm@gronnbygg.no", "Siri", "Holm", "1011", "Anlegg", Role.EMPLOYEE),
-    ("even.strom@gronnbygg.no", "Even", "Strøm", "1012", "Anlegg", Role.EMPLOYEE),
-    ("nora.berg@gronnbygg.no", "Nora", "Berg", "1013", "Anlegg", Role.EMPLOYEE),
+    ("admin@gronnbygg.no", "Åse", "Bråten", "1001", None, Role.ADMINISTRATOR),
+    ("leder@gronnbygg.no", "Øystein", "Lærum", "1002", "Bygg", Role.MANAGER),
+    ("ansatt@gronnbygg.no", "Kåre", "Sæther", "1003", "Bygg", Role.EMPLOYEE),
+    ("ingrid.hauga@gronnbygg.no", "Ingrid", "Haugå", "1004", "Bygg", Role.EMPLOYEE),
+    ("bjorn.asheim@gronnbygg.no", "Bjørn", "Åsheim", "1005", "Bygg", Role.EMPLOYEE),
+    ("siv.odegard@gronnbygg.no", "Siv", "Ødegård", "1006", "Bygg", Role.EMPLOYEE),
+    ("hakon.braekke@gronnbygg.no", "Håkon", "Brække", "1007", "Anlegg", Role.EMPLOYEE),
+    ("marthe.lovas@gronnbygg.no", "Marte", "Løvås", "1008", "Anlegg", Role.EMPLOYEE),
+    ("leder.anlegg@gronnbygg.no", "Solveig", "Ødegaard", "1009", "Anlegg", Role.MANAGER),
+    ("marte.kvale@gronnbygg.no", "Marte", "Kvåle", "1010", "Anlegg", Role.EMPLOYEE),
+    ("bjorn.dahl@gronnbygg.no", "Bjørn", "Dahl", "1011", "Anlegg", Role.EMPLOYEE),
+    ("siri.holm@gronnbygg.no", "Siri", "Holm", "1012", "Anlegg", Role.EMPLOYEE),
+    ("even.strom@gronnbygg.no", "Even", "Strøm", "1013", "Anlegg", Role.EMPLOYEE),
 ]
 PROJECTS = [
     ("P-100", "Kontorbygg Bjørvika", False),
