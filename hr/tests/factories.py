@@ -59,7 +59,8 @@ class EmployeeFactory(factory.django.DjangoModelFactory):
     first_name = factory.Faker("first_name", locale="no_NO")
     last_name = factory.Faker("last_name", locale="no_NO")
     email = factory.Sequence(lambda n: f"ansatt{n}@example.no")
-    employee_number = factory.Sequence(lambda n: f"{1000 + n}")
+    # Far from the demo numbers (1001-1018) that tests match against the Tripletex sandbox.
+    employee_number = factory.Sequence(lambda n: f"{50000 + n}")
     role = Role.EMPLOYEE
 
 
