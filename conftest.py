@@ -21,6 +21,15 @@ CHROMIUM_FLAGS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    """Throttle counters live in the cache; one test's requests must not throttle the next."""
+    from django.core.cache import cache
+
+    yield
+    cache.clear()
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     """Debian's Chromium driven by Playwright. Skips where there is none, except in CI."""

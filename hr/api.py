@@ -19,6 +19,7 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from hr import access, selectors, services
@@ -117,6 +118,9 @@ class TokenObtainView(ObtainAuthToken):
     """POST e-mail and password, get the user's API token (use it as «Authorization: Token …»)."""
 
     serializer_class = TokenObtainSerializer
+    # Password guessing through the API is slowed down per client address.
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "token"
 
     def get_exception_handler(self) -> Any:
         return api_exception_handler

@@ -951,3 +951,15 @@ def test_the_project_list_takes_the_same_queries_for_10_and_500_projects(
         response = client.get(url("projects"))
 
     assert len(response.json()) == projects
+
+
+def test_token_endpoint_slows_down_password_guessing(db):
+    client = APIClient()
+    answers = [
+        client.post(
+            url("token"), {"username": "noen@example.no", "password": f"gjett-{n}"}, format="json"
+        ).status_code
+        for n in range(11)
+    ]
+    assert answers[:10] == [400] * 10
+    assert answers[10] == 429
