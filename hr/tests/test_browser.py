@@ -83,3 +83,36 @@ def test_week_sent_in_rejected_fixed_and_approved(browser, live_server, departme
     assert HourEntry.objects.get(date=days[0]).hours == Decimal("8.00")
     page.context.close()
     boss.context.close()
+
+
+def test_week_view_by_keyboard_alone(browser, live_server, department):
+    """Tab and type only: register hours, send the week in, and reach every control in order."""
+    company = department.company
+    employee = EmployeeFactory(company=company, department=department)
+    ProjectFactory(company=company, number="P-100", name="Kontorbygg Bjørvika")
+    page = logged_in(browser, live_server, employee.email)
+    # The skip link is the first stop and moves focus to the content.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Hopp til innholdet"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+
+    def tab_to(predicate_js: str, limit: int = 60) -> None:
+        for _ in range(limit):
+            page.keyboard.press("Tab")
+            if page.evaluate(f"(() => {{ const el = document.activeElement; return {predicate_js}; }})()"):
+                return
+        raise AssertionError(f"never reached: {predicate_js}")
+
+    tab_to("el.name === 'project'")
+    page.keyboard.press("ArrowDown")  # first project after «Velg prosjekt»
+    tab_to("el.name === 'hours'")
+    page.keyboard.type("7,5")
+    page.keyboard.press("Enter")
+    page.get_by_text("Timene er registrert.").wait_for()
+    tab_to("el.tagName === 'BUTTON' && el.textContent.trim() === 'Send inn'")
+    page.keyboard.press("Enter")
+    page.get_by_text("1 timeføring er sendt til godkjenning.").wait_for()
+    entry = HourEntry.objects.get(employee=employee)
+    assert (entry.hours, entry.status) == (Decimal("7.50"), EntryStatus.SUBMITTED)
+    page.context.close()
