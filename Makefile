@@ -3,6 +3,8 @@ PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
 export DJANGO_ENV ?= development
+# Two workers: the suite spends most of its time waiting on a browser or the sandbox.
+PYTEST_ARGS ?= -n 2
 
 .PHONY: run test install install-dev migrate seed lint messages clean sandbox bench
 
@@ -47,7 +49,7 @@ bench: install-dev
 
 ## The whole test suite (browser tests need /usr/bin/chromium; they skip with a reason without it).
 test: install-dev
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .
