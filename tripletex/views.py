@@ -31,6 +31,12 @@ STEP_SLUGS = {"prosjekter": ItemKind.PROJECT, "lonnsarter": ItemKind.WAGE_TYPE, 
 KIND_SLUGS = {kind: slug for slug, kind in STEP_SLUGS.items()}
 WIZARD_CANCELLED = gettext_lazy("Oppsettet er avbrutt. Ingenting er endret, og ingen timer blir sendt.")
 KEY_ACCEPTED = gettext_lazy("Nøkkelen virker: den hører til %(company)s (bruker %(user)s).")
+WIZARD_FINISHED = gettext_lazy(
+    "Integrasjonen med Tripletex er aktiv. %(created)s nye, %(linked)s koblet, %(updated)s oppdatert."
+)
+CONNECTION_REMOVED = gettext_lazy(
+    "Integrasjonen med Tripletex er fjernet. Ingen timer blir sendt til Tripletex."
+)
 
 
 def _run_or_start(request: EmployeeRequest) -> WizardRun:
@@ -226,6 +232,10 @@ def wizard_fetch_status(request: EmployeeRequest, slug: str) -> JsonResponse:
 
 @administrator_required
 def wizard_summary(request: EmployeeRequest) -> HttpResponse:
+    if request.method == "POST" and selectors.wizard_for(company=request.employee.company) is None:
+        # A double-clicked «Ferdigstill», or another administrator finished or cancelled first.
+        messages.error(request, wizard.WIZARD_NOT_OPEN)
+        return redirect(reverse("hr:settings_general") + "#integrasjoner")
     run = _run_or_start(request)
     if not run.key_checked:
         messages.error(request, wizard.KEY_NOT_CHECKED)
@@ -240,10 +250,7 @@ def wizard_summary(request: EmployeeRequest) -> HttpResponse:
             created = sum(len(v) for v in result.created.values())
             messages.success(
                 request,
-                _(
-                    "Integrasjonen med Tripletex er aktiv. "
-                    "%(created)s nye, %(linked)s koblet, %(updated)s oppdatert."
-                )
+                WIZARD_FINISHED
                 % {
                     "created": created,
                     "linked": sum(len(v) for v in result.linked.values()),
@@ -267,9 +274,7 @@ def connection_remove(request: EmployeeRequest) -> HttpResponse:
         return redirect(reverse("hr:settings_general") + "#integrasjoner")
     if request.method == "POST":
         connection_services.connection_remove(actor=request.employee)
-        messages.success(
-            request, _("Integrasjonen med Tripletex er fjernet. Ingen timer blir sendt til Tripletex.")
-        )
+        messages.success(request, CONNECTION_REMOVED)
         return redirect(reverse("hr:settings_general") + "#integrasjoner")
     return render(request, "tripletex/remove_confirm.html", {"connection": connection})
 
