@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from hr.views import EmployeeRequest, administrator_required
-from tripletex import selectors
+from tripletex import crypto, selectors
 from tripletex.models import ItemKind, WizardRun
 from tripletex.services import connection as connection_services
 from tripletex.services import wizard
@@ -33,6 +33,9 @@ WIZARD_CANCELLED = gettext_lazy("Oppsettet er avbrutt. Ingenting er endret, og i
 KEY_ACCEPTED = gettext_lazy("Nøkkelen virker: den hører til %(company)s (bruker %(user)s).")
 WIZARD_FINISHED = gettext_lazy(
     "Integrasjonen med Tripletex er aktiv. %(created)s nye, %(linked)s koblet, %(updated)s oppdatert."
+)
+KEY_UNREADABLE = gettext_lazy(
+    "Den lagrede API-brukernøkkelen kan ikke leses lenger. Lim inn nøkkelen fra Tripletex på nytt."
 )
 CONNECTION_REMOVED = gettext_lazy(
     "Integrasjonen med Tripletex er fjernet. Ingen timer blir sendt til Tripletex."
@@ -98,6 +101,9 @@ def wizard_key(request: EmployeeRequest) -> HttpResponse:
                 if hasattr(exc, "error_dict")
                 else exc.messages[0]
             )
+        except crypto.SecretUnreadable:
+            # The kept key was encrypted with a key no longer configured: fail closed, and say so.
+            error = str(KEY_UNREADABLE)
         else:
             messages.success(
                 request,
@@ -246,6 +252,8 @@ def wizard_summary(request: EmployeeRequest) -> HttpResponse:
             result = wizard.wizard_finish(actor=request.employee, run=run)
         except ValidationError as exc:
             error = " ".join(exc.messages)
+        except crypto.SecretUnreadable:
+            error = str(KEY_UNREADABLE)
         else:
             created = sum(len(v) for v in result.created.values())
             messages.success(
