@@ -98,7 +98,7 @@ def begin_and_check_key(client: Client, key: str) -> WizardRun:
     response = client.post(url("wizard_key"), {"key": key})
     assert response.status_code == 302, text(response)
     assert response.url == step_url("prosjekter")
-    return WizardRun.objects.get(status=WizardStatus.OPEN)
+    return WizardRun.objects.get(status=WizardStatus.OPEN, company=response.wsgi_request.employee.company)
 
 
 def open_step(client: Client, capture, slug: str, **query: str):
