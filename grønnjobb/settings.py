@@ -184,6 +184,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_IGNORE_RESULT = True
+CELERY_BEAT_SCHEDULE = {
+    "transfer-sweep": {"task": "tripletex.tasks.transfer_sweep_task", "schedule": 60.0},
+}
 CELERY_TIMEZONE = TIME_ZONE
 
 # Tripletex: where it lives is configuration, never user input. Development talks to the project's

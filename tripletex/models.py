@@ -31,6 +31,13 @@ class Connection(models.Model):
     )
     last_import_at = models.DateTimeField(null=True, blank=True)
     removed_at = models.DateTimeField(null=True, blank=True)
+    # Transfers of the whole company wait until then: Tripletex asked us to slow down (429), or the
+    # key stopped working (401) and waits for «Oppdater Tripletex» with a new one.
+    paused_until = models.DateTimeField(null=True, blank=True)
+    pause_reason = models.CharField(max_length=20, blank=True)
+    last_transfer_at = models.DateTimeField(null=True, blank=True)
+    # The administrators are told once when transfers start failing, not once per entry.
+    failure_notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -209,3 +216,74 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+
+class TransferState(models.TextChoices):
+    PENDING = "pending", _("Venter")
+    SENT = "sent", _("Sendt")
+    FAILED = "failed", _("Feilet")
+    CONFLICT = "conflict", _("Konflikt")
+    NOT_SENT = "not_sent", _("Ikke sendt")
+
+
+class RemoteHours(models.Model):
+    """The hours that should be on one Tripletex timesheet entry, and what we last saw there.
+
+    Tripletex keeps one entry per (employee, date, activity, project), so approved hours with the same
+    key are summed here. Approval changes `wanted_hours` and marks the row pending in the same
+    transaction: the row is the outbox. Rows are never deleted; they end sent or visibly not.
+    """
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
+    tripletex_company_id = models.BigIntegerField()
+    employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="+")
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="+")
+    date = models.DateField()
+    activity_id = models.BigIntegerField()
+    wanted_hours = models.DecimalField(max_digits=6, decimal_places=2, default=0)
+    remote_id = models.BigIntegerField(null=True, blank=True)
+    remote_version = models.IntegerField(null=True, blank=True)
+    sent_hours = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    state = models.CharField(max_length=20, choices=TransferState.choices, default=TransferState.PENDING)
+    # After an unclear outcome the key is looked up in Tripletex before anything is sent again.
+    needs_lookup = models.BooleanField(default=False)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    message = models.TextField(blank=True)
+    request_id = models.CharField(max_length=100, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "tripletex_company_id", "employee", "date", "project", "activity_id"],
+                name="one_remote_hours_per_key",
+            ),
+            models.CheckConstraint(condition=Q(wanted_hours__gte=0), name="remote_hours_not_negative"),
+        ]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"]),
+            models.Index(fields=["company", "employee", "date"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee_id} {self.date} {self.project_id}/{self.activity_id}: {self.wanted_hours}"
+
+
+class TransferAttempt(models.Model):
+    """Every call made for a key, with what came back: the transfer's audit trail."""
+
+    remote = models.ForeignKey(RemoteHours, on_delete=models.CASCADE, related_name="attempt_log")
+    at = models.DateTimeField(auto_now_add=True)
+    action = models.CharField(max_length=20)
+    outcome = models.CharField(max_length=30)
+    http_status = models.IntegerField(null=True, blank=True)
+    request_id = models.CharField(max_length=100, blank=True)
+    message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.outcome}"

@@ -17,3 +17,21 @@ def invitations_send_task(employee_ids: list[int]) -> None:
     from hr.notifications import invitations_send
 
     invitations_send(employee_ids=employee_ids)
+
+
+@shared_task(acks_late=True)
+def transfer_deliver_task(remote_id: int) -> None:
+    from tripletex.services import transfer
+
+    transfer.transfer_deliver(remote_id=remote_id)
+
+
+@shared_task(acks_late=True)
+def transfer_sweep_task() -> int:
+    """Every minute (beat): re-enqueue what is due, so a lost kick or a crashed worker loses nothing."""
+    from tripletex.services import transfer
+
+    due = transfer.transfers_due()
+    for remote_id in due:
+        transfer_deliver_task.delay(remote_id)
+    return len(due)

@@ -55,7 +55,11 @@ def connection_remove(*, actor: Employee) -> Connection:
     connection.is_active = False
     connection.employee_token = ""
     connection.removed_at = timezone.now()
+    connection.paused_until, connection.pause_reason = None, ""
     connection.save()
+    from tripletex.services.transfer import transfers_cancel
+
+    transfers_cancel(company=actor.company)
     audit(company=actor.company, actor=actor, action=AuditAction.REMOVED, connection=connection, details={})
     return connection
 

@@ -1,0 +1,594 @@
+"""Approved hours reach Tripletex: once, with nothing lost, visibly (RELIABILITY.md).
+
+The database holds, per Tripletex key (employee, date, project, activity), the hours that should be
+there and the id and version last seen. Approval updates that in its own transaction; a worker then
+makes Tripletex equal to it. Delivery is at least once; every resend after an unclear outcome looks
+the key up first, so nothing is stored twice.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mass_mail
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from hr.models import Company, Employee, EntryStatus, HourEntry, Role
+from tripletex import client as tx
+from tripletex import crypto
+from tripletex.models import (
+    Connection,
+    EmployeeLink,
+    ProjectLink,
+    RemoteHours,
+    TransferAttempt,
+    TransferState,
+    WageTypeLink,
+)
+from tripletex.services.connection import client_for_token
+
+logger = logging.getLogger(__name__)
+
+# Our entries carry this in their comment, which tells them from hours typed in Tripletex by hand.
+MARKER = "[GrønnJobb]"
+# A row that keeps failing in ways that may pass stops after this many attempts, still visible.
+MAX_ATTEMPTS = 8
+# Backoff between attempts: 10 s, 20 s, 40 s … capped at an hour.
+BACKOFF_BASE_SECONDS = 10
+BACKOFF_CAP_SECONDS = 3600
+# A 429 without X-Rate-Limit-Reset pauses the company for this long, doubling, capped.
+THROTTLE_DEFAULT_SECONDS = 30
+# A key that stopped working pauses the company until a new key is saved.
+KEY_PAUSE = datetime.timedelta(days=3650)
+
+BLOCK_EMPLOYEE = _(
+    "%(name)s er ikke koblet til en ansatt i Tripletex. En administrator kan hente den ansatte med "
+    "«Oppdater Tripletex»."
+)
+BLOCK_PROJECT = _(
+    "Prosjektet «%(project)s» er ikke koblet til Tripletex. En administrator kan hente det med "
+    "«Oppdater Tripletex»."
+)
+BLOCK_WAGE_TYPE = _(
+    "Lønnsarten «%(wage_type)s» er ikke koblet til Tripletex. En administrator kan hente den med "
+    "«Oppdater Tripletex»."
+)
+BLOCK_PROJECT_CLOSED = _("Prosjektet «%(project)s» er avsluttet, så timene kan ikke sendes til Tripletex.")
+STATUS_REMOVED = _("Ikke sendt – integrasjonen ble fjernet")
+STATUS_APPROVED_WHILE_REMOVED = _("Ikke sendt – godkjent mens integrasjonen var fjernet")
+STATUS_CONFLICT = _(
+    "Tripletex har allerede timer på denne ansatte, datoen, prosjektet og aktiviteten som ikke kom fra "
+    "GrønnJobb. Ingenting er overskrevet: rett opp i Tripletex, og velg «Prøv igjen»."
+)
+STATUS_LOCKED = _(
+    "Perioden er låst i Tripletex (godkjent måned eller uke, fakturert eller utbetalt). Åpne perioden i "
+    "Tripletex, og velg «Prøv igjen»."
+)
+STATUS_REFUSED = _("Tripletex avviste timene: %(message)s")
+STATUS_UNCLEAR = _("Uklart svar fra Tripletex; vi sjekker før vi prøver igjen.")
+STATUS_UNREACHABLE = _("Får ikke kontakt med Tripletex; vi prøver igjen.")
+STATUS_THROTTLED = _("Tripletex ba oss vente; vi sender når Tripletex er klar.")
+STATUS_KEY_INVALID = _(
+    "API-brukernøkkelen virker ikke lenger. En administrator må lage en ny og lime den inn med "
+    "«Oppdater Tripletex»."
+)
+STATUS_GAVE_UP = _("Tripletex svarte ikke etter %(attempts)s forsøk. Velg «Prøv igjen».")
+HINT_REFUSED = _("Sjekk at den ansatte og prosjektet kan føre timer på denne aktiviteten i Tripletex.")
+REOPEN_LOCKED = _(
+    "Timene er låst i Tripletex (%(date)s) og kan ikke åpnes igjen her. Åpne perioden i Tripletex først."
+)
+
+
+# --- approval: blockers, wanted state ----------------------------------------------------------
+
+
+def active_connection(company: Company) -> Connection | None:
+    return Connection.objects.filter(company=company, is_active=True).first()
+
+
+def _tripletex_company(connection: Connection) -> int:
+    # An active connection always has one (a database constraint); a removed one keeps its last.
+    assert connection.tripletex_company_id is not None
+    return connection.tripletex_company_id
+
+
+def approval_blockers(*, company: Company, entries: Sequence[HourEntry]) -> dict[int, str]:
+    """Why entries cannot be sent, for reasons known here (design decision 4). A fixed number of queries."""
+    connection = active_connection(company)
+    if connection is None or not entries:
+        return {}
+    tripletex_company = _tripletex_company(connection)
+    linked_employees = set(
+        EmployeeLink.objects.filter(
+            company=company,
+            tripletex_company_id=tripletex_company,
+            employee_id__in={e.employee_id for e in entries},
+        ).values_list("employee_id", flat=True)
+    )
+    linked_projects = set(
+        ProjectLink.objects.filter(
+            company=company,
+            tripletex_company_id=tripletex_company,
+            project_id__in={e.project_id for e in entries},
+        ).values_list("project_id", flat=True)
+    )
+    linked_wage_types = set(
+        WageTypeLink.objects.filter(
+            company=company,
+            tripletex_company_id=tripletex_company,
+            wage_type_id__in={e.wage_type_id for e in entries},
+        ).values_list("wage_type_id", flat=True)
+    )
+    blockers: dict[int, str] = {}
+    for entry in entries:
+        if entry.employee_id not in linked_employees:
+            blockers[entry.id] = str(BLOCK_EMPLOYEE % {"name": entry.employee.full_name})
+        elif entry.project_id not in linked_projects:
+            blockers[entry.id] = str(BLOCK_PROJECT % {"project": str(entry.project)})
+        elif entry.project.is_closed:
+            blockers[entry.id] = str(BLOCK_PROJECT_CLOSED % {"project": str(entry.project)})
+        elif not entry.wage_type.is_builtin and entry.wage_type_id not in linked_wage_types:
+            blockers[entry.id] = str(BLOCK_WAGE_TYPE % {"wage_type": entry.wage_type.name})
+    return blockers
+
+
+def hours_changed(*, company: Company, entries: Sequence[HourEntry]) -> list[int]:
+    """Recompute the wanted hours of every key these entries touch. Runs inside the approval's (or
+    reopen's) transaction; returns the ids of the rows to deliver once it commits."""
+    connection = Connection.objects.filter(company=company).first()
+    if connection is None or connection.tripletex_company_id is None:
+        return []
+    links = {
+        link.project_id: link.activity_id
+        for link in ProjectLink.objects.filter(
+            company=company,
+            tripletex_company_id=connection.tripletex_company_id,
+            project_id__in={e.project_id for e in entries},
+        )
+    }
+    keys = sorted({(e.employee_id, e.date, e.project_id) for e in entries if e.project_id in links})
+    now = timezone.now()
+    to_deliver = []
+    for employee_id, date, project_id in keys:
+        # Lock the key's row first, so two approvals on one key sum in turn, never past each other.
+        row, _created = RemoteHours.objects.select_for_update().get_or_create(
+            company=company,
+            tripletex_company_id=connection.tripletex_company_id,
+            employee_id=employee_id,
+            date=date,
+            project_id=project_id,
+            activity_id=links[project_id],
+        )
+        wanted = HourEntry.objects.filter(
+            company=company,
+            employee_id=employee_id,
+            date=date,
+            project_id=project_id,
+            status=EntryStatus.APPROVED,
+        ).aggregate(total=Sum("hours"))["total"] or Decimal("0")
+        row.wanted_hours = wanted
+        row.attempts = 0
+        if connection.is_active:
+            row.state, row.next_attempt_at, row.message = TransferState.PENDING, now, ""
+            to_deliver.append(row.id)
+        else:
+            row.state, row.next_attempt_at = TransferState.NOT_SENT, None
+            row.message = str(STATUS_APPROVED_WHILE_REMOVED)
+        row.save()
+    return to_deliver
+
+
+def deliver_on_commit(remote_ids: list[int]) -> None:
+    if not remote_ids:
+        return
+    from tripletex.tasks import transfer_deliver_task
+
+    def enqueue() -> None:
+        for remote_id in remote_ids:
+            try:
+                transfer_deliver_task.delay(remote_id)
+            except Exception:
+                # The broker is away: the approval stands, and the sweep sends it (F2).
+                logger.warning("Could not enqueue transfer %s; the sweep will pick it up", remote_id)
+
+    transaction.on_commit(enqueue)
+
+
+def reopen_check(*, company: Company, entries: Sequence[HourEntry]) -> None:
+    """Refuse to reopen hours Tripletex has locked (design decision 6): look at the sent entries."""
+    connection = active_connection(company)
+    if connection is None:
+        return
+    rows = RemoteHours.objects.filter(
+        company=company,
+        tripletex_company_id=_tripletex_company(connection),
+        remote_id__isnull=False,
+        employee_id__in={e.employee_id for e in entries},
+        date__in={e.date for e in entries},
+        project_id__in={e.project_id for e in entries},
+    )
+    if not rows:
+        return
+    client = _client(connection)
+    for row in rows:
+        assert row.remote_id is not None
+        try:
+            remote = client.timesheet_entry(row.remote_id)
+        except tx.NotFound:
+            continue
+        except tx.TripletexError as error:
+            raise ValidationError(str(error.message)) from None
+        if remote.locked:
+            raise ValidationError(REOPEN_LOCKED, params={"date": row.date.strftime("%d.%m.%Y")})
+
+
+# --- removal and resending ------------------------------------------------------------------
+
+
+def transfers_cancel(*, company: Company) -> int:
+    """Removal stops everything at once: what waits is shown as not sent (design decision 5)."""
+    return RemoteHours.objects.filter(company=company, state=TransferState.PENDING).update(
+        state=TransferState.NOT_SENT, next_attempt_at=None, message=str(STATUS_REMOVED)
+    )
+
+
+def transfers_retry(*, company: Company, remote_ids: Sequence[int] | None = None) -> list[int]:
+    """«Prøv igjen» for one row, or for all failed, conflicting and not sent rows of the company."""
+    connection = active_connection(company)
+    if connection is None:
+        return []
+    rows = RemoteHours.objects.filter(
+        company=company,
+        tripletex_company_id=_tripletex_company(connection),
+        state__in=[TransferState.FAILED, TransferState.CONFLICT, TransferState.NOT_SENT],
+    )
+    if remote_ids is not None:
+        rows = rows.filter(id__in=list(remote_ids))
+    ids = list(rows.values_list("id", flat=True))
+    # A retry after an unknown fate starts with a look-up: it may have been stored meanwhile.
+    RemoteHours.objects.filter(id__in=ids).update(
+        state=TransferState.PENDING, next_attempt_at=timezone.now(), attempts=0, needs_lookup=True, message=""
+    )
+    if connection.pause_reason == "key":
+        Connection.objects.filter(id=connection.id).update(paused_until=None, pause_reason="")
+    deliver_on_commit(ids)
+    return ids
+
+
+# --- delivery ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Claim:
+    row: RemoteHours
+    connection: Connection
+    wanted: Decimal
+
+
+def _backoff(attempts: int) -> datetime.timedelta:
+    return datetime.timedelta(
+        seconds=min(BACKOFF_BASE_SECONDS * 2 ** max(0, attempts - 1), BACKOFF_CAP_SECONDS)
+    )
+
+
+def _claim(remote_id: int) -> Claim | None:
+    """Take the row if it is due, count the attempt and set the next one before any call (so a worker
+    that dies mid-call leaves a row already rescheduled). Another worker holding it: skip."""
+    now = timezone.now()
+    with transaction.atomic():
+        row = (
+            RemoteHours.objects.select_for_update(skip_locked=True)
+            .filter(id=remote_id, state=TransferState.PENDING)
+            .first()
+        )
+        if row is None or (row.next_attempt_at is not None and row.next_attempt_at > now):
+            return None
+        connection = Connection.objects.filter(company_id=row.company_id).first()
+        if (
+            connection is None
+            or not connection.is_active
+            or connection.tripletex_company_id != row.tripletex_company_id
+        ):
+            row.state, row.next_attempt_at, row.message = TransferState.NOT_SENT, None, str(STATUS_REMOVED)
+            row.save()
+            return None
+        if connection.paused_until and connection.paused_until > now:
+            row.next_attempt_at = connection.paused_until
+            row.save(update_fields=["next_attempt_at", "changed_at"])
+            return None
+        row.attempts += 1
+        row.next_attempt_at = now + _backoff(row.attempts)
+        row.save(update_fields=["attempts", "next_attempt_at", "changed_at"])
+        return Claim(row=row, connection=connection, wanted=row.wanted_hours)
+
+
+def _client(connection: Connection) -> tx.TripletexClient:
+    return client_for_token(crypto.secret_decrypt(connection.employee_token))
+
+
+@dataclass
+class Outcome:
+    state: str
+    message: str = ""
+    remote: tx.TimesheetEntry | None = None
+    deleted: bool = False
+    needs_lookup: bool = False
+    request_id: str = ""
+    retry: bool = False
+    pause_seconds: float | None = None
+    pause_reason: str = ""
+
+
+def transfer_deliver(*, remote_id: int) -> str | None:
+    """Make Tripletex equal to one row's wanted hours. Returns the state it ended in (None: not due)."""
+    claim = _claim(remote_id)
+    if claim is None:
+        return None
+    employee_link = EmployeeLink.objects.get(
+        employee_id=claim.row.employee_id, tripletex_company_id=claim.row.tripletex_company_id
+    )
+    project_link = ProjectLink.objects.get(
+        project_id=claim.row.project_id, tripletex_company_id=claim.row.tripletex_company_id
+    )
+    client = _client(claim.connection)
+    outcome = _sync(client, claim, employee_link.tripletex_id, project_link.tripletex_id)
+    return _record(claim, outcome)
+
+
+def _sync(client: tx.TripletexClient, claim: Claim, employee_id: int, project_id: int) -> Outcome:
+    row = claim.row
+    try:
+        # Look first after an unclear outcome, or when an earlier attempt may have stored it before
+        # its worker died (the attempt counter is written before every call).
+        looks_first = row.needs_lookup or (row.remote_id is None and row.attempts > 1)
+        remote = _current(client, row, employee_id, project_id) if looks_first else None
+        if isinstance(remote, Outcome):
+            return remote
+        remote_id = remote.id if remote else row.remote_id
+        version = remote.version if remote else row.remote_version
+        if claim.wanted == 0:
+            if remote_id is None:
+                return Outcome(TransferState.SENT, deleted=True)
+            _attempt(row, "delete")
+            try:
+                client.timesheet_entry_delete(entry_id=remote_id, version=version or 0)
+            except tx.NotFound:
+                pass
+            return Outcome(TransferState.SENT, deleted=True, request_id=_rid(client))
+        if remote_id is None:
+            _attempt(row, "create")
+            created = client.timesheet_entry_create(
+                entry=tx.NewTimesheetEntry(
+                    employee_id=employee_id,
+                    activity_id=row.activity_id,
+                    project_id=project_id,
+                    date=row.date,
+                    hours=claim.wanted,
+                    comment=MARKER,
+                )
+            )
+            return Outcome(TransferState.SENT, remote=created, request_id=_rid(client))
+        if remote is not None and remote.hours == claim.wanted:
+            return Outcome(TransferState.SENT, remote=remote)
+        return _update(client, row, claim.wanted, remote_id, version, employee_id, project_id)
+    except tx.DuplicateEntry:
+        # Someone stored an entry on this key: find it before anything else.
+        return Outcome(TransferState.PENDING, needs_lookup=True, retry=True, message=str(STATUS_UNCLEAR))
+    except (tx.MaybeSent, tx.ServerError, tx.InvalidResponse) as error:
+        return Outcome(
+            TransferState.PENDING,
+            needs_lookup=True,
+            retry=True,
+            message=str(STATUS_UNCLEAR),
+            request_id=error.request_id or "",
+        )
+    except tx.NotSent:
+        return Outcome(TransferState.PENDING, retry=True, message=str(STATUS_UNREACHABLE))
+    except tx.RateLimited as error:
+        return Outcome(
+            TransferState.PENDING,
+            retry=True,
+            message=str(STATUS_THROTTLED),
+            pause_seconds=error.reset_seconds,
+            pause_reason="rate",
+            request_id=error.request_id or "",
+        )
+    except tx.AuthenticationError as error:
+        return Outcome(
+            TransferState.PENDING,
+            retry=True,
+            message=str(STATUS_KEY_INVALID),
+            pause_reason="key",
+            request_id=error.request_id or "",
+        )
+    except tx.Locked as error:
+        return Outcome(TransferState.FAILED, message=str(STATUS_LOCKED), request_id=error.request_id or "")
+    except tx.ApiError as error:
+        return Outcome(
+            TransferState.FAILED,
+            message=str(STATUS_REFUSED % {"message": _explain(error)}),
+            request_id=error.request_id or "",
+        )
+
+
+def _rid(client: tx.TripletexClient) -> str:
+    info = client.last_response_info
+    return (getattr(info, "request_id", None) or "") if info else ""
+
+
+def _explain(error: tx.ApiError) -> str:
+    details = "; ".join(m.message for m in error.validation_messages if m.message)
+    return details or error.message
+
+
+def _attempt(row: RemoteHours, action: str) -> None:
+    TransferAttempt.objects.create(remote=row, action=action, outcome="started")
+
+
+def _current(
+    client: tx.TripletexClient, row: RemoteHours, employee_id: int, project_id: int
+) -> tx.TimesheetEntry | Outcome | None:
+    """Look the key up in Tripletex: ours (marked) is adopted; a hand-typed one is a conflict."""
+    _attempt(row, "lookup")
+    found = [
+        e
+        for e in client.timesheet_entries(
+            date_from=row.date,
+            date_to=row.date + datetime.timedelta(days=1),
+            employee_ids=[employee_id],
+            project_ids=[project_id],
+            activity_ids=[row.activity_id],
+        )
+        if e.date == row.date and e.project_id == project_id and e.activity_id == row.activity_id
+    ]
+    if not found:
+        return None
+    entry = found[0]
+    if MARKER not in entry.comment and entry.id != row.remote_id:
+        return Outcome(TransferState.CONFLICT, message=str(STATUS_CONFLICT), request_id=_rid(client))
+    return entry
+
+
+def _update(
+    client: tx.TripletexClient,
+    row: RemoteHours,
+    wanted: Decimal,
+    remote_id: int,
+    version: int | None,
+    employee_id: int,
+    project_id: int,
+) -> Outcome:
+    for attempt in (1, 2):
+        _attempt(row, "update")
+        entry = tx.TimesheetEntry(
+            id=remote_id,
+            version=version or 0,
+            employee_id=employee_id,
+            activity_id=row.activity_id,
+            project_id=project_id,
+            date=row.date,
+            hours=wanted,
+            comment=MARKER,
+            locked=False,
+        )
+        try:
+            return Outcome(
+                TransferState.SENT, remote=client.timesheet_entry_update(entry=entry), request_id=_rid(client)
+            )
+        except tx.RevisionConflict:
+            if attempt == 2:
+                raise
+            # Someone changed it since we last saw it: read the version again, retry once (F16).
+            version = client.timesheet_entry(remote_id).version
+        except tx.NotFound:
+            # Deleted in Tripletex by hand: create it again after a look-up.
+            return Outcome(TransferState.PENDING, needs_lookup=True, retry=True, message=str(STATUS_UNCLEAR))
+    raise AssertionError("unreachable")
+
+
+def _record(claim: Claim, outcome: Outcome) -> str:
+    """Store the outcome in a short transaction. If approvals changed the key meanwhile, it stays
+    pending and goes again at once."""
+    now = timezone.now()
+    with transaction.atomic():
+        row = RemoteHours.objects.select_for_update().get(id=claim.row.id)
+        connection = Connection.objects.select_for_update().get(id=claim.connection.id)
+        TransferAttempt.objects.create(
+            remote=row,
+            action="result",
+            outcome=outcome.state,
+            request_id=outcome.request_id,
+            message=outcome.message,
+        )
+        row.request_id = outcome.request_id or row.request_id
+        row.message = outcome.message
+        row.needs_lookup = outcome.needs_lookup
+        if outcome.remote is not None:
+            row.remote_id, row.remote_version, row.sent_hours = (
+                outcome.remote.id,
+                outcome.remote.version,
+                outcome.remote.hours,
+            )
+        if outcome.deleted:
+            row.remote_id, row.remote_version, row.sent_hours = None, None, Decimal("0")
+        changed_meanwhile = row.wanted_hours != claim.wanted
+        if outcome.state == TransferState.SENT:
+            connection.last_transfer_at = now
+            connection.failure_notified_at = None
+            row.sent_at = now
+            row.state = TransferState.PENDING if changed_meanwhile else TransferState.SENT
+            row.next_attempt_at = now if changed_meanwhile else None
+            row.attempts = 0
+        elif outcome.retry:
+            if outcome.pause_reason:
+                _pause(connection, outcome, now)
+                row.next_attempt_at = connection.paused_until
+                row.attempts = max(0, row.attempts - 1)  # waiting for Tripletex is not a failed attempt
+            if row.attempts >= MAX_ATTEMPTS and not outcome.pause_reason:
+                row.state = TransferState.FAILED
+                row.message = str(STATUS_GAVE_UP % {"attempts": row.attempts})
+                row.next_attempt_at = None
+            else:
+                row.state = TransferState.PENDING
+        else:
+            row.state = outcome.state
+            row.next_attempt_at = None
+        row.save()
+        connection.save()
+        if row.state in (TransferState.FAILED, TransferState.CONFLICT) or outcome.pause_reason == "key":
+            _notify_failure_once(connection, row)
+    return row.state
+
+
+def _pause(connection: Connection, outcome: Outcome, now: datetime.datetime) -> None:
+    if outcome.pause_reason == "key":
+        connection.paused_until, connection.pause_reason = now + KEY_PAUSE, "key"
+        return
+    seconds = outcome.pause_seconds
+    if seconds is None:
+        # No reset header: capped exponential backoff on the company (F8).
+        previous = (connection.paused_until - now).total_seconds() if connection.paused_until else 0
+        seconds = min(max(THROTTLE_DEFAULT_SECONDS, previous * 2), BACKOFF_CAP_SECONDS)
+    connection.paused_until, connection.pause_reason = now + datetime.timedelta(seconds=seconds), "rate"
+
+
+def _notify_failure_once(connection: Connection, row: RemoteHours) -> None:
+    if connection.failure_notified_at is not None:
+        return
+    connection.failure_notified_at = timezone.now()
+    connection.save(update_fields=["failure_notified_at"])
+    recipients = list(
+        Employee.objects.filter(
+            company_id=connection.company_id, role=Role.ADMINISTRATOR, is_active=True
+        ).values_list("email", flat=True)
+    )
+    subject = str(_("Timer når ikke fram til Tripletex"))
+    body = str(
+        _(
+            "Overføringen av godkjente timer til Tripletex feiler: %(message)s\n\n"
+            "Se Selskapsinnstillinger → Generelt → Tripletex for alle som ikke er sendt: %(link)s"
+        )
+        % {
+            "message": row.message,
+            "link": settings.SITE_URL.rstrip("/") + "/innstillinger/tripletex/overforinger/",
+        }
+    )
+    transaction.on_commit(lambda: send_mass_mail([(subject, body, None, [email]) for email in recipients]))
+
+
+def transfers_due(*, limit: int = 500) -> list[int]:
+    """What the sweep re-enqueues: pending rows that are due (their kick may have been lost)."""
+    return list(
+        RemoteHours.objects.filter(state=TransferState.PENDING, next_attempt_at__lte=timezone.now())
+        .order_by("next_attempt_at")
+        .values_list("id", flat=True)[:limit]
+    )

@@ -1,0 +1,314 @@
+"""Approved hours reach Tripletex once, with nothing lost: against the sandbox over HTTP.
+
+Each test ends with the ledger check: for every key, the hours in the sandbox equal the approved
+hours here, no key has two entries, and every row is sent or in a visible final state.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from hr import services as hr_services
+from hr.models import EntryStatus, HourEntry, Project, WageType
+from hr.tests.factories import CompanyFactory, EmployeeFactory, administrator_of
+from tripletex.models import Connection, ItemKind, RemoteHours, TransferState, WizardItem
+from tripletex.services import connection as connection_services
+from tripletex.services import transfer, wizard
+
+pytestmark = pytest.mark.django_db
+
+DAY = datetime.date(2026, 11, 24)
+
+
+@pytest.fixture(autouse=True)
+def _point_at_sandbox(settings, tripletex_sandbox):
+    settings.TRIPLETEX_BASE_URL = tripletex_sandbox.base_url
+    settings.TRIPLETEX_CONSUMER_TOKEN = tripletex_sandbox.consumer_token
+
+
+@pytest.fixture
+def connected(tripletex_sandbox):
+    """A company connected through the wizard, with P-100 and employees 1001 and 1003 linked."""
+    company = CompanyFactory(name="Grønn Bygg AS")
+    admin = administrator_of(company, email="admin@gronnbygg.no", employee_number="1001")
+    worker = EmployeeFactory(company=company, email="ansatt@gronnbygg.no", employee_number="1003")
+    run = wizard.wizard_start(actor=admin)
+    run = wizard.wizard_key_check(actor=admin, run=run, key=tripletex_sandbox.employee_token)
+    for kind in (ItemKind.PROJECT, ItemKind.EMPLOYEE):
+        wizard.wizard_fetch(run_id=run.id, kind=kind)
+    chosen = WizardItem.objects.filter(run=run, number__in=["P-100", "1001", "1003"])
+    for kind in (ItemKind.PROJECT, ItemKind.EMPLOYEE):
+        ids = [i.id for i in chosen if i.kind == kind]
+        wizard.wizard_selection_save(
+            actor=admin, run=run, kind=kind, shown_ids=ids, selected_ids=ids, options={}
+        )
+    wizard.wizard_finish(actor=admin, run=run)
+    project = Project.objects.get(company=company, number="P-100")
+    return admin, worker, project
+
+
+def sent_in(worker, project, hours="7.5", day=DAY) -> HourEntry:
+    ordinary = WageType.objects.get(company=worker.company, is_builtin=True)
+    entry = hr_services.entry_create(
+        actor=worker, employee=worker, date=day, project=project, wage_type=ordinary, hours=hours
+    )
+    hr_services.week_submit(actor=worker, employee=worker, monday=day)
+    entry.refresh_from_db()
+    return entry
+
+
+def approve(admin, entries, capture) -> None:
+    with capture(execute=True):
+        hr_services.entries_approve(actor=admin, entry_ids=[e.id for e in entries])
+
+
+def deliver_due(row_id: int) -> str | None:
+    """Run the row now, as the sweep would once its next attempt is due."""
+    RemoteHours.objects.filter(id=row_id).update(next_attempt_at=timezone.now())
+    return transfer.transfer_deliver(remote_id=row_id)
+
+
+def remote_entries(tripletex_sandbox, day=DAY):
+    return list(
+        tripletex_sandbox.client().timesheet_entries(date_from=day, date_to=day + datetime.timedelta(days=1))
+    )
+
+
+def ledger_check(tripletex_sandbox) -> None:
+    for row in RemoteHours.objects.all():
+        entries = [
+            e
+            for e in remote_entries(tripletex_sandbox, row.date)
+            if e.activity_id == row.activity_id and e.project_id is not None
+        ]
+        assert len(entries) <= 1, "two remote entries on one key"
+        approved = sum(
+            (
+                e.hours
+                for e in HourEntry.objects.filter(
+                    employee=row.employee, date=row.date, project=row.project, status=EntryStatus.APPROVED
+                )
+            ),
+            Decimal("0"),
+        )
+        if row.state == TransferState.SENT:
+            assert (entries[0].hours if entries else Decimal("0")) == approved
+        else:
+            assert row.state in (TransferState.FAILED, TransferState.CONFLICT, TransferState.NOT_SENT), (
+                row.state
+            )
+            assert row.message
+
+
+def test_approved_hours_arrive_once_marked_as_ours(
+    connected, tripletex_sandbox, django_capture_on_commit_callbacks
+):
+    admin, worker, project = connected
+    entry = sent_in(worker, project)
+    approve(admin, [entry], django_capture_on_commit_callbacks)
+    row = RemoteHours.objects.get()
+    assert row.state == TransferState.SENT
+    [remote] = remote_entries(tripletex_sandbox)
+    assert (remote.hours, remote.id, remote.comment) == (Decimal("7.5"), row.remote_id, transfer.MARKER)
+    assert tripletex_sandbox.request_count("POST /timesheet/entry") == 1
+    ledger_check(tripletex_sandbox)
+
+
+def test_two_entries_on_one_key_are_one_remote_entry_with_the_sum(
+    connected, tripletex_sandbox, django_capture_on_commit_callbacks
+):
+    admin, worker, project = connected
+    first = sent_in(worker, project, "4")
+    approve(admin, [first], django_capture_on_commit_callbacks)
+    overtime = WageType.objects.get(company=worker.company, is_builtin=True)
+    second = hr_services.entry_create(
+        actor=worker, employee=worker, date=DAY, project=project, wage_type=overtime, hours="3,5"
+    )
+    hr_services.week_submit(actor=worker, employee=worker, monday=DAY)
+    approve(admin, [second], django_capture_on_commit_callbacks)
+    [remote] = remote_entries(tripletex_sandbox)
+    assert remote.hours == Decimal("7.5")
+    assert tripletex_sandbox.request_count("POST /timesheet/entry") == 1
+    ledger_check(tripletex_sandbox)
+
+
+def test_unlinked_employee_blocks_approval_with_the_reason(connected, tripletex_sandbox):
+    admin, _worker, project = connected
+    stranger = EmployeeFactory(company=admin.company, first_name="Ola", last_name="Ulinket")
+    entry = sent_in(stranger, project)
+    with pytest.raises(ValidationError) as raised:
+        hr_services.entries_approve(actor=admin, entry_ids=[entry.id])
+    assert raised.value.messages == [str(transfer.BLOCK_EMPLOYEE % {"name": "Ola Ulinket"})]
+    assert HourEntry.objects.get(id=entry.id).status == EntryStatus.SUBMITTED
+    assert not RemoteHours.objects.exists()
+    assert tripletex_sandbox.request_count("POST /timesheet/entry") == 0
+
+
+def test_hand_typed_entry_on_our_key_is_a_conflict_and_is_not_overwritten(
+    connected, tripletex_sandbox, django_capture_on_commit_callbacks
+):
+    admin, worker, project = connected
+    link_activity = project.tripletex_link.activity_id
+    typed = tripletex_sandbox.client().timesheet_entry_create(
+        entry=transfer.tx.NewTimesheetEntry(
+            employee_id=tripletex_sandbox.employee_id("1003"),
+            activity_id=link_activity,
+            project_id=tripletex_sandbox.project_id("P-100"),
+            date=DAY,
+            hours=Decimal("2"),
+            comment="ført rett i Tripletex",
+        )
+    )
+    entry = sent_in(worker, project)
+    approve(admin, [entry], django_capture_on_commit_callbacks)
+    row = RemoteHours.objects.get()
+    assert row.state == TransferState.PENDING  # the POST met the duplicate; it looks up next
+    assert deliver_due(row.id) == TransferState.CONFLICT
+    [remote] = remote_entries(tripletex_sandbox)
+    assert (remote.id, remote.hours) == (typed.id, Decimal("2"))
+    ledger_check(tripletex_sandbox)
+
+
+def test_response_lost_after_store_is_found_by_look_up(
+    connected, tripletex_sandbox, django_capture_on_commit_callbacks
+):
+    admin, worker, project = connected
+    tripletex_sandbox.set_faults(
+        rules=[{"endpoint": "POST /timesheet/entry", "action": "dropAfterStore", "times": 1}]
+    )
+    entry = sent_in(worker, project)
+    approve(admin, [entry], django_capture_on_commit_callbacks)
+    row = RemoteHours.objects.get()
+    assert (row.state, row.needs_lookup) == (TransferState.PENDING, True)
+    assert deliver_due(row.id) == TransferState.SENT
+    assert tripletex_sandbox.request_count("POST /timesheet/entry") == 1
+    assert len(remote_entries(tripletex_sandbox)) == 1
+    ledger_check(tripletex_sandbox)
+
+
+def test_server_error_on_post_ends_with_one_entry(
+    connected, tripletex_sandbox, django_capture_on_commit_callbacks
+):
+    admin, worker, project = connected
+    tripletex_sandbox.set_faults(
+        rules=[{"endpoint": "POST /timesheet/entry", "action": "error", "status": 503, "times": 1}]
+    )
+    entry = sent_in(worker, project)
+    approve(admin, [entry], django_capture_on_commit_callbacks)
+    row = RemoteHours.objects.get()
+    assert deliver_due(row.id) == TransferState.SENT
+    assert len(remote_entries(tripletex_sandbox)) == 1
+    ledger_check(tripletex_sandbox)
+
+
+def test_validation_refusal_fails_visibly_and_is_not_retried(
+    connected, tripletex_sandbox, django_capture_on_commit_callbacks
+):
+    admin, worker, project = connected
+    with tripletex_sandbox.app.lock:
+        tripletex_sandbox.app.store.projects[tripletex_sandbox.project_id("P-100")].is_closed = True
+    entry = sent_in(worker, project)
+    approve(admin, [entry], django_capture_on_commit_callbacks)
+    row = RemoteHours.objects.get()
+    assert row.state == TransferState.FAILED
+    assert row.message.startswith("Tripletex avviste timene:")
+    assert row.request_id
+    for _ in range(3):
+        assert transfer.transfers_due() == []
+        assert transfer.transfer_deliver(remote_id=row.id) is None
+    assert tripletex_sandbox.request_count("POST /timesheet/entry") == 1
+    assert [m.subject for m in mail.outbox] == ["Timer når ikke fram til Tripletex"]
+    ledger_check(tripletex_sandbox)
+
+
+def test_the_same_task_twice_calls_once(connected, tripletex_sandbox, django_capture_on_commit_callbacks):
+    admin, worker, project = connected
+    entry = sent_in(worker, project)
+    approve(admin, [entry], django_capture_on_commit_callbacks)
+    row = RemoteHours.objects.get()
+    assert transfer.transfer_deliver(remote_id=row.id) is None
+    assert tripletex_sandbox.request_count("POST /timesheet/entry") == 1
+
+
+def test_always_503_fails_after_the_limit_and_stays(
+    connected, tripletex_sandbox, django_capture_on_commit_callbacks
+):
+    admin, worker, project = connected
+    tripletex_sandbox.set_faults(
+        rules=[
+            {"endpoint": "POST /timesheet/entry", "action": "error", "status": 503},
+            {"endpoint": "GET /timesheet/entry", "action": "error", "status": 503},
+        ]
+    )
+    entry = sent_in(worker, project)
+    approve(admin, [entry], django_capture_on_commit_callbacks)
+    row = RemoteHours.objects.get()
+    for _ in range(transfer.MAX_ATTEMPTS + 2):
+        deliver_due(row.id)
+    row.refresh_from_db()
+    assert row.state == TransferState.FAILED
+    assert row.attempts == transfer.MAX_ATTEMPTS
+    calls = sum(tripletex_sandbox.request_count(k) for k in ("POST /timesheet/entry", "GET /timesheet/entry"))
+    assert calls == transfer.MAX_ATTEMPTS
+    assert deliver_due(row.id) is None
+
+
+def test_rate_limit_pauses_only_that_company(
+    connected, tripletex_sandbox, django_capture_on_commit_callbacks
+):
+    admin, worker, project = connected
+    tripletex_sandbox.set_faults(rateLimitStorm={"requests": 1, "resetSeconds": 17})
+    entry = sent_in(worker, project)
+    approve(admin, [entry], django_capture_on_commit_callbacks)
+    row = RemoteHours.objects.get()
+    connection = Connection.objects.get(company=admin.company)
+    assert row.state == TransferState.PENDING
+    assert connection.pause_reason == "rate"
+    assert 16 <= (connection.paused_until - timezone.now()).total_seconds() <= 17
+    assert transfer.transfer_deliver(remote_id=row.id) is None  # paused: no call
+    Connection.objects.filter(id=connection.id).update(paused_until=timezone.now())
+    assert deliver_due(row.id) == TransferState.SENT
+    ledger_check(tripletex_sandbox)
+
+
+def test_removal_stops_everything_and_reopen_updates_the_remote_entry(
+    connected, tripletex_sandbox, django_capture_on_commit_callbacks
+):
+    admin, worker, project = connected
+    first = sent_in(worker, project)
+    approve(admin, [first], django_capture_on_commit_callbacks)
+    # reopen: the remote entry is deleted once nothing approved is left on the key
+    with django_capture_on_commit_callbacks(execute=True):
+        hr_services.entries_reopen(actor=admin, entry_ids=[first.id])
+    assert remote_entries(tripletex_sandbox) == []
+    assert RemoteHours.objects.get().state == TransferState.SENT
+    # removal: what waits is not sent, and stays so
+    tripletex_sandbox.set_faults(rules=[{"endpoint": "*", "action": "error", "status": 503}])
+    approve(admin, [first], django_capture_on_commit_callbacks)
+    tripletex_sandbox.set_faults(rules=[])
+    with transaction.atomic():
+        connection_services.connection_remove(actor=admin)
+    row = RemoteHours.objects.get()
+    assert (row.state, row.message) == (TransferState.NOT_SENT, str(transfer.STATUS_REMOVED))
+    assert deliver_due(row.id) is None
+    assert remote_entries(tripletex_sandbox) == []
+
+
+def test_reopen_is_refused_when_tripletex_has_locked_the_hours(
+    connected, tripletex_sandbox, django_capture_on_commit_callbacks
+):
+    admin, worker, project = connected
+    entry = sent_in(worker, project)
+    approve(admin, [entry], django_capture_on_commit_callbacks)
+    tripletex_sandbox.approve_month(employee_id=tripletex_sandbox.employee_id("1003"), month_year="2026-11")
+    with pytest.raises(ValidationError) as raised:
+        hr_services.entries_reopen(actor=admin, entry_ids=[entry.id])
+    assert raised.value.messages == [str(transfer.REOPEN_LOCKED % {"date": "24.11.2026"})]
+    assert HourEntry.objects.get(id=entry.id).status == EntryStatus.APPROVED
