@@ -19,7 +19,9 @@ from tripletex.services import wizard
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL for concurrent transactions"),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="needs PostgreSQL for concurrent transactions"
+    ),
 ]
 
 
