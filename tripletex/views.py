@@ -37,6 +37,9 @@ WIZARD_FINISHED = gettext_lazy(
 KEY_UNREADABLE = gettext_lazy(
     "Den lagrede API-brukernøkkelen kan ikke leses lenger. Lim inn nøkkelen fra Tripletex på nytt."
 )
+REMOVE_WHILE_WIZARD_OPEN = gettext_lazy(
+    "Et oppsett av Tripletex pågår. Fullfør eller avbryt det før du fjerner integrasjonen."
+)
 CONNECTION_REMOVED = gettext_lazy(
     "Integrasjonen med Tripletex er fjernet. Ingen timer blir sendt til Tripletex."
 )
@@ -279,6 +282,10 @@ def wizard_summary(request: EmployeeRequest) -> HttpResponse:
 def connection_remove(request: EmployeeRequest) -> HttpResponse:
     connection = selectors.connection_for(company=request.employee.company)
     if connection is None or not connection.is_active:
+        return redirect(reverse("hr:settings_general") + "#integrasjoner")
+    if selectors.wizard_for(company=request.employee.company) is not None:
+        # An open update may rely on the key removal deletes; the card offers removal only without one.
+        messages.error(request, REMOVE_WHILE_WIZARD_OPEN)
         return redirect(reverse("hr:settings_general") + "#integrasjoner")
     if request.method == "POST":
         connection_services.connection_remove(actor=request.employee)
