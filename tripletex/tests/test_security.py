@@ -493,3 +493,25 @@ def test_no_form_or_query_parameter_moves_tripletex_and_nothing_is_written_there
     assert ("GET", "GET /project") in methods and ("GET", "GET /employee") in methods
     writes = {(method, endpoint) for method, endpoint in methods if method != "GET"}
     assert writes == {("POST", "POST /token/session/:create")}
+
+
+def test_removal_is_refused_while_an_update_is_open(
+    admin_a, client_a, tripletex_sandbox, django_capture_on_commit_callbacks
+):
+    # given: connected, and an update that keeps the key (it reads the connection's key)
+    begin_and_check_key(client_a, tripletex_sandbox.employee_token)
+    client_a.post(url("wizard_summary"))
+    client_a.post(url("wizard_begin"))
+    assert client_a.post(url("wizard_key"), {"key": ""}).status_code == 302
+    stored = connection_state(admin_a.company)
+    # when: «Fjern integrasjonen» from another tab, or by another administrator
+    asked = client_a.get(url("connection_remove"), follow=True)
+    removed = client_a.post(url("connection_remove"), follow=True)
+    # then: refused with the reason; the key stays, and the update can still finish
+    for response in (asked, removed):
+        assert str(views.REMOVE_WHILE_WIZARD_OPEN) in text(response)
+        assert "Avbryt oppsettet" in text(response)
+    assert connection_state(admin_a.company) == stored
+    finished = client_a.post(url("wizard_summary"))
+    assert finished.status_code == 302, text(finished)
+    assert Connection.objects.get(company=admin_a.company).is_active

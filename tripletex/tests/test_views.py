@@ -259,7 +259,7 @@ def test_csrf_is_enforced_on_every_post(admin, tripletex_sandbox, django_capture
     assert Connection.objects.get(company=admin.company).is_active
     assert AuditEvent.objects.count() == audit_before
     # and with the token the same client is let through
-    token = strict.get(url("connection_remove")).cookies["csrftoken"].value
+    token = strict.get(settings_url()).cookies["csrftoken"].value
     response = strict.post(url("wizard_cancel"), {"csrfmiddlewaretoken": token})
     assert response.status_code == 302
     run.refresh_from_db()
@@ -551,3 +551,71 @@ def test_step_and_summary_query_counts_do_not_grow_with_items(
     assert summary.status_code == 200
     selected = WizardItem.objects.filter(run=run, selected=True).count()
     assert f'data-count="create">{selected}<' in text(summary)
+
+
+def test_second_of_two_simultaneous_ferdigstill_gets_the_message_not_a_second_import(
+    admin, admin_client, tripletex_sandbox, django_capture_on_commit_callbacks, monkeypatch
+):
+    # given: a project ticked, and the run as the second request loaded it, before the first finished
+    run = begin_and_check_key(admin_client, tripletex_sandbox.employee_token)
+    open_step(admin_client, django_capture_on_commit_callbacks, "prosjekter")
+    p100 = WizardItem.objects.get(run=run, number="P-100")
+    admin_client.post(step_url("prosjekter"), {"shown": [p100.id], "selected": [p100.id]})
+    stale = WizardRun.objects.get(id=run.id)
+    assert admin_client.post(url("wizard_summary")).status_code == 302
+    # when: the second click arrives with the run it read while the first was still working
+    monkeypatch.setattr(views.selectors, "wizard_for", lambda *, company: stale)
+    second = admin_client.post(url("wizard_summary"))
+    # then
+    assert second.status_code == 400
+    assert str(wizard.WIZARD_NOT_OPEN) in text(second)
+    assert Project.objects.filter(company=admin.company, number="P-100").count() == 1
+    assert AuditEvent.objects.filter(company=admin.company).count() == 1
+
+
+def test_markup_from_tripletex_or_the_search_is_shown_as_text(
+    admin_client, tripletex_sandbox, django_capture_on_commit_callbacks
+):
+    # given: a project whose name and number carry markup
+    with tripletex_sandbox.app.lock:
+        demo.add_project(
+            tripletex_sandbox.app.store,
+            name='<img src=x onerror="alert(1)">',
+            number="P-<b>9</b>",
+            start_date=datetime.date(2026, 1, 1),
+        )
+    run = begin_and_check_key(admin_client, tripletex_sandbox.employee_token)
+    open_step(admin_client, django_capture_on_commit_callbacks, "prosjekter")
+    item = WizardItem.objects.get(run=run, number="P-<b>9</b>")
+    admin_client.post(step_url("prosjekter"), {"shown": [item.id], "selected": [item.id]})
+    # when
+    pages = [
+        admin_client.get(step_url("prosjekter")),
+        admin_client.get(step_url("prosjekter", q='"><script>alert(2)</script>')),
+        admin_client.get(step_url("prosjekter", vis='"><script>alert(3)</script>')),
+        admin_client.get(url("wizard_summary")),
+    ]
+    admin_client.post(url("wizard_summary"))
+    pages.append(admin_client.get(url("audit")))
+    # then
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in text(pages[0])
+    assert "P-&lt;b&gt;9&lt;/b&gt;" in text(pages[3]) and "P-&lt;b&gt;9&lt;/b&gt;" in text(pages[4])
+    for page in pages:
+        assert page.status_code == 200
+        assert "<img src=x" not in text(page) and "<b>9</b>" not in text(page)
+        assert "<script>alert" not in text(page)
+
+
+@pytest.mark.parametrize("side", ["abc", "0", "99999", "%00"])
+def test_odd_page_numbers_show_a_page(
+    admin_client, tripletex_sandbox, django_capture_on_commit_callbacks, side
+):
+    add_projects(tripletex_sandbox, 60)
+    begin_and_check_key(admin_client, tripletex_sandbox.employee_token)
+    open_step(admin_client, django_capture_on_commit_callbacks, "prosjekter")
+    response = admin_client.get(step_url("prosjekter", side=side))
+    assert response.status_code == 200
+    assert SHOWN.findall(text(response))
+    moved = admin_client.post(step_url("prosjekter"), {"action": f"page:{side}"})
+    assert moved.status_code == 302
+    assert admin_client.get(moved.url).status_code == 200
