@@ -43,6 +43,8 @@ pytestmark = pytest.mark.django_db
 # the layout's read.
 STEP_PAGE_MAX_QUERIES = 8
 SUMMARY_MAX_QUERIES = 8
+# The employees' step adds one read: the company's departments, offered on every new row.
+EMPLOYEE_STEP_MAX_QUERIES = 9
 DEMO_PROJECT_COUNT = 9
 # Texts of the templates (not messages), asserted exactly.
 REMOVE_QUESTION = "Fjern integrasjonen med Tripletex?"
@@ -619,3 +621,35 @@ def test_odd_page_numbers_show_a_page(
     moved = admin_client.post(step_url("prosjekter"), {"action": f"page:{side}"})
     assert moved.status_code == 302
     assert admin_client.get(moved.url).status_code == 200
+
+
+@pytest.mark.parametrize("extra", [60, 600])
+def test_employee_step_query_count_does_not_grow_with_rows_and_their_choices(
+    admin,
+    admin_client,
+    tripletex_sandbox,
+    django_capture_on_commit_callbacks,
+    django_assert_max_num_queries,
+    extra,
+):
+    # given: many new employees, each row with a role and a department to choose
+    for name in ("Bygg", "Rør", "Kontor"):
+        DepartmentFactory(company=admin.company, name=name)
+    with tripletex_sandbox.app.lock:
+        for index in range(extra):
+            demo._add_employee(
+                tripletex_sandbox.app.store,
+                f"{5000 + index}",
+                "Ny",
+                f"Ansatt {index}",
+                f"ny{index}@gronnbygg.no",
+            )
+    run = begin_and_check_key(admin_client, tripletex_sandbox.employee_token)
+    open_step(admin_client, django_capture_on_commit_callbacks, "ansatte")
+    assert WizardItem.objects.filter(run=run, kind=ItemKind.EMPLOYEE).count() > extra
+    # when
+    with django_assert_max_num_queries(EMPLOYEE_STEP_MAX_QUERIES):
+        page = admin_client.get(step_url("ansatte", vis="nye"))
+    # then: a full page of rows, each with its own choices
+    assert len(SHOWN.findall(text(page))) == selectors.STEP_PAGE_SIZE
+    assert text(page).count('<option value="">–</option>') == selectors.STEP_PAGE_SIZE
