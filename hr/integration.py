@@ -8,12 +8,22 @@ itself in its AppConfig.ready(); without one, approval works on its own.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
     from hr.models import Company, Employee, HourEntry
+
+
+@dataclass(frozen=True)
+class TransferStatus:
+    """Where an approved entry is in the accounting system, as the pages show it."""
+
+    state: str  # pending, sent, failed, conflict, not_sent
+    label: str
+    message: str = ""
 
 
 class PayrollIntegration(Protocol):
@@ -33,6 +43,12 @@ class PayrollIntegration(Protocol):
         """HTML for the «Integrasjoner» section of «Selskapsinnstillinger» → «Generelt»."""
         ...
 
+    def transfer_statuses(
+        self, *, company: Company, entries: Sequence[HourEntry]
+    ) -> dict[int, TransferStatus]:
+        """Entry id → its transfer status, for approved entries. A fixed number of queries."""
+        ...
+
 
 class NoIntegration:
     def approval_blockers(self, *, company: Company, entries: Sequence[HourEntry]) -> dict[int, str]:
@@ -46,6 +62,11 @@ class NoIntegration:
 
     def settings_panel(self, *, request: HttpRequest, actor: Employee) -> str:
         return ""
+
+    def transfer_statuses(
+        self, *, company: Company, entries: Sequence[HourEntry]
+    ) -> dict[int, TransferStatus]:
+        return {}
 
 
 _integration: PayrollIntegration = NoIntegration()

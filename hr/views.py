@@ -146,6 +146,10 @@ def week(request: EmployeeRequest) -> HttpResponse:
             messages.success(request, _("Timene er registrert."))
             return HttpResponseRedirect(_week_url(subject, actor, monday))
     view = selectors.week_view(employee=subject, monday=monday, status=status)
+    # Approved hours show whether they reached the accounting system (Sendt, Venter, Feilet …).
+    statuses = integration_get().transfer_statuses(company=actor.company, entries=view.entries)
+    for entry in view.entries:
+        entry.transfer = statuses.get(entry.id)  # type: ignore[attr-defined]
     year, number = iso_label(monday)
     context = {
         "view": view,

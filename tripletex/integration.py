@@ -9,6 +9,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 
+from hr.integration import TransferStatus
 from hr.models import Company, Employee, HourEntry
 from tripletex import selectors
 from tripletex.services import transfer
@@ -27,12 +28,19 @@ class TripletexIntegration:
         transfer.reopen_check(company=company, entries=entries)
         transaction.on_commit(lambda: _after_reopen(company.id, [e.id for e in entries]))
 
+    def transfer_statuses(
+        self, *, company: Company, entries: Sequence[HourEntry]
+    ) -> dict[int, TransferStatus]:
+        return transfer.transfer_statuses(company=company, entries=entries)
+
     def settings_panel(self, *, request: HttpRequest, actor: Employee) -> str:
         if not actor.is_administrator:
             return ""
+        connection = selectors.connection_for(company=actor.company)
         context = {
-            "connection": selectors.connection_for(company=actor.company),
+            "connection": connection,
             "run": selectors.wizard_for(company=actor.company),
+            "transfers": selectors.transfer_counts(company=actor.company) if connection else None,
         }
         return render_to_string("tripletex/card.html", context, request=request)
 

@@ -8,7 +8,17 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
 
 from hr.models import Company, Department
-from tripletex.models import AuditEvent, Connection, ItemKind, LinkState, WizardItem, WizardRun, WizardStatus
+from tripletex.models import (
+    AuditEvent,
+    Connection,
+    ItemKind,
+    LinkState,
+    RemoteHours,
+    TransferState,
+    WizardItem,
+    WizardRun,
+    WizardStatus,
+)
 
 STEP_PAGE_SIZE = 50
 FILTERS = ("alle", "valgbare", "valgte", "nye", "koblet", "endret", "ikke-valgbare")
@@ -127,3 +137,33 @@ def departments_of(*, company: Company) -> QuerySet[Department]:
 
 def audit_events(*, company: Company) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(company=company).order_by("-at", "-id")
+
+
+@dataclass
+class TransferCounts:
+    pending: int
+    sent: int
+    failed: int
+    conflict: int
+    not_sent: int
+
+
+def transfer_counts(*, company: Company) -> TransferCounts:
+    counts = dict(
+        RemoteHours.objects.filter(company=company)
+        .values_list("state")
+        .annotate(n=Count("id"))
+        .values_list("state", "n")
+    )
+    return TransferCounts(**{state: counts.get(state, 0) for state in TransferState.values})
+
+
+def transfer_problems(*, company: Company) -> QuerySet[RemoteHours]:
+    """What did not reach Tripletex: failed, conflicting and not sent, newest first."""
+    return (
+        RemoteHours.objects.filter(
+            company=company, state__in=[TransferState.FAILED, TransferState.CONFLICT, TransferState.NOT_SENT]
+        )
+        .select_related("employee", "project")
+        .order_by("-changed_at", "-id")
+    )

@@ -12,4 +12,5 @@ urlpatterns = [
     path("oppsett/<slug:slug>/status/", views.wizard_fetch_status, name="wizard_fetch_status"),
     path("fjern/", views.connection_remove, name="connection_remove"),
     path("logg/", views.audit_log, name="audit"),
+    path("overforinger/", views.transfers, name="transfers"),
 ]

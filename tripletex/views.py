@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,6 +19,7 @@ from hr.views import EmployeeRequest, administrator_required
 from tripletex import crypto, selectors
 from tripletex.models import ItemKind, WizardRun
 from tripletex.services import connection as connection_services
+from tripletex.services import transfer as transfer_services
 from tripletex.services import wizard
 
 STEPS = [
@@ -298,3 +300,32 @@ def connection_remove(request: EmployeeRequest) -> HttpResponse:
 def audit_log(request: EmployeeRequest) -> HttpResponse:
     events = selectors.audit_events(company=request.employee.company).select_related("actor")[:200]
     return render(request, "tripletex/audit.html", {"events": events, "tab": "general"})
+
+
+@administrator_required
+def transfers(request: EmployeeRequest) -> HttpResponse:
+    """What did not reach Tripletex, with Tripletex's message and request id, and «Prøv igjen»."""
+    company = request.employee.company
+    if request.method == "POST":
+        action, _sep, target = request.POST.get("action", "").partition(":")
+        if action == "retry-all":
+            ids = transfer_services.transfers_retry(company=company)
+        else:
+            try:
+                ids = transfer_services.transfers_retry(company=company, remote_ids=[int(target)])
+            except ValueError:
+                raise Http404 from None
+        if ids:
+            messages.success(request, _("%(count)s sendes på nytt.") % {"count": len(ids)})
+        else:
+            messages.info(request, _("Ingenting å sende på nytt."))
+        return redirect("tripletex:transfers")
+    page = Paginator(selectors.transfer_problems(company=company), 100).get_page(request.GET.get("side"))
+    context = {
+        "page": page,
+        "counts": selectors.transfer_counts(company=company),
+        "connection": selectors.connection_for(company=company),
+        "hint": transfer_services.HINT_REFUSED,
+        "tab": "general",
+    }
+    return render(request, "tripletex/transfers.html", context)

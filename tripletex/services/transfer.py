@@ -22,6 +22,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hr.integration import TransferStatus
 from hr.models import Company, Employee, EntryStatus, HourEntry, Role
 from tripletex import client as tx
 from tripletex import crypto
@@ -592,3 +593,25 @@ def transfers_due(*, limit: int = 500) -> list[int]:
         .order_by("next_attempt_at")
         .values_list("id", flat=True)[:limit]
     )
+
+
+def transfer_statuses(*, company: Company, entries: Sequence[HourEntry]) -> dict[int, TransferStatus]:
+    """Each approved entry's transfer status, from the row of its key. One query."""
+    approved = [e for e in entries if e.status == EntryStatus.APPROVED]
+    if not approved:
+        return {}
+    rows = RemoteHours.objects.filter(
+        company=company,
+        employee_id__in={e.employee_id for e in approved},
+        date__range=(min(e.date for e in approved), max(e.date for e in approved)),
+    ).order_by("changed_at")
+    by_key = {(r.employee_id, r.date, r.project_id): r for r in rows}
+    labels = dict(TransferState.choices)
+    statuses = {}
+    for entry in approved:
+        row = by_key.get((entry.employee_id, entry.date, entry.project_id))
+        if row is not None:
+            statuses[entry.id] = TransferStatus(
+                state=row.state, label=str(labels[row.state]), message=row.message
+            )
+    return statuses

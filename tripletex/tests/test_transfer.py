@@ -312,3 +312,59 @@ def test_reopen_is_refused_when_tripletex_has_locked_the_hours(
         hr_services.entries_reopen(actor=admin, entry_ids=[entry.id])
     assert raised.value.messages == [str(transfer.REOPEN_LOCKED % {"date": "24.11.2026"})]
     assert HourEntry.objects.get(id=entry.id).status == EntryStatus.APPROVED
+
+
+def test_pages_show_the_status_and_retry_works_after_the_cause_is_fixed(
+    client, connected, tripletex_sandbox, django_capture_on_commit_callbacks
+):
+    # given: a refusal by Tripletex (project closed there)
+    admin, worker, project = connected
+    with tripletex_sandbox.app.lock:
+        tripletex_sandbox.app.store.projects[tripletex_sandbox.project_id("P-100")].is_closed = True
+    entry = sent_in(worker, project)
+    approve(admin, [entry], django_capture_on_commit_callbacks)
+    row = RemoteHours.objects.get()
+    # then the employee sees «Feilet» with the reason on the entry
+    client.force_login(worker.user)
+    week = client.get("/timer/?year=2026&week=48").content.decode()
+    assert "Tripletex: Feilet" in week
+    assert "Tripletex avviste timene:" in week
+    # and the administrator sees it on the transfers page and in the card
+    client.force_login(admin.user)
+    page = client.get("/innstillinger/tripletex/overforinger/").content.decode()
+    assert f'id="transfer-{row.id}"' in page and row.request_id in page
+    card = client.get("/innstillinger/").content.decode()
+    assert '<dd id="transfer-failed">1</dd>' in card
+    # when the cause is fixed in Tripletex and «Prøv igjen» is clicked
+    with tripletex_sandbox.app.lock:
+        tripletex_sandbox.app.store.projects[tripletex_sandbox.project_id("P-100")].is_closed = False
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/innstillinger/tripletex/overforinger/", {"action": f"retry:{row.id}"})
+    assert response.status_code == 302
+    row.refresh_from_db()
+    assert row.state == TransferState.SENT
+    client.force_login(worker.user)
+    assert "Tripletex: Sendt" in client.get("/timer/?year=2026&week=48").content.decode()
+    ledger_check(tripletex_sandbox)
+
+
+def test_hours_approved_while_removed_wait_until_the_administrator_sends_them(
+    client, connected, tripletex_sandbox, django_capture_on_commit_callbacks
+):
+    admin, worker, project = connected
+    connection_services.connection_remove(actor=admin)
+    entry = sent_in(worker, project)
+    approve(admin, [entry], django_capture_on_commit_callbacks)
+    row = RemoteHours.objects.get()
+    assert (row.state, row.message) == (TransferState.NOT_SENT, str(transfer.STATUS_APPROVED_WHILE_REMOVED))
+    # reconnect: nothing is sent by itself
+    run = wizard.wizard_start(actor=admin)
+    run = wizard.wizard_key_check(actor=admin, run=run, key=tripletex_sandbox.employee_token)
+    wizard.wizard_finish(actor=admin, run=run)
+    assert remote_entries(tripletex_sandbox) == []
+    client.force_login(admin.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/innstillinger/tripletex/overforinger/", {"action": "retry-all"})
+    assert RemoteHours.objects.get().state == TransferState.SENT
+    assert len(remote_entries(tripletex_sandbox)) == 1
+    ledger_check(tripletex_sandbox)
