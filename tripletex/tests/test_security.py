@@ -219,7 +219,10 @@ def test_pages_of_one_company_never_show_anothers_data(
         client_a.get(url("audit")),
         client_a.get(url("connection_remove")),
     ]
-    # then
+    # then: A's card knew nothing of B's open update or connection
+    first_card = text(pages[0])
+    assert "Koble til Tripletex" in first_card
+    assert "Fortsett oppsettet" not in first_card and "Oppdater Tripletex" not in first_card
     assert all(page.status_code == 200 for page in pages)
     for page in pages:
         body = text(page)
