@@ -29,14 +29,18 @@ migrate: install
 seed: migrate
 	$(BIN)/python manage.py seed_demo
 
-## Serve the app on http://127.0.0.1:8000 with SQLite and the demo company, and the offline
-## Tripletex sandbox beside it on http://127.0.0.1:8089 (its demo key is printed first).
+## Serve the app on http://127.0.0.1:8000 with the demo company, a real Celery worker and beat, and
+## the offline Tripletex sandbox on http://127.0.0.1:8089 (its demo key is printed first). Without
+## DATABASE_URL and CELERY_BROKER_URL: SQLite and an embedded broker (files under var/).
 run: seed
-	@$(BIN)/python manage.py tripletex_sandbox --port 8089 & sandbox=$$!; \
-	trap 'kill $$sandbox 2>/dev/null' EXIT INT TERM; \
-	sleep 2; \
+	@export CELERY_BROKER_URL=$${CELERY_BROKER_URL:-filesystem://}; \
+	$(BIN)/python manage.py tripletex_sandbox --port 8089 & sandbox=$$!; \
+	$(BIN)/celery -A grønnjobb worker --loglevel INFO --concurrency 1 & worker=$$!; \
+	$(BIN)/celery -A grønnjobb beat --loglevel INFO --schedule var/celerybeat-schedule & beat=$$!; \
+	trap 'kill $$sandbox $$worker $$beat 2>/dev/null' EXIT INT TERM; \
+	sleep 3; \
 	echo "Paste the «employee token» above into «Koble til Tripletex» (Selskapsinnstillinger → Generelt)."; \
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(BIN)/python manage.py runserver 127.0.0.1:8000 --noreload
 
 ## The offline Tripletex sandbox alone, on http://127.0.0.1:8089/v2.
 sandbox: install

@@ -182,7 +182,14 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_TIME_LIMIT = 300
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"visibility_timeout": 3600}
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    # `make run`'s embedded broker: messages are files under var/, shared by web, worker and beat.
+    _queue = BASE_DIR / "var" / "celery"
+    _queue.mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS.update(
+        {"data_folder_in": str(_queue), "data_folder_out": str(_queue), "control_folder": str(_queue)}
+    )
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULE = {
     "transfer-sweep": {"task": "tripletex.tasks.transfer_sweep_task", "schedule": 60.0},
