@@ -271,10 +271,56 @@ class RemoteHours(models.Model):
         return f"{self.employee_id} {self.date} {self.project_id}/{self.activity_id}: {self.wanted_hours}"
 
 
+class RemoteSalaryLine(models.Model):
+    """The count that should be on one Tripletex lønnsart line (salaryTypeSpecification), per
+    (employee, date, lønnsart), for lønnsarter imported from Tripletex. Same life as RemoteHours."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
+    tripletex_company_id = models.BigIntegerField()
+    employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="+")
+    wage_type = models.ForeignKey(WageType, on_delete=models.PROTECT, related_name="+")
+    date = models.DateField()
+    salary_type_id = models.BigIntegerField()
+    # The count (hours) that should be on the line; named like RemoteHours so one delivery loop serves both.
+    wanted_hours = models.DecimalField(max_digits=6, decimal_places=2, default=0)
+    remote_id = models.BigIntegerField(null=True, blank=True)
+    remote_version = models.IntegerField(null=True, blank=True)
+    sent_hours = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    state = models.CharField(max_length=20, choices=TransferState.choices, default=TransferState.PENDING)
+    needs_lookup = models.BooleanField(default=False)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    message = models.TextField(blank=True)
+    request_id = models.CharField(max_length=100, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "tripletex_company_id", "employee", "date", "wage_type"],
+                name="one_salary_line_per_key",
+            ),
+            models.CheckConstraint(condition=Q(wanted_hours__gte=0), name="salary_line_not_negative"),
+        ]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"]),
+            models.Index(fields=["company", "employee", "date"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee_id} {self.date} lønnsart {self.wage_type_id}: {self.wanted_hours}"
+
+
 class TransferAttempt(models.Model):
     """Every call made for a key, with what came back: the transfer's audit trail."""
 
-    remote = models.ForeignKey(RemoteHours, on_delete=models.CASCADE, related_name="attempt_log")
+    remote = models.ForeignKey(
+        RemoteHours, on_delete=models.CASCADE, related_name="attempt_log", null=True, blank=True
+    )
+    salary_line = models.ForeignKey(
+        RemoteSalaryLine, on_delete=models.CASCADE, related_name="attempt_log", null=True, blank=True
+    )
     at = models.DateTimeField(auto_now_add=True)
     action = models.CharField(max_length=20)
     outcome = models.CharField(max_length=30)

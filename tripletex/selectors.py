@@ -14,6 +14,7 @@ from tripletex.models import (
     ItemKind,
     LinkState,
     RemoteHours,
+    RemoteSalaryLine,
     TransferState,
     WizardItem,
     WizardRun,
@@ -166,4 +167,14 @@ def transfer_problems(*, company: Company) -> QuerySet[RemoteHours]:
         )
         .select_related("employee", "project")
         .order_by("-changed_at", "-id")
+    )
+
+
+def salary_line_problems(*, company: Company) -> QuerySet[RemoteSalaryLine]:
+    return (
+        RemoteSalaryLine.objects.filter(
+            company=company, state__in=[TransferState.FAILED, TransferState.CONFLICT, TransferState.NOT_SENT]
+        )
+        .select_related("employee", "wage_type")
+        .order_by("-changed_at", "-id")[:200]
     )

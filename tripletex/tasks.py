@@ -34,4 +34,14 @@ def transfer_sweep_task() -> int:
     due = transfer.transfers_due()
     for remote_id in due:
         transfer_deliver_task.delay(remote_id)
-    return len(due)
+    lines = transfer.salary_lines_due()
+    for line_id in lines:
+        salary_line_deliver_task.delay(line_id)
+    return len(due) + len(lines)
+
+
+@shared_task(acks_late=True)
+def salary_line_deliver_task(line_id: int) -> None:
+    from tripletex.services import transfer
+
+    transfer.salary_line_deliver(line_id=line_id)

@@ -308,13 +308,15 @@ def transfers(request: EmployeeRequest) -> HttpResponse:
     company = request.employee.company
     if request.method == "POST":
         action, _sep, target = request.POST.get("action", "").partition(":")
-        if action == "retry-all":
-            ids = transfer_services.transfers_retry(company=company)
-        else:
-            try:
+        try:
+            if action == "retry-all":
+                ids = transfer_services.transfers_retry(company=company)
+            elif action == "retry-line":
+                ids = transfer_services.transfers_retry(company=company, line_ids=[int(target)])
+            else:
                 ids = transfer_services.transfers_retry(company=company, remote_ids=[int(target)])
-            except ValueError:
-                raise Http404 from None
+        except ValueError:
+            raise Http404 from None
         if ids:
             messages.success(request, _("%(count)s sendes på nytt.") % {"count": len(ids)})
         else:
@@ -324,6 +326,7 @@ def transfers(request: EmployeeRequest) -> HttpResponse:
     context = {
         "page": page,
         "counts": selectors.transfer_counts(company=company),
+        "lines": selectors.salary_line_problems(company=company),
         "connection": selectors.connection_for(company=company),
         "hint": transfer_services.HINT_REFUSED,
         "tab": "general",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -31,11 +31,15 @@ from tripletex.models import (
     EmployeeLink,
     ProjectLink,
     RemoteHours,
+    RemoteSalaryLine,
     TransferAttempt,
     TransferState,
     WageTypeLink,
 )
 from tripletex.services.connection import client_for_token
+
+Row = RemoteHours | RemoteSalaryLine
+ROW_MODELS: tuple[type[RemoteHours], type[RemoteSalaryLine]] = (RemoteHours, RemoteSalaryLine)
 
 logger = logging.getLogger(__name__)
 
@@ -185,18 +189,64 @@ def hours_changed(*, company: Company, entries: Sequence[HourEntry]) -> list[int
             row.state, row.next_attempt_at = TransferState.NOT_SENT, None
             row.message = str(STATUS_APPROVED_WHILE_REMOVED)
         row.save()
-    return to_deliver
+    return to_deliver + [-line_id for line_id in _salary_lines_changed(company, connection, entries, now)]
+
+
+def _salary_lines_changed(
+    company: Company, connection: Connection, entries: Sequence[HourEntry], now: datetime.datetime
+) -> list[int]:
+    """A lønnsart imported from Tripletex also gets a lønnsart line: count = its approved hours that day."""
+    links = {
+        link.wage_type_id: link.tripletex_id
+        for link in WageTypeLink.objects.filter(
+            company=company,
+            tripletex_company_id=_tripletex_company(connection),
+            wage_type_id__in={e.wage_type_id for e in entries},
+        )
+    }
+    keys = sorted({(e.employee_id, e.date, e.wage_type_id) for e in entries if e.wage_type_id in links})
+    changed = []
+    for employee_id, date, wage_type_id in keys:
+        line, _created = RemoteSalaryLine.objects.select_for_update().get_or_create(
+            company=company,
+            tripletex_company_id=_tripletex_company(connection),
+            employee_id=employee_id,
+            date=date,
+            wage_type_id=wage_type_id,
+            defaults={"salary_type_id": links[wage_type_id]},
+        )
+        line.wanted_hours = HourEntry.objects.filter(
+            company=company,
+            employee_id=employee_id,
+            date=date,
+            wage_type_id=wage_type_id,
+            status=EntryStatus.APPROVED,
+        ).aggregate(total=Sum("hours"))["total"] or Decimal("0")
+        line.attempts = 0
+        if connection.is_active:
+            line.state, line.next_attempt_at, line.message = TransferState.PENDING, now, ""
+            changed.append(line.id)
+        else:
+            line.state, line.next_attempt_at = TransferState.NOT_SENT, None
+            line.message = str(STATUS_APPROVED_WHILE_REMOVED)
+        line.save()
+    return changed
 
 
 def deliver_on_commit(remote_ids: list[int]) -> None:
+    """Enqueue delivery after the transaction commits. Positive ids are hours, negative ids lønnsart
+    lines (one list keeps the seam with hr small)."""
     if not remote_ids:
         return
-    from tripletex.tasks import transfer_deliver_task
+    from tripletex.tasks import salary_line_deliver_task, transfer_deliver_task
 
     def enqueue() -> None:
         for remote_id in remote_ids:
             try:
-                transfer_deliver_task.delay(remote_id)
+                if remote_id > 0:
+                    transfer_deliver_task.delay(remote_id)
+                else:
+                    salary_line_deliver_task.delay(-remote_id)
             except Exception:
                 # The broker is away: the approval stands, and the sweep sends it (F2).
                 logger.warning("Could not enqueue transfer %s; the sweep will pick it up", remote_id)
@@ -237,12 +287,17 @@ def reopen_check(*, company: Company, entries: Sequence[HourEntry]) -> None:
 
 def transfers_cancel(*, company: Company) -> int:
     """Removal stops everything at once: what waits is shown as not sent (design decision 5)."""
-    return RemoteHours.objects.filter(company=company, state=TransferState.PENDING).update(
-        state=TransferState.NOT_SENT, next_attempt_at=None, message=str(STATUS_REMOVED)
+    return sum(
+        model.objects.filter(company=company, state=TransferState.PENDING).update(
+            state=TransferState.NOT_SENT, next_attempt_at=None, message=str(STATUS_REMOVED)
+        )
+        for model in ROW_MODELS
     )
 
 
-def transfers_retry(*, company: Company, remote_ids: Sequence[int] | None = None) -> list[int]:
+def transfers_retry(
+    *, company: Company, remote_ids: Sequence[int] | None = None, line_ids: Sequence[int] | None = None
+) -> list[int]:
     """«Prøv igjen» for one row, or for all failed, conflicting and not sent rows of the company."""
     connection = active_connection(company)
     if connection is None:
@@ -252,13 +307,27 @@ def transfers_retry(*, company: Company, remote_ids: Sequence[int] | None = None
         tripletex_company_id=_tripletex_company(connection),
         state__in=[TransferState.FAILED, TransferState.CONFLICT, TransferState.NOT_SENT],
     )
-    if remote_ids is not None:
-        rows = rows.filter(id__in=list(remote_ids))
+    if remote_ids is not None or line_ids is not None:
+        rows = rows.filter(id__in=list(remote_ids or []))
     ids = list(rows.values_list("id", flat=True))
-    # A retry after an unknown fate starts with a look-up: it may have been stored meanwhile.
-    RemoteHours.objects.filter(id__in=ids).update(
-        state=TransferState.PENDING, next_attempt_at=timezone.now(), attempts=0, needs_lookup=True, message=""
+    retry = {
+        "state": TransferState.PENDING,
+        "next_attempt_at": timezone.now(),
+        "attempts": 0,
+        "needs_lookup": True,  # a retry after an unknown fate starts with a look-up
+        "message": "",
+    }
+    RemoteHours.objects.filter(id__in=ids).update(**retry)
+    lines = RemoteSalaryLine.objects.filter(
+        company=company,
+        tripletex_company_id=_tripletex_company(connection),
+        state__in=[TransferState.FAILED, TransferState.CONFLICT, TransferState.NOT_SENT],
     )
+    if remote_ids is not None or line_ids is not None:
+        lines = lines.filter(id__in=list(line_ids or []))
+    chosen_lines = list(lines.values_list("id", flat=True))
+    RemoteSalaryLine.objects.filter(id__in=chosen_lines).update(**retry)
+    ids += [-line_id for line_id in chosen_lines]
     if connection.pause_reason == "key":
         Connection.objects.filter(id=connection.id).update(paused_until=None, pause_reason="")
     deliver_on_commit(ids)
@@ -270,7 +339,7 @@ def transfers_retry(*, company: Company, remote_ids: Sequence[int] | None = None
 
 @dataclass
 class Claim:
-    row: RemoteHours
+    row: Row
     connection: Connection
     wanted: Decimal
 
@@ -281,13 +350,13 @@ def _backoff(attempts: int) -> datetime.timedelta:
     )
 
 
-def _claim(remote_id: int) -> Claim | None:
+def _claim(model: type[RemoteHours] | type[RemoteSalaryLine], remote_id: int) -> Claim | None:
     """Take the row if it is due, count the attempt and set the next one before any call (so a worker
     that dies mid-call leaves a row already rescheduled). Another worker holding it: skip."""
     now = timezone.now()
     with transaction.atomic():
-        row = (
-            RemoteHours.objects.select_for_update(skip_locked=True)
+        row: Row | None = (
+            model.objects.select_for_update(skip_locked=True)
             .filter(id=remote_id, state=TransferState.PENDING)
             .first()
         )
@@ -320,7 +389,7 @@ def _client(connection: Connection) -> tx.TripletexClient:
 class Outcome:
     state: str
     message: str = ""
-    remote: tx.TimesheetEntry | None = None
+    remote: tx.TimesheetEntry | tx.SalaryTypeSpecification | None = None
     deleted: bool = False
     needs_lookup: bool = False
     request_id: str = ""
@@ -331,56 +400,138 @@ class Outcome:
 
 def transfer_deliver(*, remote_id: int) -> str | None:
     """Make Tripletex equal to one row's wanted hours. Returns the state it ended in (None: not due)."""
-    claim = _claim(remote_id)
+    claim = _claim(RemoteHours, remote_id)
+    if claim is None:
+        return None
+    row = claim.row
+    assert isinstance(row, RemoteHours)
+    employee_link = EmployeeLink.objects.get(
+        employee_id=row.employee_id, tripletex_company_id=row.tripletex_company_id
+    )
+    project_link = ProjectLink.objects.get(
+        project_id=row.project_id, tripletex_company_id=row.tripletex_company_id
+    )
+    client = _client(claim.connection)
+    outcome = _guarded(
+        lambda: _sync_hours(client, claim, employee_link.tripletex_id, project_link.tripletex_id)
+    )
+    return _record(claim, outcome)
+
+
+def _sync_hours(client: tx.TripletexClient, claim: Claim, employee_id: int, project_id: int) -> Outcome:
+    row = claim.row
+    assert isinstance(row, RemoteHours)
+    # Look first after an unclear outcome, or when an earlier attempt may have stored it before
+    # its worker died (the attempt counter is written before every call).
+    looks_first = row.needs_lookup or (row.remote_id is None and row.attempts > 1)
+    remote = _current(client, row, employee_id, project_id) if looks_first else None
+    if isinstance(remote, Outcome):
+        return remote
+    remote_id = remote.id if remote else row.remote_id
+    version = remote.version if remote else row.remote_version
+    if claim.wanted == 0:
+        if remote_id is None:
+            return Outcome(TransferState.SENT, deleted=True)
+        _attempt(row, "delete")
+        try:
+            client.timesheet_entry_delete(entry_id=remote_id, version=version or 0)
+        except tx.NotFound:
+            pass
+        return Outcome(TransferState.SENT, deleted=True, request_id=_rid(client))
+    if remote_id is None:
+        _attempt(row, "create")
+        created = client.timesheet_entry_create(
+            entry=tx.NewTimesheetEntry(
+                employee_id=employee_id,
+                activity_id=row.activity_id,
+                project_id=project_id,
+                date=row.date,
+                hours=claim.wanted,
+                comment=MARKER,
+            )
+        )
+        return Outcome(TransferState.SENT, remote=created, request_id=_rid(client))
+    if remote is not None and remote.hours == claim.wanted:
+        return Outcome(TransferState.SENT, remote=remote)
+    return _update(client, row, claim.wanted, remote_id, version, employee_id, project_id)
+
+
+def salary_line_deliver(*, line_id: int) -> str | None:
+    """Make one lønnsart line in Tripletex equal to its wanted count."""
+    claim = _claim(RemoteSalaryLine, line_id)
     if claim is None:
         return None
     employee_link = EmployeeLink.objects.get(
         employee_id=claim.row.employee_id, tripletex_company_id=claim.row.tripletex_company_id
     )
-    project_link = ProjectLink.objects.get(
-        project_id=claim.row.project_id, tripletex_company_id=claim.row.tripletex_company_id
-    )
     client = _client(claim.connection)
-    outcome = _sync(client, claim, employee_link.tripletex_id, project_link.tripletex_id)
+    outcome = _guarded(lambda: _sync_salary_line(client, claim, employee_link.tripletex_id))
     return _record(claim, outcome)
 
 
-def _sync(client: tx.TripletexClient, claim: Claim, employee_id: int, project_id: int) -> Outcome:
-    row = claim.row
-    try:
-        # Look first after an unclear outcome, or when an earlier attempt may have stored it before
-        # its worker died (the attempt counter is written before every call).
-        looks_first = row.needs_lookup or (row.remote_id is None and row.attempts > 1)
-        remote = _current(client, row, employee_id, project_id) if looks_first else None
-        if isinstance(remote, Outcome):
-            return remote
-        remote_id = remote.id if remote else row.remote_id
-        version = remote.version if remote else row.remote_version
-        if claim.wanted == 0:
-            if remote_id is None:
-                return Outcome(TransferState.SENT, deleted=True)
-            _attempt(row, "delete")
+def _sync_salary_line(client: tx.TripletexClient, claim: Claim, employee_id: int) -> Outcome:
+    line = claim.row
+    assert isinstance(line, RemoteSalaryLine)
+    remote: tx.SalaryTypeSpecification | None = None
+    if line.needs_lookup or (line.remote_id is None and line.attempts > 1):
+        _attempt(line, "lookup")
+        remote = next(
+            (
+                s
+                for s in client.salary_type_specifications(
+                    date_from=line.date,
+                    date_to=line.date + datetime.timedelta(days=1),
+                    employee_id=employee_id,
+                )
+                if s.date == line.date and s.salary_type_id == line.salary_type_id
+            ),
+            None,
+        )
+        if remote is not None and MARKER not in remote.description and remote.id != line.remote_id:
+            return Outcome(TransferState.CONFLICT, message=str(STATUS_CONFLICT), request_id=_rid(client))
+    remote_id = remote.id if remote else line.remote_id
+    version = remote.version if remote else line.remote_version
+    if claim.wanted == 0:
+        if remote_id is not None:
+            _attempt(line, "delete")
             try:
-                client.timesheet_entry_delete(entry_id=remote_id, version=version or 0)
+                client.salary_type_specification_delete(specification_id=remote_id)
             except tx.NotFound:
                 pass
-            return Outcome(TransferState.SENT, deleted=True, request_id=_rid(client))
-        if remote_id is None:
-            _attempt(row, "create")
-            created = client.timesheet_entry_create(
-                entry=tx.NewTimesheetEntry(
-                    employee_id=employee_id,
-                    activity_id=row.activity_id,
-                    project_id=project_id,
-                    date=row.date,
-                    hours=claim.wanted,
-                    comment=MARKER,
-                )
+        return Outcome(TransferState.SENT, deleted=True, request_id=_rid(client))
+    if remote_id is None:
+        _attempt(line, "create")
+        created = client.salary_type_specification_create(
+            specification=tx.NewSalaryTypeSpecification(
+                employee_id=employee_id,
+                salary_type_id=line.salary_type_id,
+                date=line.date,
+                count=claim.wanted,
+                description=MARKER,
             )
-            return Outcome(TransferState.SENT, remote=created, request_id=_rid(client))
-        if remote is not None and remote.hours == claim.wanted:
-            return Outcome(TransferState.SENT, remote=remote)
-        return _update(client, row, claim.wanted, remote_id, version, employee_id, project_id)
+        )
+        return Outcome(TransferState.SENT, remote=created, request_id=_rid(client))
+    if remote is not None and remote.count == claim.wanted:
+        return Outcome(TransferState.SENT, remote=remote)
+    _attempt(line, "update")
+    updated = client.salary_type_specification_update(
+        specification=tx.SalaryTypeSpecification(
+            id=remote_id,
+            version=version or 0,
+            employee_id=employee_id,
+            salary_type_id=line.salary_type_id,
+            date=line.date,
+            count=claim.wanted,
+            description=MARKER,
+        )
+    )
+    return Outcome(TransferState.SENT, remote=updated, request_id=_rid(client))
+
+
+def _guarded(sync: Callable[[], Outcome]) -> Outcome:
+    """Run one sync and turn every Tripletex failure into an outcome (the table in RELIABILITY.md)."""
+    try:
+        return sync()
     except tx.DuplicateEntry:
         # Someone stored an entry on this key: find it before anything else.
         return Outcome(TransferState.PENDING, needs_lookup=True, retry=True, message=str(STATUS_UNCLEAR))
@@ -431,8 +582,9 @@ def _explain(error: tx.ApiError) -> str:
     return details or error.message
 
 
-def _attempt(row: RemoteHours, action: str) -> None:
-    TransferAttempt.objects.create(remote=row, action=action, outcome="started")
+def _attempt(row: Row, action: str, outcome: str = "started", **fields: object) -> None:
+    owner = {"remote": row} if isinstance(row, RemoteHours) else {"salary_line": row}
+    TransferAttempt.objects.create(**owner, action=action, outcome=outcome, **fields)
 
 
 def _current(
@@ -501,23 +653,22 @@ def _record(claim: Claim, outcome: Outcome) -> str:
     pending and goes again at once."""
     now = timezone.now()
     with transaction.atomic():
-        row = RemoteHours.objects.select_for_update().get(id=claim.row.id)
+        row: Row = type(claim.row).objects.select_for_update().get(id=claim.row.id)
         connection = Connection.objects.select_for_update().get(id=claim.connection.id)
-        TransferAttempt.objects.create(
-            remote=row,
-            action="result",
-            outcome=outcome.state,
-            request_id=outcome.request_id,
-            message=outcome.message,
-        )
+        _attempt(row, "result", outcome.state, request_id=outcome.request_id, message=outcome.message)
         row.request_id = outcome.request_id or row.request_id
         row.message = outcome.message
         row.needs_lookup = outcome.needs_lookup
         if outcome.remote is not None:
+            amount = (
+                outcome.remote.hours
+                if isinstance(outcome.remote, tx.TimesheetEntry)
+                else outcome.remote.count
+            )
             row.remote_id, row.remote_version, row.sent_hours = (
                 outcome.remote.id,
                 outcome.remote.version,
-                outcome.remote.hours,
+                amount,
             )
         if outcome.deleted:
             row.remote_id, row.remote_version, row.sent_hours = None, None, Decimal("0")
@@ -562,7 +713,7 @@ def _pause(connection: Connection, outcome: Outcome, now: datetime.datetime) -> 
     connection.paused_until, connection.pause_reason = now + datetime.timedelta(seconds=seconds), "rate"
 
 
-def _notify_failure_once(connection: Connection, row: RemoteHours) -> None:
+def _notify_failure_once(connection: Connection, row: Row) -> None:
     if connection.failure_notified_at is not None:
         return
     connection.failure_notified_at = timezone.now()
@@ -587,9 +738,17 @@ def _notify_failure_once(connection: Connection, row: RemoteHours) -> None:
 
 
 def transfers_due(*, limit: int = 500) -> list[int]:
-    """What the sweep re-enqueues: pending rows that are due (their kick may have been lost)."""
+    """What the sweep re-enqueues: pending hours rows that are due (their kick may have been lost)."""
     return list(
         RemoteHours.objects.filter(state=TransferState.PENDING, next_attempt_at__lte=timezone.now())
+        .order_by("next_attempt_at")
+        .values_list("id", flat=True)[:limit]
+    )
+
+
+def salary_lines_due(*, limit: int = 500) -> list[int]:
+    return list(
+        RemoteSalaryLine.objects.filter(state=TransferState.PENDING, next_attempt_at__lte=timezone.now())
         .order_by("next_attempt_at")
         .values_list("id", flat=True)[:limit]
     )
@@ -606,10 +765,20 @@ def transfer_statuses(*, company: Company, entries: Sequence[HourEntry]) -> dict
         date__range=(min(e.date for e in approved), max(e.date for e in approved)),
     ).order_by("changed_at")
     by_key = {(r.employee_id, r.date, r.project_id): r for r in rows}
+    lines = RemoteSalaryLine.objects.filter(
+        company=company,
+        employee_id__in={e.employee_id for e in approved},
+        date__range=(min(e.date for e in approved), max(e.date for e in approved)),
+    ).order_by("changed_at")
+    line_by_key = {(line.employee_id, line.date, line.wage_type_id): line for line in lines}
     labels = dict(TransferState.choices)
     statuses = {}
     for entry in approved:
-        row = by_key.get((entry.employee_id, entry.date, entry.project_id))
+        row: Row | None = by_key.get((entry.employee_id, entry.date, entry.project_id))
+        line = line_by_key.get((entry.employee_id, entry.date, entry.wage_type_id))
+        # The lønnsart line speaks for the entry when it is the one that did not arrive.
+        if line is not None and (row is None or line.state in (TransferState.FAILED, TransferState.CONFLICT)):
+            row = line
         if row is not None:
             statuses[entry.id] = TransferStatus(
                 state=row.state, label=str(labels[row.state]), message=row.message

@@ -18,7 +18,15 @@ from django.utils import timezone
 from hr import services as hr_services
 from hr.models import EntryStatus, HourEntry, Project, WageType
 from hr.tests.factories import CompanyFactory, EmployeeFactory, administrator_of
-from tripletex.models import Connection, ItemKind, RemoteHours, TransferState, WizardItem
+from tripletex.models import (
+    Connection,
+    ItemKind,
+    RemoteHours,
+    RemoteSalaryLine,
+    TransferState,
+    WageTypeLink,
+    WizardItem,
+)
 from tripletex.services import connection as connection_services
 from tripletex.services import transfer, wizard
 
@@ -368,3 +376,54 @@ def test_hours_approved_while_removed_wait_until_the_administrator_sends_them(
     assert RemoteHours.objects.get().state == TransferState.SENT
     assert len(remote_entries(tripletex_sandbox)) == 1
     ledger_check(tripletex_sandbox)
+
+
+def test_an_imported_lonnsart_also_becomes_a_lonnsart_line(
+    connected, tripletex_sandbox, django_capture_on_commit_callbacks
+):
+    # given: a lønnsart linked to a Tripletex salary type shown in the timesheet
+    admin, worker, project = connected
+    with tripletex_sandbox.app.lock:
+        salary_type = next(
+            t for t in tripletex_sandbox.app.store.salary_types.values() if t.show_in_timesheet
+        )
+    overtime = WageType.objects.create(company=worker.company, number=salary_type.number, name="Overtid 50 %")
+    WageTypeLink.objects.create(
+        company=worker.company,
+        tripletex_company_id=Connection.objects.get(company=worker.company).tripletex_company_id,
+        tripletex_id=salary_type.id,
+        wage_type=overtime,
+    )
+    ordinary = WageType.objects.get(company=worker.company, is_builtin=True)
+    for wage_type, hours in ((ordinary, "7,5"), (overtime, "2")):
+        hr_services.entry_create(
+            actor=worker, employee=worker, date=DAY, project=project, wage_type=wage_type, hours=hours
+        )
+    hr_services.week_submit(actor=worker, employee=worker, monday=DAY)
+    # when
+    approve(admin, list(HourEntry.objects.filter(employee=worker)), django_capture_on_commit_callbacks)
+    # then: the hours entry holds both, and the lønnsart line counts the overtime
+    [remote] = remote_entries(tripletex_sandbox)
+    assert remote.hours == Decimal("9.5")
+    [line] = [
+        s
+        for s in tripletex_sandbox.client().salary_type_specifications(
+            date_from=DAY, date_to=DAY + datetime.timedelta(days=1)
+        )
+        if s.salary_type_id == salary_type.id
+    ]
+    assert (line.count, line.description) == (Decimal("2"), transfer.MARKER)
+    assert RemoteSalaryLine.objects.get().state == TransferState.SENT
+    # and reopening the overtime removes the line again
+    with django_capture_on_commit_callbacks(execute=True):
+        hr_services.entries_reopen(
+            actor=admin, entry_ids=[HourEntry.objects.get(employee=worker, wage_type=overtime).id]
+        )
+    assert not [
+        s
+        for s in tripletex_sandbox.client().salary_type_specifications(
+            date_from=DAY, date_to=DAY + datetime.timedelta(days=1)
+        )
+        if s.salary_type_id == salary_type.id
+    ]
+    assert remote_entries(tripletex_sandbox)[0].hours == Decimal("7.5")
