@@ -13,4 +13,5 @@ urlpatterns = [
     path("fjern/", views.connection_remove, name="connection_remove"),
     path("logg/", views.audit_log, name="audit"),
     path("overforinger/", views.transfers, name="transfers"),
+    path("avstemming/", views.reconciliation, name="reconciliation"),
 ]

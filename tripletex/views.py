@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,6 +20,7 @@ from hr.views import EmployeeRequest, administrator_required
 from tripletex import crypto, selectors
 from tripletex.models import ItemKind, WizardRun
 from tripletex.services import connection as connection_services
+from tripletex.services import reconciliation as reconciliation_services
 from tripletex.services import transfer as transfer_services
 from tripletex.services import wizard
 
@@ -332,3 +334,29 @@ def transfers(request: EmployeeRequest) -> HttpResponse:
         "tab": "general",
     }
     return render(request, "tripletex/transfers.html", context)
+
+
+@administrator_required
+def reconciliation(request: EmployeeRequest) -> HttpResponse:
+    """«Avstemming»: a month's approved hours here against Tripletex, per employee and project."""
+    today = timezone.localdate()
+    month = request.GET.get("maned") or f"{today.year:04d}-{today.month:02d}"
+    try:
+        reconciliation_services.month_bounds(month)
+    except ValueError:
+        month = f"{today.year:04d}-{today.month:02d}"
+    error = None
+    lines: list[reconciliation_services.ReconciliationLine] = []
+    try:
+        lines = reconciliation_services.reconciliation(company=request.employee.company, month=month)
+    except ValidationError as exc:
+        error = " ".join(exc.messages)
+    context = {
+        "lines": lines,
+        "month": month,
+        "error": error,
+        "differences": sum(1 for line in lines if line.difference),
+        "connection": selectors.connection_for(company=request.employee.company),
+        "tab": "general",
+    }
+    return render(request, "tripletex/reconciliation.html", context)

@@ -427,3 +427,23 @@ def test_an_imported_lonnsart_also_becomes_a_lonnsart_line(
         if s.salary_type_id == salary_type.id
     ]
     assert remote_entries(tripletex_sandbox)[0].hours == Decimal("7.5")
+
+
+def test_monthly_reconciliation_shows_differences(
+    client, connected, tripletex_sandbox, django_capture_on_commit_callbacks
+):
+    admin, worker, project = connected
+    entry = sent_in(worker, project)
+    approve(admin, [entry], django_capture_on_commit_callbacks)
+    client.force_login(admin.user)
+    page = client.get("/innstillinger/tripletex/avstemming/?maned=2026-11").content.decode()
+    assert "Alt stemmer." in page
+    # someone changes our entry in Tripletex by hand
+    row = RemoteHours.objects.get()
+    remote = tripletex_sandbox.client().timesheet_entry(row.remote_id)
+    tripletex_sandbox.client().timesheet_entry_update(
+        entry=transfer.tx.TimesheetEntry(**{**remote.__dict__, "hours": Decimal("5")})
+    )
+    page = client.get("/innstillinger/tripletex/avstemming/?maned=2026-11").content.decode()
+    assert "1 linje avviker." in page
+    assert 'class="status-rejected differs"' in page

@@ -1,0 +1,96 @@
+"""Monthly reconciliation: approved hours here against hours in Tripletex, per employee and project.
+
+Only our keys count: entries GrønnJobb wrote (its marker, or an id it stored). Hours typed directly in
+Tripletex on other keys are Tripletex's own business and are left out.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db.models import Sum
+
+from hr.models import Company, Employee, EntryStatus, HourEntry, Project
+from tripletex import client as tx
+from tripletex.models import EmployeeLink, ProjectLink, RemoteHours
+from tripletex.services.transfer import MARKER, _client, _tripletex_company, active_connection
+from tripletex.services.wizard import tripletex_error_message
+
+
+@dataclass
+class ReconciliationLine:
+    employee: Employee
+    project: Project
+    here: Decimal
+    tripletex: Decimal
+
+    @property
+    def difference(self) -> Decimal:
+        return self.tripletex - self.here
+
+
+def month_bounds(month: str) -> tuple[datetime.date, datetime.date]:
+    """ "2026-11" → (1 Nov, 1 Dec); the end is exclusive, like Tripletex's dateTo."""
+    year, number = (int(part) for part in month.split("-"))
+    start = datetime.date(year, number, 1)
+    end = datetime.date(year + (number == 12), number % 12 + 1, 1)
+    return start, end
+
+
+def reconciliation(*, company: Company, month: str) -> list[ReconciliationLine]:
+    connection = active_connection(company)
+    if connection is None:
+        return []
+    start, end = month_bounds(month)
+    here: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
+    for row in (
+        HourEntry.objects.filter(company=company, status=EntryStatus.APPROVED, date__gte=start, date__lt=end)
+        .values("employee_id", "project_id")
+        .annotate(total=Sum("hours"))
+    ):
+        here[(row["employee_id"], row["project_id"])] = row["total"]
+    employees = {
+        link.tripletex_id: link.employee_id
+        for link in EmployeeLink.objects.filter(
+            company=company, tripletex_company_id=connection.tripletex_company_id
+        )
+    }
+    projects = {
+        link.tripletex_id: link.project_id
+        for link in ProjectLink.objects.filter(
+            company=company, tripletex_company_id=connection.tripletex_company_id
+        )
+    }
+    ours = set(
+        RemoteHours.objects.filter(
+            company=company, remote_id__isnull=False, date__gte=start, date__lt=end
+        ).values_list("remote_id", flat=True)
+    )
+    there: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
+    try:
+        for entry in _client(connection).timesheet_entries(
+            date_from=start, date_to=end, employee_ids=list(employees)
+        ):
+            if entry.id not in ours and MARKER not in entry.comment:
+                continue
+            key = (employees.get(entry.employee_id, 0), projects.get(entry.project_id or 0, 0))
+            there[key] += entry.hours
+    except tx.TripletexError as error:
+        raise ValidationError(tripletex_error_message(error)) from None
+    keys = set(here) | set(there)
+    people = Employee.objects.in_bulk({k[0] for k in keys})
+    places = Project.objects.in_bulk({k[1] for k in keys})
+    lines = [
+        ReconciliationLine(
+            people[e], places[p], here.get((e, p), Decimal("0")), there.get((e, p), Decimal("0"))
+        )
+        for e, p in keys
+        if e in people and p in places
+    ]
+    return sorted(
+        lines, key=lambda line: (line.employee.last_name, line.employee.first_name, line.project.number)
+    )
