@@ -46,6 +46,7 @@ def reconciliation(*, company: Company, month: str) -> list[ReconciliationLine]:
     if connection is None:
         return []
     start, end = month_bounds(month)
+    tripletex_company = _tripletex_company(connection)
     here: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
     for row in (
         HourEntry.objects.filter(company=company, status=EntryStatus.APPROVED, date__gte=start, date__lt=end)
@@ -55,15 +56,11 @@ def reconciliation(*, company: Company, month: str) -> list[ReconciliationLine]:
         here[(row["employee_id"], row["project_id"])] = row["total"]
     employees = {
         link.tripletex_id: link.employee_id
-        for link in EmployeeLink.objects.filter(
-            company=company, tripletex_company_id=connection.tripletex_company_id
-        )
+        for link in EmployeeLink.objects.filter(company=company, tripletex_company_id=tripletex_company)
     }
     projects = {
         link.tripletex_id: link.project_id
-        for link in ProjectLink.objects.filter(
-            company=company, tripletex_company_id=connection.tripletex_company_id
-        )
+        for link in ProjectLink.objects.filter(company=company, tripletex_company_id=tripletex_company)
     }
     ours = set(
         RemoteHours.objects.filter(
