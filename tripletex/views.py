@@ -38,9 +38,7 @@ KEY_ACCEPTED = gettext_lazy("Nøkkelen virker: den hører til %(company)s (bruke
 WIZARD_FINISHED = gettext_lazy(
     "Integrasjonen med Tripletex er aktiv. %(created)s nye, %(linked)s koblet, %(updated)s oppdatert."
 )
-KEY_UNREADABLE = gettext_lazy(
-    "Den lagrede API-brukernøkkelen kan ikke leses lenger. Lim inn nøkkelen fra Tripletex på nytt."
-)
+KEY_UNREADABLE = wizard.KEY_UNREADABLE
 REMOVE_WHILE_WIZARD_OPEN = gettext_lazy(
     "Et oppsett av Tripletex pågår. Fullfør eller avbryt det før du fjerner integrasjonen."
 )
@@ -213,18 +211,12 @@ def _step_post(
         )
         messages.info(request, _("%(count)s rader er oppdatert.") % {"count": count})
     elif action == "refetch":
-        wizard_state_reset(run, kind)
-        wizard.wizard_fetch_start(actor=request.employee, run=run, kind=kind)
+        wizard.wizard_fetch_start(actor=request.employee, run=run, kind=kind, restart=True)
     elif action.startswith("page:"):
         params["side"] = action.partition(":")[2]
     elif action in ("next", "previous"):
         return redirect(_step_url(_neighbour(kind, 1 if action == "next" else -1)))
     return redirect(here + "?" + urlencode({k: v for k, v in params.items() if v}))
-
-
-def wizard_state_reset(run: WizardRun, kind: str) -> None:
-    run.fetch_state = {k: v for k, v in run.fetch_state.items() if k != kind}
-    run.save(update_fields=["fetch_state"])
 
 
 @administrator_required

@@ -6,6 +6,7 @@ fetches is in effect until `wizard_finish`, which applies everything in one tran
 
 from __future__ import annotations
 
+import datetime
 import logging
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -67,6 +68,9 @@ TRIPLETEX_UNREACHABLE = _("Får ikke kontakt med Tripletex akkurat nå. Prøv ig
 TRIPLETEX_THROTTLED = _("Tripletex ber oss vente litt før neste forespørsel. Prøv igjen om et minutt.")
 TRIPLETEX_FAILED = _("Tripletex svarte med en feil (forespørsels-id %(request_id)s). Prøv igjen om litt.")
 WIZARD_NOT_OPEN = _("Oppsettet er allerede fullført eller avbrutt. Start på nytt fra Selskapsinnstillinger.")
+KEY_UNREADABLE = _(
+    "Den lagrede API-brukernøkkelen kan ikke leses lenger. Lim inn nøkkelen fra Tripletex på nytt."
+)
 KEY_NOT_CHECKED = _("Lim inn og kontroller API-brukernøkkelen i første steg først.")
 ITEMS_VANISHED = _(
     "Dette finnes ikke lenger i Tripletex: %(items)s. Gå tilbake til steget og hent listen på nytt. "
@@ -173,6 +177,8 @@ def wizard_key_check(*, actor: Employee, run: WizardRun, key: str) -> WizardRun:
     require_administrator(actor)
     _require_open(run)
     keeps_key = run.is_update and not key.strip()
+    if keeps_key and not Connection.objects.filter(company_id=run.company_id, is_active=True).exists():
+        raise ValidationError({"key": ValidationError(KEY_REQUIRED, code="required")})
     token = run_token(_without_token(run)) if keeps_key else _key_validate(key)
     client = client_for_token(token)
     try:
@@ -229,8 +235,12 @@ def wizard_cancel(*, actor: Employee, run: WizardRun) -> None:
 # --- fetching --------------------------------------------------------------------------------
 
 
-def wizard_fetch_start(*, actor: Employee, run: WizardRun, kind: str) -> None:
-    """Mark the step as fetching and hand the fetch to a worker (after this transaction commits)."""
+def wizard_fetch_start(*, actor: Employee, run: WizardRun, kind: str, restart: bool = False) -> None:
+    """Mark the step as fetching and hand the fetch to a worker (after this transaction commits).
+
+    A fetch already running is left alone, unless it is asked to restart or has not moved for
+    FETCH_STALE (its worker died): then it starts again.
+    """
     from tripletex.tasks import wizard_fetch_task
 
     require_administrator(actor)
@@ -239,18 +249,30 @@ def wizard_fetch_start(*, actor: Employee, run: WizardRun, kind: str) -> None:
         raise ValidationError(KEY_NOT_CHECKED, code="key_not_checked")
     with transaction.atomic():
         locked = WizardRun.objects.select_for_update().get(id=run.id)
-        if locked.fetch_state.get(kind, {}).get("state") == "running":
+        current = locked.fetch_state.get(kind, {})
+        if current.get("state") == "running" and not restart and not _stale(current):
             return
-        locked.fetch_state = {**locked.fetch_state, kind: {"state": "running", "count": 0}}
+        now = timezone.now().isoformat()
+        locked.fetch_state = {**locked.fetch_state, kind: {"state": "running", "count": 0, "moved_at": now}}
         locked.save(update_fields=["fetch_state"])
         run.fetch_state = locked.fetch_state
         transaction.on_commit(lambda: wizard_fetch_task.delay(run.id, kind))
 
 
+FETCH_STALE = datetime.timedelta(minutes=10)
+
+
+def _stale(state: dict[str, Any]) -> bool:
+    moved = state.get("moved_at")
+    if not moved:
+        return True
+    return timezone.now() - datetime.datetime.fromisoformat(moved) > FETCH_STALE
+
+
 def _fetch_state_set(run_id: int, kind: str, **state: Any) -> None:
     with transaction.atomic():
         run = WizardRun.objects.select_for_update().get(id=run_id)
-        run.fetch_state = {**run.fetch_state, kind: state}
+        run.fetch_state = {**run.fetch_state, kind: {**state, "moved_at": timezone.now().isoformat()}}
         run.save(update_fields=["fetch_state"])
 
 
@@ -259,7 +281,13 @@ def wizard_fetch(*, run_id: int, kind: str) -> None:
     run = WizardRun.objects.select_related("company").get(id=run_id)
     if run.status != WizardStatus.OPEN:
         return
-    client = client_for_token(run_token(run))
+    try:
+        client = client_for_token(run_token(run))
+    except (crypto.SecretUnreadable, Connection.DoesNotExist):
+        # The key cannot be read (its encryption key is gone, or the connection was removed): say so,
+        # or the step would show «Henter …» for ever.
+        _fetch_state_set(run.id, kind, state="failed", count=0, error=str(KEY_UNREADABLE))
+        return
     fetchers = {
         ItemKind.PROJECT: _fetch_projects,
         ItemKind.WAGE_TYPE: _fetch_wage_types,

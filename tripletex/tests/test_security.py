@@ -310,11 +310,6 @@ def test_finish_with_an_unreadable_key_fails_closed_with_a_message(
     assert not Connection.objects.filter(company=admin_a.company).exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="wizard.wizard_fetch calls run_token() outside its try: SecretUnreadable escapes the task "
-    "and fetch_state stays 'running', so the step page polls «Henter fra Tripletex …» for ever",
-)
 def test_fetch_with_an_unreadable_key_ends_failed_not_fetching_for_ever(
     admin_a, client_a, tripletex_sandbox, settings, _fresh_keyring, django_capture_on_commit_callbacks
 ):
@@ -325,6 +320,7 @@ def test_fetch_with_an_unreadable_key_ends_failed_not_fetching_for_ever(
         client_a.get(step_url("prosjekter"))
     run.refresh_from_db()
     assert run.fetch_state[ItemKind.PROJECT]["state"] == "failed"
+    assert run.fetch_state[ItemKind.PROJECT]["error"] == str(wizard.KEY_UNREADABLE)
 
 
 # --- B12: the key never exposed ---------------------------------------------------------------

@@ -495,3 +495,25 @@ def test_keys_rotate_and_a_missing_key_fails_closed(admin, tripletex_sandbox, se
     finally:
         settings.ENCRYPTION_KEYS = old_keys
         crypto.keyring_reset()
+
+
+def test_a_fetch_whose_worker_died_can_start_again(admin, tripletex_sandbox):
+    run = checked_run(admin, tripletex_sandbox)
+    # a fetch marked running long ago, by a worker that is gone
+    WizardRun.objects.filter(id=run.id).update(
+        fetch_state={
+            ItemKind.PROJECT: {"state": "running", "count": 0, "moved_at": "2026-01-01T00:00:00+00:00"}
+        }
+    )
+    run.refresh_from_db()
+    wizard.wizard_fetch_start(actor=admin, run=run, kind=ItemKind.PROJECT)
+    run.refresh_from_db()
+    assert run.fetch_state[ItemKind.PROJECT]["moved_at"] > "2026-01-01T00:00:00+00:00"
+    # and a running fetch that is moving is not started twice unless asked to
+    before = run.fetch_state[ItemKind.PROJECT]["moved_at"]
+    wizard.wizard_fetch_start(actor=admin, run=run, kind=ItemKind.PROJECT)
+    run.refresh_from_db()
+    assert run.fetch_state[ItemKind.PROJECT]["moved_at"] == before
+    wizard.wizard_fetch_start(actor=admin, run=run, kind=ItemKind.PROJECT, restart=True)
+    run.refresh_from_db()
+    assert run.fetch_state[ItemKind.PROJECT]["moved_at"] >= before
