@@ -226,20 +226,15 @@ class TransferState(models.TextChoices):
     NOT_SENT = "not_sent", _("Ikke sendt")
 
 
-class RemoteHours(models.Model):
-    """The hours that should be on one Tripletex timesheet entry, and what we last saw there.
+class TransferRow(models.Model):
+    """What one Tripletex object should hold and what we last saw there; the outbox of the transfer.
 
-    Tripletex keeps one entry per (employee, date, activity, project), so approved hours with the same
-    key are summed here. Approval changes `wanted_hours` and marks the row pending in the same
-    transaction: the row is the outbox. Rows are never deleted; they end sent or visibly not.
+    Approval changes `wanted_hours` and marks the row pending in the same transaction. Rows are never
+    deleted; they end sent or visibly not.
     """
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
     tripletex_company_id = models.BigIntegerField()
-    employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="+")
-    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="+")
-    date = models.DateField()
-    activity_id = models.BigIntegerField()
     wanted_hours = models.DecimalField(max_digits=6, decimal_places=2, default=0)
     remote_id = models.BigIntegerField(null=True, blank=True)
     remote_version = models.IntegerField(null=True, blank=True)
@@ -253,6 +248,19 @@ class RemoteHours(models.Model):
     request_id = models.CharField(max_length=100, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class RemoteHours(TransferRow):
+    """The hours that should be on one Tripletex timesheet entry. Tripletex keeps one entry per
+    (employee, date, activity, project), so approved hours with the same key are summed here."""
+
+    employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="+")
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="+")
+    date = models.DateField()
+    activity_id = models.BigIntegerField()
 
     class Meta:
         constraints = [
@@ -271,29 +279,14 @@ class RemoteHours(models.Model):
         return f"{self.employee_id} {self.date} {self.project_id}/{self.activity_id}: {self.wanted_hours}"
 
 
-class RemoteSalaryLine(models.Model):
-    """The count that should be on one Tripletex lønnsart line (salaryTypeSpecification), per
-    (employee, date, lønnsart), for lønnsarter imported from Tripletex. Same life as RemoteHours."""
+class RemoteSalaryLine(TransferRow):
+    """The count (= hours) that should be on one Tripletex lønnsart line (salaryTypeSpecification),
+    per (employee, date, lønnsart), for lønnsarter imported from Tripletex."""
 
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
-    tripletex_company_id = models.BigIntegerField()
     employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="+")
     wage_type = models.ForeignKey(WageType, on_delete=models.PROTECT, related_name="+")
     date = models.DateField()
     salary_type_id = models.BigIntegerField()
-    # The count (hours) that should be on the line; named like RemoteHours so one delivery loop serves both.
-    wanted_hours = models.DecimalField(max_digits=6, decimal_places=2, default=0)
-    remote_id = models.BigIntegerField(null=True, blank=True)
-    remote_version = models.IntegerField(null=True, blank=True)
-    sent_hours = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
-    state = models.CharField(max_length=20, choices=TransferState.choices, default=TransferState.PENDING)
-    needs_lookup = models.BooleanField(default=False)
-    attempts = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    message = models.TextField(blank=True)
-    request_id = models.CharField(max_length=100, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    changed_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -112,27 +113,18 @@ def approval_blockers(*, company: Company, entries: Sequence[HourEntry]) -> dict
     if connection is None or not entries:
         return {}
     tripletex_company = _tripletex_company(connection)
-    linked_employees = set(
-        EmployeeLink.objects.filter(
-            company=company,
-            tripletex_company_id=tripletex_company,
-            employee_id__in={e.employee_id for e in entries},
-        ).values_list("employee_id", flat=True)
-    )
-    linked_projects = set(
-        ProjectLink.objects.filter(
-            company=company,
-            tripletex_company_id=tripletex_company,
-            project_id__in={e.project_id for e in entries},
-        ).values_list("project_id", flat=True)
-    )
-    linked_wage_types = set(
-        WageTypeLink.objects.filter(
-            company=company,
-            tripletex_company_id=tripletex_company,
-            wage_type_id__in={e.wage_type_id for e in entries},
-        ).values_list("wage_type_id", flat=True)
-    )
+
+    def linked(model: type[Any], field: str) -> set[int]:
+        ids = {getattr(e, field) for e in entries}
+        return set(
+            model.objects.filter(
+                company=company, tripletex_company_id=tripletex_company, **{f"{field}__in": ids}
+            ).values_list(field, flat=True)
+        )
+
+    linked_employees = linked(EmployeeLink, "employee_id")
+    linked_projects = linked(ProjectLink, "project_id")
+    linked_wage_types = linked(WageTypeLink, "wage_type_id")
     blockers: dict[int, str] = {}
     for entry in entries:
         if entry.employee_id not in linked_employees:
