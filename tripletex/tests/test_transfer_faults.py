@@ -194,6 +194,39 @@ def test_f4_stored_then_dropped_ends_with_one_entry(
     ledger_check(tripletex_sandbox)
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "a poison row that kills its worker every time is retried forever: only transfer._record "
+        "compares attempts with MAX_ATTEMPTS, and a killed worker never reaches it; transfer._claim "
+        "counts the attempt (written before the call, RELIABILITY.md) but never stops at the limit"
+    ),
+)
+def test_f4_a_row_that_kills_its_worker_every_time_ends_failed_after_the_limit(
+    connected, tripletex_sandbox, django_capture_on_commit_callbacks, monkeypatch
+):
+    # given: creating this entry kills the worker, every time
+    admin, worker, project = connected
+    approve(admin, [sent_in(worker, project)], django_capture_on_commit_callbacks, execute=False)
+    row = RemoteHours.objects.get()
+
+    def die(self, **kwargs):
+        raise WorkerKilled
+
+    monkeypatch.setattr(tx.TripletexClient, "timesheet_entry_create", die)
+    # when the sweep keeps picking it up
+    for _ in range(transfer.MAX_ATTEMPTS + 3):
+        try:
+            deliver_due(row.id)
+        except WorkerKilled:
+            pass
+    # then it stops after the limit, visibly, still in the table
+    row.refresh_from_db()
+    assert row.state == TransferState.FAILED
+    assert row.attempts == transfer.MAX_ATTEMPTS
+    assert row.message
+
+
 # --- F6: nothing stored -----------------------------------------------------------------------
 
 
