@@ -647,6 +647,33 @@ def test_b6_reopening_one_of_two_entries_on_a_key_leaves_the_rest(
     ledger_check(tripletex_sandbox)
 
 
+def test_b6_hours_approved_while_the_key_is_in_flight_follow_at_once(
+    connected, tripletex_sandbox, django_capture_on_commit_callbacks, monkeypatch
+):
+    # given: 4 hours approved, and more hours on the same key waiting for approval
+    admin, worker, project = connected
+    approve(admin, [sent_in(worker, project, "4")], django_capture_on_commit_callbacks, execute=False)
+    later = sent_in(worker, project, "3,5")
+    row = RemoteHours.objects.get()
+    real_create = tx.TripletexClient.timesheet_entry_create
+
+    def create_while_approving(self, **kwargs):
+        created = real_create(self, **kwargs)
+        hr_services.entries_approve(actor=admin, entry_ids=[later.id])
+        return created
+
+    # when the second approval commits while the first POST is on its way
+    monkeypatch.setattr(tx.TripletexClient, "timesheet_entry_create", create_while_approving)
+    assert transfer.transfer_deliver(remote_id=row.id) == TransferState.PENDING
+    monkeypatch.undo()
+    # then the row goes again at once, and Tripletex ends with the sum on one entry
+    assert sweep() == 1
+    [remote] = remote_entries(tripletex_sandbox)
+    assert remote.hours == Decimal("7.5")
+    assert creations(tripletex_sandbox) == 1
+    ledger_check(tripletex_sandbox)
+
+
 @pytest.mark.xfail(
     strict=True,
     reason=(
