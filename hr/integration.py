@@ -36,7 +36,8 @@ class PayrollIntegration(Protocol):
         ...
 
     def entries_reopened(self, *, company: Company, entries: Sequence[HourEntry]) -> None:
-        """Called inside the reopen's transaction; raises ValidationError to refuse the reopen."""
+        """Called inside the reopen's transaction, after the entries' status has changed; raises
+        ValidationError to refuse the reopen (the whole transaction then rolls back)."""
         ...
 
     def settings_panel(self, *, request: HttpRequest, actor: Employee) -> str:

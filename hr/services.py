@@ -524,7 +524,8 @@ def entries_approve(*, actor: Employee, entry_ids: Sequence[int]) -> list[HourEn
     if blockers:
         raise ValidationError(
             [
-                ValidationError(message, code="blocked", params={"entry_id": entry_id})
+                # No params: the message is final text and may contain "%" (a lønnsart «Overtid 50 %»).
+                ValidationError(message, code="blocked")
                 for entry_id, message in blockers.items()
             ]
         )
@@ -565,10 +566,12 @@ def entries_reopen(*, actor: Employee, entry_ids: Sequence[int]) -> list[HourEnt
     """An administrator takes approved hours back to «Til godkjenning» (design decision 6)."""
     _require_administrator(actor)
     entries = _lock_for_decision(actor=actor, entry_ids=entry_ids, status=EntryStatus.APPROVED)
-    integration_get().entries_reopened(company=actor.company, entries=entries)
     HourEntry.objects.filter(id__in=[e.id for e in entries]).update(
         status=EntryStatus.SUBMITTED, decided_by=None, decided_at=None
     )
     for entry in entries:
         entry.status, entry.decided_by, entry.decided_at = EntryStatus.SUBMITTED, None, None
+    # After the status change and in the same transaction: the integration's outbox sees the hours
+    # as no longer approved, and a refusal (hours locked in the accounting system) undoes it all.
+    integration_get().entries_reopened(company=actor.company, entries=entries)
     return entries

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.db import transaction
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 
@@ -23,10 +22,10 @@ class TripletexIntegration:
         transfer.deliver_on_commit(transfer.hours_changed(company=company, entries=entries))
 
     def entries_reopened(self, *, company: Company, entries: Sequence[HourEntry]) -> None:
-        # Refused while Tripletex holds them locked; otherwise the remote entry follows once the
-        # reopened hours are no longer approved (hr sets the status after this call).
+        # Refused while Tripletex holds them locked; otherwise the keys are recomputed in this same
+        # transaction, so the change reaches Tripletex even if the process dies before commit hooks.
         transfer.reopen_check(company=company, entries=entries)
-        transaction.on_commit(lambda: _after_reopen(company.id, [e.id for e in entries]))
+        transfer.deliver_on_commit(transfer.hours_changed(company=company, entries=entries))
 
     def transfer_statuses(
         self, *, company: Company, entries: Sequence[HourEntry]
@@ -43,10 +42,3 @@ class TripletexIntegration:
             "transfers": selectors.transfer_counts(company=actor.company) if connection else None,
         }
         return render_to_string("tripletex/card.html", context, request=request)
-
-
-def _after_reopen(company_id: int, entry_ids: list[int]) -> None:
-    with transaction.atomic():
-        entries = list(HourEntry.objects.filter(company_id=company_id, id__in=entry_ids))
-        if entries:
-            transfer.deliver_on_commit(transfer.hours_changed(company=entries[0].company, entries=entries))

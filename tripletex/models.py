@@ -35,6 +35,8 @@ class Connection(models.Model):
     # key stopped working (401) and waits for «Oppdater Tripletex» with a new one.
     paused_until = models.DateTimeField(null=True, blank=True)
     pause_reason = models.CharField(max_length=20, blank=True)
+    # The last pause for a 429 without a reset header: the next one doubles it (capped).
+    throttle_seconds = models.PositiveIntegerField(default=0)
     last_transfer_at = models.DateTimeField(null=True, blank=True)
     # The administrators are told once when transfers start failing, not once per entry.
     failure_notified_at = models.DateTimeField(null=True, blank=True)

@@ -287,6 +287,22 @@ def transfers_cancel(*, company: Company) -> int:
     )
 
 
+def transfers_resume(*, company: Company) -> list[int]:
+    """A new key was saved: lift the company's pause and send what waited for it, looking first."""
+    connection = active_connection(company)
+    if connection is None:
+        return []
+    Connection.objects.filter(id=connection.id).update(paused_until=None, pause_reason="", throttle_seconds=0)
+    ids: list[int] = []
+    for model in ROW_MODELS:
+        waiting = model.objects.filter(company=company, state=TransferState.PENDING)
+        found = list(waiting.values_list("id", flat=True))
+        waiting.update(next_attempt_at=timezone.now(), needs_lookup=True)
+        ids += found if model is RemoteHours else [-line_id for line_id in found]
+    deliver_on_commit(ids)
+    return ids
+
+
 def transfers_retry(
     *, company: Company, remote_ids: Sequence[int] | None = None, line_ids: Sequence[int] | None = None
 ) -> list[int]:
@@ -321,7 +337,8 @@ def transfers_retry(
     RemoteSalaryLine.objects.filter(id__in=chosen_lines).update(**retry)
     ids += [-line_id for line_id in chosen_lines]
     if connection.pause_reason == "key":
-        Connection.objects.filter(id=connection.id).update(paused_until=None, pause_reason="")
+        # Lift the pause first (the retried rows are pending now, so they are sent with the rest).
+        return transfers_resume(company=company)
     deliver_on_commit(ids)
     return ids
 
@@ -366,6 +383,13 @@ def _claim(model: type[RemoteHours] | type[RemoteSalaryLine], remote_id: int) ->
         if connection.paused_until and connection.paused_until > now:
             row.next_attempt_at = connection.paused_until
             row.save(update_fields=["next_attempt_at", "changed_at"])
+            return None
+        if row.attempts >= MAX_ATTEMPTS:
+            # Its worker died on every attempt (none came back to record): stop, visibly.
+            row.state, row.next_attempt_at = TransferState.FAILED, None
+            row.message = str(STATUS_GAVE_UP % {"attempts": row.attempts})
+            row.save()
+            _notify_failure_once(connection, row)
             return None
         row.attempts += 1
         row.next_attempt_at = now + _backoff(row.attempts)
@@ -419,14 +443,24 @@ def _sync_hours(client: tx.TripletexClient, claim: Claim, employee_id: int, proj
     remote = _current(client, row, employee_id, project_id) if looks_first else None
     if isinstance(remote, Outcome):
         return remote
-    remote_id = remote.id if remote else row.remote_id
-    version = remote.version if remote else row.remote_version
+    if looks_first and remote is None:
+        # Nothing on the key in Tripletex (never stored, or deleted there by hand): create it anew.
+        remote_id, version = None, None
+    else:
+        remote_id = remote.id if remote else row.remote_id
+        version = remote.version if remote else row.remote_version
     if claim.wanted == 0:
         if remote_id is None:
             return Outcome(TransferState.SENT, deleted=True)
         _attempt(row, "delete")
         try:
-            client.timesheet_entry_delete(entry_id=remote_id, version=version or 0)
+            try:
+                client.timesheet_entry_delete(entry_id=remote_id, version=version or 0)
+            except tx.RevisionConflict:
+                # Changed in Tripletex since we saw it: read the version again, delete once more (F16).
+                client.timesheet_entry_delete(
+                    entry_id=remote_id, version=client.timesheet_entry(remote_id).version
+                )
         except tx.NotFound:
             pass
         return Outcome(TransferState.SENT, deleted=True, request_id=_rid(client))
@@ -481,8 +515,9 @@ def _sync_salary_line(client: tx.TripletexClient, claim: Claim, employee_id: int
         )
         if remote is not None and MARKER not in remote.description and remote.id != line.remote_id:
             return Outcome(TransferState.CONFLICT, message=str(STATUS_CONFLICT), request_id=_rid(client))
-    remote_id = remote.id if remote else line.remote_id
-    version = remote.version if remote else line.remote_version
+    looked = line.needs_lookup or (line.remote_id is None and line.attempts > 1)
+    remote_id = remote.id if remote else (None if looked else line.remote_id)
+    version = remote.version if remote else (None if looked else line.remote_version)
     if claim.wanted == 0:
         if remote_id is not None:
             _attempt(line, "delete")
@@ -668,6 +703,7 @@ def _record(claim: Claim, outcome: Outcome) -> str:
         if outcome.state == TransferState.SENT:
             connection.last_transfer_at = now
             connection.failure_notified_at = None
+            connection.throttle_seconds = 0
             row.sent_at = now
             row.state = TransferState.PENDING if changed_meanwhile else TransferState.SENT
             row.next_attempt_at = now if changed_meanwhile else None
@@ -699,9 +735,9 @@ def _pause(connection: Connection, outcome: Outcome, now: datetime.datetime) -> 
         return
     seconds = outcome.pause_seconds
     if seconds is None:
-        # No reset header: capped exponential backoff on the company (F8).
-        previous = (connection.paused_until - now).total_seconds() if connection.paused_until else 0
-        seconds = min(max(THROTTLE_DEFAULT_SECONDS, previous * 2), BACKOFF_CAP_SECONDS)
+        # No reset header: capped exponential backoff on the company (F8), remembered between 429s.
+        seconds = min(max(THROTTLE_DEFAULT_SECONDS, connection.throttle_seconds * 2), BACKOFF_CAP_SECONDS)
+        connection.throttle_seconds = int(seconds)
     connection.paused_until, connection.pause_reason = now + datetime.timedelta(seconds=seconds), "rate"
 
 

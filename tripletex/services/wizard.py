@@ -919,4 +919,9 @@ def _activate(run: WizardRun, actor: Employee) -> Connection:
     connection.last_import_at = now
     connection.full_clean(exclude=["company", "connected_by"])
     connection.save()
+    if run.employee_token:
+        # A new key: transfers that waited for one (a 401 paused them) go again.
+        from tripletex.services.transfer import transfers_resume
+
+        transfers_resume(company=run.company)
     return connection

@@ -1,7 +1,7 @@
 """The fault and misuse tables of RELIABILITY.md, against the sandbox over HTTP.
 
 Each test asserts its row's pass criterion and, where it applies, ends with the ledger check. Tests
-that show a real bug are kept and marked xfail(strict=True) with the cause.
+that once showed a real bug stay as its regression test.
 """
 
 from __future__ import annotations
@@ -194,14 +194,6 @@ def test_f4_stored_then_dropped_ends_with_one_entry(
     ledger_check(tripletex_sandbox)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a poison row that kills its worker every time is retried forever: only transfer._record "
-        "compares attempts with MAX_ATTEMPTS, and a killed worker never reaches it; transfer._claim "
-        "counts the attempt (written before the call, RELIABILITY.md) but never stops at the limit"
-    ),
-)
 def test_f4_a_row_that_kills_its_worker_every_time_ends_failed_after_the_limit(
     connected, tripletex_sandbox, django_capture_on_commit_callbacks, monkeypatch
 ):
@@ -319,14 +311,6 @@ def test_f8_429_without_reset_pauses_the_company_and_sends_after(
     ledger_check(tripletex_sandbox)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "transfer._pause doubles (paused_until - now), but a new call is only made after the pause "
-        "has ended, when that is <= 0: every 429 without X-Rate-Limit-Reset pauses exactly "
-        "THROTTLE_DEFAULT_SECONDS again; the backoff never grows"
-    ),
-)
 def test_f8_repeated_429_without_reset_backs_off_exponentially_up_to_the_cap(
     connected, tripletex_sandbox, django_capture_on_commit_callbacks
 ):
@@ -389,15 +373,6 @@ def test_f11_invalid_key_pauses_the_company_and_tells_the_administrators_once(
     assert len(_failure_mails()) == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "after a new key nothing is sent: wizard._activate never clears Connection.paused_until/"
-        "pause_reason='key', and transfers_retry clears the pause but only reschedules failed/"
-        "conflict/not_sent rows, while the key-paused rows stay PENDING with next_attempt_at = the "
-        "old paused_until (now + KEY_PAUSE, ten years), which transfers_due never reaches"
-    ),
-)
 def test_f11_after_a_new_key_everything_is_sent(
     connected, tripletex_sandbox, django_capture_on_commit_callbacks
 ):
@@ -504,14 +479,6 @@ def test_f16_revision_conflict_on_update_rereads_and_retries_once(
     ledger_check(tripletex_sandbox)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "transfer._sync_hours deletes with the stored remote_version and has no RevisionConflict "
-        "handling outside _update: a stale version on DELETE (409 code 8000) is caught by _guarded "
-        "as a refusal and the row ends FAILED instead of re-reading and retrying once"
-    ),
-)
 def test_f16_revision_conflict_on_delete_rereads_and_retries_once(
     connected, tripletex_sandbox, django_capture_on_commit_callbacks
 ):
@@ -531,15 +498,6 @@ def test_f16_revision_conflict_on_delete_rereads_and_retries_once(
     ledger_check(tripletex_sandbox)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "an entry deleted by hand in Tripletex is never created again: _update turns the 404 into "
-        "needs_lookup but keeps row.remote_id, and when the look-up finds nothing _sync_hours falls "
-        "back to that stale remote_id (`remote.id if remote else row.remote_id`), so every attempt "
-        "is another PUT that answers 404 until the row gives up as failed"
-    ),
-)
 def test_entry_deleted_by_hand_in_tripletex_is_created_again_after_the_look_up(
     connected, tripletex_sandbox, django_capture_on_commit_callbacks
 ):
@@ -674,15 +632,6 @@ def test_b6_hours_approved_while_the_key_is_in_flight_follow_at_once(
     ledger_check(tripletex_sandbox)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a reopen writes no outbox row in its transaction: TripletexIntegration.entries_reopened "
-        "defers hours_changed to transaction.on_commit(_after_reopen), so a process that dies "
-        "between the commit and the callback leaves the row SENT with the old wanted_hours, and "
-        "no sweep ever corrects Tripletex"
-    ),
-)
 def test_b6_reopen_is_not_lost_when_the_process_dies_before_on_commit(
     connected, tripletex_sandbox, django_capture_on_commit_callbacks
 ):
@@ -859,15 +808,6 @@ def test_b10_unlinked_lonnsart_blocks_approval(connected, tripletex_sandbox):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason=(
-        "hr/services.py entries_approve wraps the already formatted blocker text in "
-        "ValidationError(message, params={'entry_id': ...}); Django then applies `message % params` "
-        "again, and the '%' of a name like «Overtid 50 %» raises ValueError instead of the reason"
-    ),
-)
 def test_b10_unlinked_lonnsart_with_a_percent_sign_in_its_name_blocks_approval(connected, tripletex_sandbox):
     admin, worker, project = connected
     overtime = WageTypeFactory(company=admin.company, number="2010", name="Overtid 50 %")
