@@ -32,8 +32,8 @@ def transfer_sweep_task() -> int:
     from tripletex.services import transfer
 
     due = transfer.transfers_due()
-    for remote_id in due:
-        transfer_deliver_task.delay(remote_id)
+    for start in range(0, len(due), transfer.BATCH_SIZE):
+        transfer_batch_task.delay(due[start : start + transfer.BATCH_SIZE])
     lines = transfer.salary_lines_due()
     for line_id in lines:
         salary_line_deliver_task.delay(line_id)
@@ -45,3 +45,10 @@ def salary_line_deliver_task(line_id: int) -> None:
     from tripletex.services import transfer
 
     transfer.salary_line_deliver(line_id=line_id)
+
+
+@shared_task(acks_late=True)
+def transfer_batch_task(remote_ids: list[int]) -> None:
+    from tripletex.services import transfer
+
+    transfer.transfer_deliver_batch(remote_ids=remote_ids)

@@ -37,6 +37,7 @@ from tripletex.models import (
     TransferState,
     WageTypeLink,
 )
+from tripletex.services import chunks
 from tripletex.services.connection import client_for_token
 
 Row = RemoteHours | RemoteSalaryLine
@@ -44,6 +45,8 @@ ROW_MODELS: tuple[type[RemoteHours], type[RemoteSalaryLine]] = (RemoteHours, Rem
 
 logger = logging.getLogger(__name__)
 
+# New entries go to Tripletex in batches of this size (POST /timesheet/entry/list).
+BATCH_SIZE = 100
 # Our entries carry this in their comment, which tells them from hours typed in Tripletex by hand.
 MARKER = "[GrønnJobb]"
 # A row that keeps failing in ways that may pass stops after this many attempts, still visible.
@@ -230,18 +233,22 @@ def deliver_on_commit(remote_ids: list[int]) -> None:
     lines (one list keeps the seam with hr small)."""
     if not remote_ids:
         return
-    from tripletex.tasks import salary_line_deliver_task, transfer_deliver_task
+    from tripletex.tasks import salary_line_deliver_task, transfer_batch_task, transfer_deliver_task
+
+    hours = [remote_id for remote_id in remote_ids if remote_id > 0]
+    lines = [-remote_id for remote_id in remote_ids if remote_id < 0]
 
     def enqueue() -> None:
-        for remote_id in remote_ids:
-            try:
-                if remote_id > 0:
-                    transfer_deliver_task.delay(remote_id)
-                else:
-                    salary_line_deliver_task.delay(-remote_id)
-            except Exception:
-                # The broker is away: the approval stands, and the sweep sends it (F2).
-                logger.warning("Could not enqueue transfer %s; the sweep will pick it up", remote_id)
+        try:
+            if len(hours) == 1:
+                transfer_deliver_task.delay(hours[0])
+            for chunk in chunks(hours if len(hours) > 1 else [], BATCH_SIZE):
+                transfer_batch_task.delay(chunk)
+            for line_id in lines:
+                salary_line_deliver_task.delay(line_id)
+        except Exception:
+            # The broker is away: the approval stands, and the sweep sends it (F2).
+            logger.warning("Could not enqueue %s transfers; the sweep will pick them up", len(remote_ids))
 
     transaction.on_commit(enqueue)
 
@@ -419,18 +426,20 @@ def transfer_deliver(*, remote_id: int) -> str | None:
     claim = _claim(RemoteHours, remote_id)
     if claim is None:
         return None
+    return _deliver_claimed(claim)
+
+
+def _deliver_claimed(claim: Claim) -> str:
     row = claim.row
     assert isinstance(row, RemoteHours)
-    employee_link = EmployeeLink.objects.get(
+    employee = EmployeeLink.objects.get(
         employee_id=row.employee_id, tripletex_company_id=row.tripletex_company_id
     )
-    project_link = ProjectLink.objects.get(
+    project = ProjectLink.objects.get(
         project_id=row.project_id, tripletex_company_id=row.tripletex_company_id
     )
     client = _client(claim.connection)
-    outcome = _guarded(
-        lambda: _sync_hours(client, claim, employee_link.tripletex_id, project_link.tripletex_id)
-    )
+    outcome = _guarded(lambda: _sync_hours(client, claim, employee.tripletex_id, project.tripletex_id))
     return _record(claim, outcome)
 
 
@@ -480,6 +489,107 @@ def _sync_hours(client: tx.TripletexClient, claim: Claim, employee_id: int, proj
     if remote is not None and remote.hours == claim.wanted:
         return Outcome(TransferState.SENT, remote=remote)
     return _update(client, row, claim.wanted, remote_id, version, employee_id, project_id)
+
+
+def transfer_deliver_batch(*, remote_ids: Sequence[int]) -> dict[int, str | None]:
+    """Deliver many hours rows: new entries (never sent, nothing unclear) go to Tripletex in lists of
+    BATCH_SIZE; a list Tripletex refuses is split until the refused entry is found; everything else
+    takes the one-row path. Returns each row's final state (None: not due)."""
+    results: dict[int, str | None] = {}
+    claims: list[Claim] = []
+    for remote_id in remote_ids:
+        claim = _claim(RemoteHours, remote_id)
+        if claim is None:
+            results[remote_id] = None
+        else:
+            claims.append(claim)
+    fresh = [
+        c
+        for c in claims
+        if c.row.remote_id is None and not c.row.needs_lookup and c.row.attempts == 1 and c.wanted
+    ]
+    fresh_ids = {c.row.id for c in fresh}
+    by_connection: dict[int, list[Claim]] = {}
+    for claim in fresh:
+        by_connection.setdefault(claim.connection.id, []).append(claim)
+    for group in by_connection.values():
+        client = _client(group[0].connection)
+        rows = [c.row for c in group]
+        tripletex_company = group[0].row.tripletex_company_id
+        employees = dict(
+            EmployeeLink.objects.filter(
+                tripletex_company_id=tripletex_company, employee_id__in={r.employee_id for r in rows}
+            ).values_list("employee_id", "tripletex_id")
+        )
+        projects = dict(
+            ProjectLink.objects.filter(
+                tripletex_company_id=tripletex_company,
+                project_id__in={r.project_id for r in rows if isinstance(r, RemoteHours)},
+            ).values_list("project_id", "tripletex_id")
+        )
+        for chunk in chunks(group, BATCH_SIZE):
+            _create_list(client, chunk, employees, projects, results)
+    for claim in claims:
+        if claim.row.id not in fresh_ids:
+            results[claim.row.id] = _deliver_claimed(claim)
+    return results
+
+
+def _create_list(
+    client: tx.TripletexClient,
+    claims: list[Claim],
+    employees: dict[int, int],
+    projects: dict[int, int],
+    results: dict[int, str | None],
+) -> None:
+    rows = [c.row for c in claims]
+    for row in rows:
+        _attempt(row, "create")
+    new = [
+        tx.NewTimesheetEntry(
+            employee_id=employees[row.employee_id],
+            activity_id=row.activity_id,
+            project_id=projects[row.project_id],
+            date=row.date,
+            hours=claim.wanted,
+            comment=MARKER,
+        )
+        for claim, row in zip(claims, rows, strict=True)
+        if isinstance(row, RemoteHours)
+    ]
+    try:
+        created = client.timesheet_entries_create(entries=new)
+    except (tx.ValidationError, tx.BadRequest) as error:
+        if len(claims) > 1:
+            # Which one did Tripletex refuse? Split the list until the refused entry stands alone.
+            half = len(claims) // 2
+            _create_list(client, claims[:half], employees, projects, results)
+            _create_list(client, claims[half:], employees, projects, results)
+            return
+        refused = error
+        for claim in claims:
+            results[claim.row.id] = _record(claim, _guarded(lambda: _raise(refused)))
+        return
+    except tx.TripletexError as error:
+        failure = error
+        for claim in claims:
+            results[claim.row.id] = _record(claim, _guarded(lambda: _raise(failure)))
+        return
+    by_key = {(e.employee_id, e.date, e.project_id, e.activity_id): e for e in created}
+    for claim, entry in zip(claims, new, strict=True):
+        remote = by_key.get((entry.employee_id, entry.date, entry.project_id, entry.activity_id))
+        if remote is None:
+            # Not in the answer: treat as unclear, so the next attempt looks the key up first.
+            outcome = Outcome(
+                TransferState.PENDING, needs_lookup=True, retry=True, message=str(STATUS_UNCLEAR)
+            )
+        else:
+            outcome = Outcome(TransferState.SENT, remote=remote, request_id=_rid(client))
+        results[claim.row.id] = _record(claim, outcome)
+
+
+def _raise(error: BaseException) -> Outcome:
+    raise error
 
 
 def salary_line_deliver(*, line_id: int) -> str | None:
@@ -732,6 +842,9 @@ def _record(claim: Claim, outcome: Outcome) -> str:
 def _pause(connection: Connection, outcome: Outcome, now: datetime.datetime) -> None:
     if outcome.pause_reason == "key":
         connection.paused_until, connection.pause_reason = now + KEY_PAUSE, "key"
+        return
+    if connection.pause_reason == "rate" and connection.paused_until and connection.paused_until > now:
+        # Already paused by another answer of the same moment (a batch): one 429, one pause.
         return
     seconds = outcome.pause_seconds
     if seconds is None:

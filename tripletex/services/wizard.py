@@ -11,7 +11,6 @@ import logging
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import islice
 from typing import Any, TypeVar
 
 from django.contrib.auth.hashers import make_password
@@ -36,6 +35,7 @@ from tripletex.models import (
     WizardRun,
     WizardStatus,
 )
+from tripletex.services import chunks
 from tripletex.services.connection import audit, client_for_token, require_administrator
 
 logger = logging.getLogger(__name__)
@@ -106,9 +106,7 @@ T = TypeVar("T")
 
 
 def _chunks(items: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
-    iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
+    return chunks(items, size)
 
 
 def tripletex_error_message(error: tx.TripletexError, *, what: str = "") -> str:

@@ -21,6 +21,7 @@ from hr.tests.factories import CompanyFactory, EmployeeFactory, administrator_of
 from tripletex.models import (
     Connection,
     ItemKind,
+    ProjectLink,
     RemoteHours,
     RemoteSalaryLine,
     TransferState,
@@ -29,6 +30,7 @@ from tripletex.models import (
 )
 from tripletex.services import connection as connection_services
 from tripletex.services import transfer, wizard
+from tripletex.tests.transfer_helpers import ledger_check
 
 pytestmark = pytest.mark.django_db
 
@@ -87,32 +89,6 @@ def remote_entries(tripletex_sandbox, day=DAY):
     return list(
         tripletex_sandbox.client().timesheet_entries(date_from=day, date_to=day + datetime.timedelta(days=1))
     )
-
-
-def ledger_check(tripletex_sandbox) -> None:
-    for row in RemoteHours.objects.all():
-        entries = [
-            e
-            for e in remote_entries(tripletex_sandbox, row.date)
-            if e.activity_id == row.activity_id and e.project_id is not None
-        ]
-        assert len(entries) <= 1, "two remote entries on one key"
-        approved = sum(
-            (
-                e.hours
-                for e in HourEntry.objects.filter(
-                    employee=row.employee, date=row.date, project=row.project, status=EntryStatus.APPROVED
-                )
-            ),
-            Decimal("0"),
-        )
-        if row.state == TransferState.SENT:
-            assert (entries[0].hours if entries else Decimal("0")) == approved
-        else:
-            assert row.state in (TransferState.FAILED, TransferState.CONFLICT, TransferState.NOT_SENT), (
-                row.state
-            )
-            assert row.message
 
 
 def test_approved_hours_arrive_once_marked_as_ours(
@@ -447,3 +423,68 @@ def test_monthly_reconciliation_shows_differences(
     page = client.get("/innstillinger/tripletex/avstemming/?maned=2026-11").content.decode()
     assert "1 linje avviker." in page
     assert 'class="status-rejected differs"' in page
+
+
+def _second_project(connected, tripletex_sandbox) -> Project:
+    """P-400 linked too, so a batch can hold entries on two projects."""
+    admin, _worker, project = connected
+    p400 = Project.objects.create(company=admin.company, number="P-400", name="Grøntanlegg Fjøsanger")
+    link = project.tripletex_link
+    ProjectLink.objects.create(
+        company=admin.company,
+        tripletex_company_id=link.tripletex_company_id,
+        tripletex_id=tripletex_sandbox.project_id("P-400"),
+        project=p400,
+        activity_id=link.activity_id,
+    )
+    return p400
+
+
+def test_new_entries_go_in_one_list_request(connected, tripletex_sandbox, django_capture_on_commit_callbacks):
+    admin, worker, project = connected
+    p400 = _second_project(connected, tripletex_sandbox)
+    ordinary = WageType.objects.get(company=worker.company, is_builtin=True)
+    for day in range(5):
+        for place in (project, p400):
+            hr_services.entry_create(
+                actor=worker,
+                employee=worker,
+                date=DAY + datetime.timedelta(days=day - 1),
+                project=place,
+                wage_type=ordinary,
+                hours="3",
+            )
+    hr_services.week_submit(actor=worker, employee=worker, monday=DAY)
+    approve(admin, list(HourEntry.objects.filter(employee=worker)), django_capture_on_commit_callbacks)
+    assert tripletex_sandbox.request_count("POST /timesheet/entry/list") == 1
+    assert tripletex_sandbox.request_count("POST /timesheet/entry") == 0
+    assert set(RemoteHours.objects.values_list("state", flat=True)) == {TransferState.SENT}
+    assert RemoteHours.objects.count() == 10
+    ledger_check(tripletex_sandbox)
+
+
+def test_a_refused_list_is_split_until_the_refused_entry_is_found(
+    connected, tripletex_sandbox, django_capture_on_commit_callbacks
+):
+    admin, worker, project = connected
+    p400 = _second_project(connected, tripletex_sandbox)
+    ordinary = WageType.objects.get(company=worker.company, is_builtin=True)
+    for day, place in enumerate([project, project, p400, project]):
+        hr_services.entry_create(
+            actor=worker,
+            employee=worker,
+            date=DAY + datetime.timedelta(days=day - 1),
+            project=place,
+            wage_type=ordinary,
+            hours="4",
+        )
+    hr_services.week_submit(actor=worker, employee=worker, monday=DAY)
+    with tripletex_sandbox.app.lock:
+        tripletex_sandbox.app.store.projects[tripletex_sandbox.project_id("P-400")].is_closed = True
+    approve(admin, list(HourEntry.objects.filter(employee=worker)), django_capture_on_commit_callbacks)
+    states = dict(RemoteHours.objects.values_list("project__number", "state").distinct())
+    assert states == {"P-100": TransferState.SENT, "P-400": TransferState.FAILED}
+    assert RemoteHours.objects.filter(state=TransferState.SENT).count() == 3
+    # 4 → 2 + 2 → the refused pair → 1 + 1: five list requests find the one refused entry
+    assert tripletex_sandbox.request_count("POST /timesheet/entry/list") == 5
+    ledger_check(tripletex_sandbox)

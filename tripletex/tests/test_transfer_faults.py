@@ -69,8 +69,15 @@ def broker_down(monkeypatch):
     def refuse(*args, **kwargs):
         raise OperationalError("Error 111 connecting to redis:6379. Connection refused.")
 
-    monkeypatch.setattr(tasks.transfer_deliver_task, "delay", refuse)
+    for task in (tasks.transfer_deliver_task, tasks.transfer_batch_task, tasks.salary_line_deliver_task):
+        monkeypatch.setattr(task, "delay", refuse)
     return monkeypatch
+
+
+def remote_entries_between(tripletex_sandbox) -> list:
+    return list(
+        tripletex_sandbox.client().timesheet_entries(date_from=DAY, date_to=DAY + datetime.timedelta(days=7))
+    )
 
 
 def _failure_mails() -> list:
@@ -566,7 +573,9 @@ def test_f18_broker_away_for_minutes_rows_wait_nothing_fails_all_sent_after(
         assert sweep() == 4
     # then
     assert set(RemoteHours.objects.values_list("state", flat=True)) == {TransferState.SENT}
-    assert creations(tripletex_sandbox) == 4
+    # the sweep sends the four new entries in one list request
+    assert creations(tripletex_sandbox) == 1
+    assert len(remote_entries_between(tripletex_sandbox)) == 4
     ledger_check(tripletex_sandbox)
 
 
