@@ -13,6 +13,9 @@ two entries, and every row is sent or in a visible final state with a message.
 Needs DATABASE_URL pointing at PostgreSQL (skips on SQLite: SQLite cannot be shared safely with a
 second process writing this hard) and Redis at redis://127.0.0.1:6379 (skips when unreachable).
 Set the environment variable REQUIRE_SERVICES=1 to make a missing Redis a failure instead of a skip.
+
+The last test here drives two deliveries of one row into each other in-process (threads, PostgreSQL
+row locks, the sandbox's latency) to pin down a lost update the worker run can only hit by chance.
 """
 
 from __future__ import annotations
