@@ -246,6 +246,9 @@ class TransferRow(models.Model):
     needs_lookup = models.BooleanField(default=False)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # Set while a worker is calling Tripletex for the row: no second delivery starts until it has
+    # recorded its outcome (or the lease ran out because the worker died).
+    in_flight_until = models.DateTimeField(null=True, blank=True)
     message = models.TextField(blank=True)
     request_id = models.CharField(max_length=100, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)

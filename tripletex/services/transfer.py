@@ -54,6 +54,10 @@ MAX_ATTEMPTS = 8
 # Backoff between attempts: 10 s, 20 s, 40 s … capped at an hour.
 BACKOFF_BASE_SECONDS = 10
 BACKOFF_CAP_SECONDS = 3600
+# How long a claimed row counts as in flight: a delivery makes at most a few calls of at most 35 s
+# each (the client's timeouts). A worker that dies holds its rows this long; one that outlives its
+# lease finds its claim superseded when it records, and sends again after a look-up.
+IN_FLIGHT = datetime.timedelta(seconds=90)
 # A 429 without X-Rate-Limit-Reset pauses the company for this long, doubling, capped.
 THROTTLE_DEFAULT_SECONDS = 30
 # A key that stopped working pauses the company until a new key is saved.
@@ -358,6 +362,7 @@ class Claim:
     row: Row
     connection: Connection
     wanted: Decimal
+    lease: datetime.datetime | None = None
 
 
 def _backoff(attempts: int) -> datetime.timedelta:
@@ -377,6 +382,9 @@ def _claim(model: type[RemoteHours] | type[RemoteSalaryLine], remote_id: int) ->
             .first()
         )
         if row is None or (row.next_attempt_at is not None and row.next_attempt_at > now):
+            return None
+        if row.in_flight_until is not None and row.in_flight_until > now:
+            # Another worker is calling Tripletex for this key; it sends again if the key changed.
             return None
         connection = Connection.objects.filter(company_id=row.company_id).first()
         if (
@@ -400,8 +408,9 @@ def _claim(model: type[RemoteHours] | type[RemoteSalaryLine], remote_id: int) ->
             return None
         row.attempts += 1
         row.next_attempt_at = now + _backoff(row.attempts)
-        row.save(update_fields=["attempts", "next_attempt_at", "changed_at"])
-        return Claim(row=row, connection=connection, wanted=row.wanted_hours)
+        row.in_flight_until = now + IN_FLIGHT
+        row.save(update_fields=["attempts", "next_attempt_at", "in_flight_until", "changed_at"])
+        return Claim(row=row, connection=connection, wanted=row.wanted_hours, lease=row.in_flight_until)
 
 
 def _client(connection: Connection) -> tx.TripletexClient:
@@ -793,6 +802,17 @@ def _record(claim: Claim, outcome: Outcome) -> str:
         row: Row = type(claim.row).objects.select_for_update().get(id=claim.row.id)
         connection = Connection.objects.select_for_update().get(id=claim.connection.id)
         _attempt(row, "result", outcome.state, request_id=outcome.request_id, message=outcome.message)
+        if row.in_flight_until != claim.lease:
+            # Our lease ran out and another delivery took the row: what we saw may be stale, so
+            # leave the row to a fresh delivery that looks the key up first.
+            _attempt(row, "superseded", outcome.state, request_id=outcome.request_id)
+            if row.state == TransferState.PENDING:
+                return str(row.state)  # the other delivery has not recorded yet; it will
+            row.state, row.needs_lookup, row.next_attempt_at = TransferState.PENDING, True, now
+            row.save()
+            deliver_on_commit([row.id if isinstance(row, RemoteHours) else -row.id])
+            return str(row.state)
+        row.in_flight_until = None
         row.request_id = outcome.request_id or row.request_id
         row.message = outcome.message
         row.needs_lookup = outcome.needs_lookup
@@ -818,6 +838,9 @@ def _record(claim: Claim, outcome: Outcome) -> str:
             row.state = TransferState.PENDING if changed_meanwhile else TransferState.SENT
             row.next_attempt_at = now if changed_meanwhile else None
             row.attempts = 0
+            if changed_meanwhile:
+                # Approvals changed the key during the call, and their own kick found it in flight.
+                deliver_on_commit([row.id if isinstance(row, RemoteHours) else -row.id])
         elif outcome.retry:
             if outcome.pause_reason:
                 _pause(connection, outcome, now)
@@ -882,6 +905,7 @@ def transfers_due(*, limit: int = 500) -> list[int]:
     """What the sweep re-enqueues: pending hours rows that are due (their kick may have been lost)."""
     return list(
         RemoteHours.objects.filter(state=TransferState.PENDING, next_attempt_at__lte=timezone.now())
+        .exclude(in_flight_until__gt=timezone.now())
         .order_by("next_attempt_at")
         .values_list("id", flat=True)[:limit]
     )
@@ -890,6 +914,7 @@ def transfers_due(*, limit: int = 500) -> list[int]:
 def salary_lines_due(*, limit: int = 500) -> list[int]:
     return list(
         RemoteSalaryLine.objects.filter(state=TransferState.PENDING, next_attempt_at__lte=timezone.now())
+        .exclude(in_flight_until__gt=timezone.now())
         .order_by("next_attempt_at")
         .values_list("id", flat=True)[:limit]
     )

@@ -173,9 +173,10 @@ def test_f4_worker_killed_after_tripletex_stored_the_entry_ends_with_one_entry(
     row.refresh_from_db()
     assert (row.state, row.attempts, row.remote_id) == (TransferState.PENDING, 1, None)
     assert row.next_attempt_at > timezone.now()
+    assert row.in_flight_until > timezone.now()  # the dead worker's lease
     assert transfer.transfers_due() == []
-    # and once the backoff has passed, the sweep finds the entry instead of storing another
-    with time_machine.travel(row.next_attempt_at + datetime.timedelta(seconds=1)):
+    # and once backoff and lease have passed, the sweep finds the entry instead of storing another
+    with time_machine.travel(max(row.next_attempt_at, row.in_flight_until) + datetime.timedelta(seconds=1)):
         assert sweep() == 1
     row.refresh_from_db()
     [remote] = remote_entries(tripletex_sandbox)

@@ -555,15 +555,6 @@ def test_worker_killed_twice_mid_batch_loses_nothing_and_sends_nothing_twice(
 # --- two deliveries of one row overlap -----------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Lost update: an approval during a delivery lets a second delivery start at once; the first, "
-        "meeting the second's newer version, re-reads it and writes its older hours over it (the "
-        "revision-conflict retry in transfer._update), and the second's later _record marks the row "
-        "sent with the newer hours. Tripletex keeps the older hours and nothing resends."
-    ),
-)
 def test_an_approval_during_a_slow_update_does_not_leave_older_hours_in_tripletex(
     postgresql, tripletex_sandbox_settings, settings, monkeypatch
 ):

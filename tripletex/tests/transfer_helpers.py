@@ -111,8 +111,8 @@ def approve(admin, entries, capture, *, execute=True):
 
 
 def deliver_due(row_id: int) -> str | None:
-    """Run the row now, as the sweep would once its next attempt is due."""
-    RemoteHours.objects.filter(id=row_id).update(next_attempt_at=timezone.now())
+    """Run the row now, as the sweep would once its next attempt is due and any lease has run out."""
+    RemoteHours.objects.filter(id=row_id).update(next_attempt_at=timezone.now(), in_flight_until=None)
     return transfer.transfer_deliver(remote_id=row_id)
 
 
