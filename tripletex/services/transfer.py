@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -413,8 +414,26 @@ def _claim(model: type[RemoteHours] | type[RemoteSalaryLine], remote_id: int) ->
         return Claim(row=row, connection=connection, wanted=row.wanted_hours, lease=row.in_flight_until)
 
 
+# One client per connection and key in each worker process, so its session (created once, renewed
+# before it expires, re-created once after a 401) serves every task instead of one session per task.
+_clients: dict[tuple[object, ...], tx.TripletexClient] = {}
+_clients_lock = threading.Lock()
+
+
 def _client(connection: Connection) -> tx.TripletexClient:
-    return client_for_token(crypto.secret_decrypt(connection.employee_token))
+    key = (
+        connection.id,
+        connection.employee_token,
+        settings.TRIPLETEX_BASE_URL,
+        settings.TRIPLETEX_CONSUMER_TOKEN,
+    )
+    with _clients_lock:
+        client = _clients.get(key)
+        if client is None:
+            for stale in [k for k in _clients if k[0] == connection.id]:
+                _clients.pop(stale)  # the connection's key or Tripletex changed
+            client = _clients[key] = client_for_token(crypto.secret_decrypt(connection.employee_token))
+        return client
 
 
 @dataclass

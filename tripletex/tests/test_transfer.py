@@ -488,3 +488,14 @@ def test_a_refused_list_is_split_until_the_refused_entry_is_found(
     # 4 → 2 + 2 → the refused pair → 1 + 1: five list requests find the one refused entry
     assert tripletex_sandbox.request_count("POST /timesheet/entry/list") == 5
     ledger_check(tripletex_sandbox)
+
+
+def test_deliveries_share_one_tripletex_session(connected, tripletex_sandbox, django_capture_on_commit_callbacks):
+    admin, worker, project = connected
+    sessions_before = tripletex_sandbox.request_count("POST /token/session/:create")
+    for offset in range(3):
+        entry = sent_in(worker, project, "2", DAY + datetime.timedelta(days=offset))
+        approve(admin, [entry], django_capture_on_commit_callbacks)
+    assert tripletex_sandbox.request_count("POST /timesheet/entry") == 3
+    assert tripletex_sandbox.request_count("POST /token/session/:create") - sessions_before == 1
+    ledger_check(tripletex_sandbox)
