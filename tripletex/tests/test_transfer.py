@@ -490,7 +490,9 @@ def test_a_refused_list_is_split_until_the_refused_entry_is_found(
     ledger_check(tripletex_sandbox)
 
 
-def test_deliveries_share_one_tripletex_session(connected, tripletex_sandbox, django_capture_on_commit_callbacks):
+def test_deliveries_share_one_tripletex_session(
+    connected, tripletex_sandbox, django_capture_on_commit_callbacks
+):
     admin, worker, project = connected
     sessions_before = tripletex_sandbox.request_count("POST /token/session/:create")
     for offset in range(3):
