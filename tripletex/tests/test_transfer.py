@@ -501,3 +501,37 @@ def test_deliveries_share_one_tripletex_session(
     assert tripletex_sandbox.request_count("POST /timesheet/entry") == 3
     assert tripletex_sandbox.request_count("POST /token/session/:create") - sessions_before == 1
     ledger_check(tripletex_sandbox)
+
+
+def test_another_companys_transfer_rows_behave_like_missing_ones(
+    client, connected, tripletex_sandbox, django_capture_on_commit_callbacks
+):
+    # given: a failed row in the connected company, and an administrator of another company
+    admin, worker, project = connected
+    with tripletex_sandbox.app.lock:
+        tripletex_sandbox.app.store.projects[tripletex_sandbox.project_id("P-100")].is_closed = True
+    approve(admin, [sent_in(worker, project)], django_capture_on_commit_callbacks)
+    row = RemoteHours.objects.get()
+    assert row.state == TransferState.FAILED
+    stranger = administrator_of(CompanyFactory(name="Annet AS"))
+    client.force_login(stranger.user)
+    # when: they retry it, and a row that does not exist
+    foreign = client.post(
+        "/innstillinger/tripletex/overforinger/", {"action": f"retry:{row.id}"}, follow=True
+    )
+    missing = client.post(
+        "/innstillinger/tripletex/overforinger/", {"action": "retry:987654321"}, follow=True
+    )
+    # then: the same answer, and nothing changed
+    assert foreign.status_code == missing.status_code == 200
+    assert [str(m) for m in foreign.context["messages"]] == [str(m) for m in missing.context["messages"]]
+    row.refresh_from_db()
+    assert row.state == TransferState.FAILED
+    assert (
+        f'id="transfer-{row.id}"' not in client.get("/innstillinger/tripletex/overforinger/").content.decode()
+    )
+    for page in (
+        "/innstillinger/tripletex/overforinger/",
+        "/innstillinger/tripletex/avstemming/?maned=2026-11",
+    ):
+        assert worker.full_name not in client.get(page).content.decode()
