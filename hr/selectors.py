@@ -179,6 +179,23 @@ def approval_queryset(*, actor: Employee) -> QuerySet[HourEntry]:
     return entries
 
 
+RECENTLY_APPROVED_SHOWN = 30
+
+
+def recently_approved(*, actor: Employee) -> list[HourEntry]:
+    """The latest approved hours the actor may decide on, newest first: where they went afterwards."""
+    entries = HourEntry.objects.filter(company=actor.company, status=EntryStatus.APPROVED).exclude(
+        employee=actor
+    )
+    if not actor.is_administrator:
+        entries = entries.filter(employee__department__in=access.managed_department_ids(actor))
+    return list(
+        entries.select_related("employee", "project", "wage_type", "decided_by").order_by(
+            "-decided_at", "-id"
+        )[:RECENTLY_APPROVED_SHOWN]
+    )
+
+
 def approval_queue(*, actor: Employee, employee_id: int | None = None) -> list[ApprovalGroup]:
     """«Godkjenning»: sent-in hours grouped by person and ISO week. One query, whatever the size."""
     entries = (

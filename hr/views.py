@@ -282,7 +282,13 @@ def approval(request: EmployeeRequest) -> HttpResponse:
     if request.method == "POST":
         return _approval_post(request)
     groups = selectors.approval_queue(actor=actor)
-    return render(request, "hr/approval.html", {"groups": groups, "reject_form": RejectForm()})
+    recent = selectors.recently_approved(actor=actor)
+    # What happened to approved hours in the accounting system (Sendt, Feilet …), for the approver too.
+    statuses = integration_get().transfer_statuses(company=actor.company, entries=recent)
+    for entry in recent:
+        entry.transfer = statuses.get(entry.id)  # type: ignore[attr-defined]
+    context = {"groups": groups, "recent": recent, "reject_form": RejectForm()}
+    return render(request, "hr/approval.html", context)
 
 
 def _approval_post(request: EmployeeRequest) -> HttpResponse:
@@ -303,6 +309,8 @@ def _approval_post(request: EmployeeRequest) -> HttpResponse:
     elif action in ("approve-selected", "reject-selected"):
         entry_ids = [_int_or_404(value) for value in request.POST.getlist("entries")]
         reason = request.POST.get("reason", "")
+    elif action == "reopen":
+        return _reopen(request, _int_or_404(target))
     else:
         entry_ids, reason = [], ""
     if not entry_ids:
@@ -329,6 +337,17 @@ def _approval_post(request: EmployeeRequest) -> HttpResponse:
             )
     except (ValidationError, PermissionDenied) as error:
         _messages_from(request, error)
+    return redirect("hr:approval")
+
+
+def _reopen(request: EmployeeRequest, entry_id: int) -> HttpResponse:
+    """An administrator reopens approved hours (they go back to «Til godkjenning»)."""
+    try:
+        services.entries_reopen(actor=request.employee, entry_ids=[entry_id])
+    except (ValidationError, PermissionDenied) as error:
+        _messages_from(request, error)
+    else:
+        messages.success(request, _("Timeføringen er åpnet igjen og venter på godkjenning."))
     return redirect("hr:approval")
 
 

@@ -535,3 +535,21 @@ def test_another_companys_transfer_rows_behave_like_missing_ones(
         "/innstillinger/tripletex/avstemming/?maned=2026-11",
     ):
         assert worker.full_name not in client.get(page).content.decode()
+
+
+def test_approver_sees_where_approved_hours_went_and_an_administrator_can_reopen(
+    client, connected, tripletex_sandbox, django_capture_on_commit_callbacks
+):
+    admin, worker, project = connected
+    entry = sent_in(worker, project)
+    approve(admin, [entry], django_capture_on_commit_callbacks)
+    client.force_login(admin.user)
+    page = client.get("/godkjenning/").content.decode()
+    assert f'id="approved-{entry.id}"' in page
+    assert '<span class="badge transfer-sent"' in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/godkjenning/", {"action": f"reopen:{entry.id}"}, follow=True)
+    assert "Timeføringen er åpnet igjen og venter på godkjenning." in response.content.decode()
+    assert HourEntry.objects.get(id=entry.id).status == EntryStatus.SUBMITTED
+    assert remote_entries(tripletex_sandbox) == []
+    ledger_check(tripletex_sandbox)
