@@ -678,18 +678,26 @@ def _sync_salary_line(client: tx.TripletexClient, claim: Claim, employee_id: int
         return Outcome(TransferState.SENT, remote=created, request_id=_rid(client))
     if remote is not None and remote.count == claim.wanted:
         return Outcome(TransferState.SENT, remote=remote)
-    _attempt(line, "update")
-    updated = client.salary_type_specification_update(
-        specification=tx.SalaryTypeSpecification(
-            id=remote_id,
-            version=version or 0,
-            employee_id=employee_id,
-            salary_type_id=line.salary_type_id,
-            date=line.date,
-            count=claim.wanted,
-            description=MARKER,
+
+    def put(version: int | None) -> tx.SalaryTypeSpecification:
+        _attempt(line, "update")
+        return client.salary_type_specification_update(
+            specification=tx.SalaryTypeSpecification(
+                id=remote_id,
+                version=version or 0,
+                employee_id=employee_id,
+                salary_type_id=line.salary_type_id,
+                date=line.date,
+                count=claim.wanted,
+                description=MARKER,
+            )
         )
-    )
+
+    try:
+        updated = put(version)
+    except tx.RevisionConflict:
+        # Changed in Tripletex since we saw it: read the version again and retry once, as for hours.
+        updated = put(client.salary_type_specification(remote_id).version)
     return Outcome(TransferState.SENT, remote=updated, request_id=_rid(client))
 
 

@@ -18,8 +18,10 @@ from django.utils import timezone
 from hr import services as hr_services
 from hr.models import EntryStatus, HourEntry, Project, WageType
 from hr.tests.factories import CompanyFactory, EmployeeFactory, administrator_of
+from tripletex import crypto
 from tripletex.models import (
     Connection,
+    EmployeeLink,
     ItemKind,
     ProjectLink,
     RemoteHours,
@@ -257,9 +259,45 @@ def test_rate_limit_pauses_only_that_company(
     assert connection.pause_reason == "rate"
     assert 16 <= (connection.paused_until - timezone.now()).total_seconds() <= 17
     assert transfer.transfer_deliver(remote_id=row.id) is None  # paused: no call
+    # another company on its own connection is not held back by this company's pause
+    other_admin, other_row = _second_company_with_a_pending_row(tripletex_sandbox)
+    assert transfer.transfer_deliver(remote_id=other_row.id) == TransferState.SENT
+    assert Connection.objects.get(company=other_admin.company).paused_until is None
     Connection.objects.filter(id=connection.id).update(paused_until=timezone.now())
     assert deliver_due(row.id) == TransferState.SENT
     ledger_check(tripletex_sandbox)
+
+
+def _second_company_with_a_pending_row(tripletex_sandbox):
+    """Another company connected to the sandbox, with employee 1004 on P-200 approved and waiting."""
+    company = CompanyFactory(name="Nabo Bygg AS")
+    admin = administrator_of(company)
+    employee = EmployeeFactory(company=company, employee_number="1004")
+    project = Project.objects.create(company=company, number="P-200", name="Rehabilitering Ås sykehjem")
+    tripletex_company = Connection.objects.exclude(company=company).get().tripletex_company_id
+    Connection.objects.create(
+        company=company,
+        is_active=True,
+        employee_token=crypto.secret_encrypt(tripletex_sandbox.employee_token),
+        tripletex_company_id=tripletex_company,
+    )
+    EmployeeLink.objects.create(
+        company=company,
+        tripletex_company_id=tripletex_company,
+        tripletex_id=tripletex_sandbox.employee_id("1004"),
+        employee=employee,
+    )
+    ProjectLink.objects.create(
+        company=company,
+        tripletex_company_id=tripletex_company,
+        tripletex_id=tripletex_sandbox.project_id("P-200"),
+        project=project,
+        activity_id=tripletex_sandbox.activity_id("Fakturerbart arbeid"),
+    )
+    entry = sent_in(employee, project, "6", DAY + datetime.timedelta(days=1))
+    with transaction.atomic():
+        hr_services.entries_approve(actor=admin, entry_ids=[entry.id])
+    return admin, RemoteHours.objects.get(company=company)
 
 
 def test_removal_stops_everything_and_reopen_updates_the_remote_entry(
@@ -553,3 +591,41 @@ def test_approver_sees_where_approved_hours_went_and_an_administrator_can_reopen
     assert HourEntry.objects.get(id=entry.id).status == EntryStatus.SUBMITTED
     assert remote_entries(tripletex_sandbox) == []
     ledger_check(tripletex_sandbox)
+
+
+def test_a_stale_version_on_a_lonnsart_line_is_read_again_and_retried_once(
+    connected, tripletex_sandbox, django_capture_on_commit_callbacks
+):
+    # given: a sent lønnsart line that someone then changed in Tripletex (its version moved on)
+    admin, worker, project = connected
+    with tripletex_sandbox.app.lock:
+        salary_type = next(
+            t for t in tripletex_sandbox.app.store.salary_types.values() if t.show_in_timesheet
+        )
+    overtime = WageType.objects.create(company=worker.company, number=salary_type.number, name="Overtid")
+    WageTypeLink.objects.create(
+        company=worker.company,
+        tripletex_company_id=Connection.objects.get(company=worker.company).tripletex_company_id,
+        tripletex_id=salary_type.id,
+        wage_type=overtime,
+    )
+    first = hr_services.entry_create(
+        actor=worker, employee=worker, date=DAY, project=project, wage_type=overtime, hours="2"
+    )
+    hr_services.week_submit(actor=worker, employee=worker, monday=DAY)
+    approve(admin, [first], django_capture_on_commit_callbacks)
+    line = RemoteSalaryLine.objects.get()
+    with tripletex_sandbox.app.lock:
+        tripletex_sandbox.app.store.specifications[line.remote_id].version += 1
+    # when: more overtime on the same day is approved
+    second = hr_services.entry_create(
+        actor=worker, employee=worker, date=DAY, project=project, wage_type=overtime, hours="1,5"
+    )
+    hr_services.week_submit(actor=worker, employee=worker, monday=DAY)
+    approve(admin, [second], django_capture_on_commit_callbacks)
+    # then: one re-read, one retry, and the line holds the sum
+    line.refresh_from_db()
+    assert line.state == TransferState.SENT
+    remote = tripletex_sandbox.client().salary_type_specification(line.remote_id)
+    assert remote.count == Decimal("3.5")
+    assert tripletex_sandbox.request_count("PUT /timesheet/salaryTypeSpecification/{id}") == 2
