@@ -930,18 +930,18 @@ def _notify_failure_once(connection: Connection, row: Row) -> None:
 
 def transfers_due(*, limit: int = 500) -> list[int]:
     """What the sweep re-enqueues: pending hours rows that are due (their kick may have been lost)."""
-    return list(
-        RemoteHours.objects.filter(state=TransferState.PENDING, next_attempt_at__lte=timezone.now())
-        .exclude(in_flight_until__gt=timezone.now())
-        .order_by("next_attempt_at")
-        .values_list("id", flat=True)[:limit]
-    )
+    return _due(RemoteHours, limit)
 
 
 def salary_lines_due(*, limit: int = 500) -> list[int]:
+    return _due(RemoteSalaryLine, limit)
+
+
+def _due(model: type[RemoteHours] | type[RemoteSalaryLine], limit: int) -> list[int]:
+    now = timezone.now()
     return list(
-        RemoteSalaryLine.objects.filter(state=TransferState.PENDING, next_attempt_at__lte=timezone.now())
-        .exclude(in_flight_until__gt=timezone.now())
+        model.objects.filter(state=TransferState.PENDING, next_attempt_at__lte=now)
+        .exclude(in_flight_until__gt=now)
         .order_by("next_attempt_at")
         .values_list("id", flat=True)[:limit]
     )

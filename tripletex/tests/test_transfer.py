@@ -32,7 +32,7 @@ from tripletex.models import (
 )
 from tripletex.services import connection as connection_services
 from tripletex.services import transfer, wizard
-from tripletex.tests.transfer_helpers import ledger_check
+from tripletex.tests.transfer_helpers import approve, deliver_due, ledger_check, remote_entries, sent_in
 
 pytestmark = pytest.mark.django_db
 
@@ -66,31 +66,20 @@ def connected(tripletex_sandbox):
     return admin, worker, project
 
 
-def sent_in(worker, project, hours="7.5", day=DAY) -> HourEntry:
-    ordinary = WageType.objects.get(company=worker.company, is_builtin=True)
-    entry = hr_services.entry_create(
-        actor=worker, employee=worker, date=day, project=project, wage_type=ordinary, hours=hours
+def linked_lonnsart(tripletex_sandbox, worker, name: str) -> tuple[object, WageType]:
+    """A lønnsart here linked to a Tripletex salary type shown in the timesheet."""
+    with tripletex_sandbox.app.lock:
+        salary_type = next(
+            t for t in tripletex_sandbox.app.store.salary_types.values() if t.show_in_timesheet
+        )
+    wage_type = WageType.objects.create(company=worker.company, number=salary_type.number, name=name)
+    WageTypeLink.objects.create(
+        company=worker.company,
+        tripletex_company_id=Connection.objects.get(company=worker.company).tripletex_company_id,
+        tripletex_id=salary_type.id,
+        wage_type=wage_type,
     )
-    hr_services.week_submit(actor=worker, employee=worker, monday=day)
-    entry.refresh_from_db()
-    return entry
-
-
-def approve(admin, entries, capture) -> None:
-    with capture(execute=True):
-        hr_services.entries_approve(actor=admin, entry_ids=[e.id for e in entries])
-
-
-def deliver_due(row_id: int) -> str | None:
-    """Run the row now, as the sweep would once its next attempt is due and any lease has run out."""
-    RemoteHours.objects.filter(id=row_id).update(next_attempt_at=timezone.now(), in_flight_until=None)
-    return transfer.transfer_deliver(remote_id=row_id)
-
-
-def remote_entries(tripletex_sandbox, day=DAY):
-    return list(
-        tripletex_sandbox.client().timesheet_entries(date_from=day, date_to=day + datetime.timedelta(days=1))
-    )
+    return salary_type, wage_type
 
 
 def test_approved_hours_arrive_once_marked_as_ours(
@@ -397,17 +386,7 @@ def test_an_imported_lonnsart_also_becomes_a_lonnsart_line(
 ):
     # given: a lønnsart linked to a Tripletex salary type shown in the timesheet
     admin, worker, project = connected
-    with tripletex_sandbox.app.lock:
-        salary_type = next(
-            t for t in tripletex_sandbox.app.store.salary_types.values() if t.show_in_timesheet
-        )
-    overtime = WageType.objects.create(company=worker.company, number=salary_type.number, name="Overtid 50 %")
-    WageTypeLink.objects.create(
-        company=worker.company,
-        tripletex_company_id=Connection.objects.get(company=worker.company).tripletex_company_id,
-        tripletex_id=salary_type.id,
-        wage_type=overtime,
-    )
+    salary_type, overtime = linked_lonnsart(tripletex_sandbox, worker, "Overtid 50 %")
     ordinary = WageType.objects.get(company=worker.company, is_builtin=True)
     for wage_type, hours in ((ordinary, "7,5"), (overtime, "2")):
         hr_services.entry_create(
@@ -598,17 +577,7 @@ def test_a_stale_version_on_a_lonnsart_line_is_read_again_and_retried_once(
 ):
     # given: a sent lønnsart line that someone then changed in Tripletex (its version moved on)
     admin, worker, project = connected
-    with tripletex_sandbox.app.lock:
-        salary_type = next(
-            t for t in tripletex_sandbox.app.store.salary_types.values() if t.show_in_timesheet
-        )
-    overtime = WageType.objects.create(company=worker.company, number=salary_type.number, name="Overtid")
-    WageTypeLink.objects.create(
-        company=worker.company,
-        tripletex_company_id=Connection.objects.get(company=worker.company).tripletex_company_id,
-        tripletex_id=salary_type.id,
-        wage_type=overtime,
-    )
+    _salary_type, overtime = linked_lonnsart(tripletex_sandbox, worker, "Overtid")
     first = hr_services.entry_create(
         actor=worker, employee=worker, date=DAY, project=project, wage_type=overtime, hours="2"
     )
