@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -38,12 +39,20 @@ from hr.serializers import (
     TokenObtainSerializer,
     TokenSerializer,
     WageTypeSerializer,
+    WeekGridErrorSerializer,
+    WeekGridInputSerializer,
+    WeekGridQuerySerializer,
+    WeekGridSerializer,
     WeekInputSerializer,
     WeekQuerySerializer,
     WeekSerializer,
 )
+from hr.weeks import monday_from_label
 
 NO_EMPLOYEE_PROFILE = _("Brukeren din er ikke knyttet til en aktiv ansatt.")
+WEEK_OUT_OF_RANGE = _(
+    "Uken finnes ikke: skriv den som ÅÅÅÅ-Www, for eksempel 2026-W50, mellom år 2000 og 2099."
+)
 CSRF_FAILED = _("CSRF-kontrollen feilet. Send med CSRF-token, eller bruk token-autentisering.")
 
 _ERRORS = {
@@ -350,3 +359,88 @@ class WageTypeListView(EmployeeAPIView):
         return Response(
             WageTypeSerializer(selectors.wage_types_active(company=self.actor.company), many=True).data
         )
+
+
+class WeekGridView(EmployeeAPIView):
+    """The week as «Mine timer» shows it, read and saved whole."""
+
+    def _monday(self, week: str) -> Any:
+        try:
+            return monday_from_label(week)
+        except ValueError:
+            raise DjangoValidationError({"week": [WEEK_OUT_OF_RANGE]}) from None
+
+    def _grid_response(self, employee: Employee, monday: Any) -> Response:
+        grid = selectors.week_grid(employee=employee, monday=monday)
+        selectors.week_grid_annotate(grid)
+        return Response(WeekGridSerializer(grid).data)
+
+    @extend_schema(
+        tags=["timer"],
+        parameters=[WeekGridQuerySerializer],
+        responses={200: WeekGridSerializer, **_errors(400, 401, 403, 404)},
+        summary=_("Uken som rutenett"),
+        description=_(
+            "Uken `ÅÅÅÅ-Www` (for eksempel 2026-W50) slik «Mine timer» viser den: rader per prosjekt og "
+            "lønnsart, celler per dag med status og overføringsstatus, summer og normal arbeidsuke."
+        ),
+    )
+    def get(self, request: Request, week: str) -> Response:
+        query = _parsed(WeekGridQuerySerializer, request.query_params)
+        monday = self._monday(week)
+        employee = self.subject(query.get("employee"))
+        access.require_can_act_for(self.actor, employee)
+        return self._grid_response(employee, monday)
+
+    @extend_schema(
+        tags=["timer"],
+        request=WeekGridInputSerializer,
+        responses={200: WeekGridSerializer, 400: WeekGridErrorSerializer, **_errors(401, 403, 404)},
+        summary=_("Lagre hele uken"),
+        description=_(
+            "Cellene som sendes, får timene som står i dem; redigerbare celler som ikke sendes, tømmes. "
+            "Alt eller ingenting i én transaksjon; feil per celle i `cells`."
+        ),
+    )
+    def put(self, request: Request, week: str) -> Response:
+        return self._save(request, week, replace=True)
+
+    @extend_schema(
+        tags=["timer"],
+        request=WeekGridInputSerializer,
+        responses={200: WeekGridSerializer, 400: WeekGridErrorSerializer, **_errors(401, 403, 404)},
+        summary=_("Lagre noen celler i uken"),
+        description=_("Som PUT, men celler som ikke sendes, står som de er."),
+    )
+    def patch(self, request: Request, week: str) -> Response:
+        return self._save(request, week, replace=False)
+
+    def _save(self, request: Request, week: str, *, replace: bool) -> Response:
+        monday = self._monday(week)
+        data = _parsed(WeekGridInputSerializer, request.data)
+        employee = self.subject(data.get("employee"))
+        cells = [
+            services.CellInput(
+                row["project"],
+                row["wage_type"],
+                cell["date"],
+                "" if cell["hours"] is None else str(cell["hours"]),
+                cell.get("comment"),
+            )
+            for row in data["rows"]
+            for cell in row["cells"]
+        ]
+        try:
+            services.week_save(
+                actor=self.actor, employee=employee, monday=monday, cells=cells, replace=replace
+            )
+        except services.WeekSaveError as error:
+            body = {
+                "cells": [
+                    {"project": key[0], "wage_type": key[1], "date": key[2], "errors": messages}
+                    for key, messages in error.cell_errors.items()
+                ],
+                "non_field_errors": error.errors,
+            }
+            return Response(WeekGridErrorSerializer(body).data, status=status.HTTP_400_BAD_REQUEST)
+        return self._grid_response(employee, monday)

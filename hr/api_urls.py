@@ -1,6 +1,6 @@
 """/api/v1/: included with namespace "v1", which DRF's NamespaceVersioning reads as the version."""
 
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from hr import api
@@ -13,6 +13,7 @@ urlpatterns = [
     path("entries/<int:entry_id>/", api.EntryDetailView.as_view(), name="entry"),
     path("weeks/submit/", api.WeekSubmitView.as_view(), name="week-submit"),
     path("weeks/copy-previous/", api.WeekCopyPreviousView.as_view(), name="week-copy-previous"),
+    re_path(r"^weeks/(?P<week>[0-9]{4}-W[0-9]{1,2})/$", api.WeekGridView.as_view(), name="week"),
     path("approvals/", api.ApprovalQueueView.as_view(), name="approvals"),
     path("approvals/approve/", api.ApproveView.as_view(), name="approve"),
     path("approvals/reject/", api.RejectView.as_view(), name="reject"),

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
 
 from django import forms
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from hr import selectors
-from hr.models import Company, Department, Employee, Project, Role, WageType
+from hr import selectors, services
+from hr.models import MAX_HOURS_PER_WEEK, Company, Department, Employee, Project, Role, WageType
 
 
 class EntryForm(forms.Form):
@@ -32,18 +36,6 @@ class EntryForm(forms.Form):
         self.fields["wage_type"].queryset = selectors.wage_types_active(company=company)  # type: ignore[attr-defined]
 
 
-class WeekEntryForm(EntryForm):
-    """The add form under the week view: the day is one of the week's seven."""
-
-    def __init__(self, *args: object, days: list[datetime.date], **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["date"] = forms.TypedChoiceField(
-            label=_("Dag"),
-            choices=[(d.isoformat(), date_format(d, "D d.m.Y")) for d in days],
-            coerce=datetime.date.fromisoformat,
-        )
-
-
 class RejectForm(forms.Form):
     reason = forms.CharField(label=_("Begrunnelse"), max_length=500, required=False, widget=forms.Textarea)
 
@@ -54,6 +46,14 @@ class CompanyForm(forms.Form):
         label=_("Organisasjonsnummer"),
         regex=r"^[0-9]{9}$",
         error_messages={"invalid": _("Organisasjonsnummeret må ha ni sifre.")},
+    )
+    normal_week_hours = forms.DecimalField(
+        label=_("Normal arbeidsuke (timer)"),
+        help_text=_("Vises ved ukens sum i «Mine timer», så over- og undertid synes."),
+        localize=True,
+        min_value=Decimal("0.5"),
+        max_value=MAX_HOURS_PER_WEEK,
+        decimal_places=2,
     )
 
 
@@ -104,3 +104,114 @@ class WageTypeForm(forms.Form):
     number = forms.CharField(label=_("Nummer"), max_length=30)
     name = forms.CharField(label=_("Navn"), max_length=200)
     is_active = forms.BooleanField(label=_("Aktiv"), required=False, initial=True)
+
+
+ROW_KEY = re.compile(r"p([0-9]{1,18})-w([0-9]{1,18})")
+MAX_NEW_ROWS = 50
+PROJECT_REQUIRED = _("Velg prosjekt for raden.")
+PROJECT_INVALID = _("Velg et gyldig prosjekt.")
+WAGE_TYPE_INVALID = _("Velg en gyldig lønnsart.")
+ROW_ALREADY_IN_WEEK = _("Uken har allerede en rad med dette prosjektet og denne lønnsarten.")
+
+
+@dataclass
+class NewRow:
+    """A row added with «Legg til rad»: its project and lønnsart are chosen on the page."""
+
+    index: int
+    project_id: str = ""
+    wage_type_id: str = ""
+    hours: list[str] = field(default_factory=lambda: [""] * 7)
+    comments: list[str] = field(default_factory=lambda: [""] * 7)
+    error: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"new{self.index}"
+
+    @property
+    def is_blank(self) -> bool:
+        return not any(h.strip() for h in self.hours) and not any(c.strip() for c in self.comments)
+
+
+class WeekGridForm:
+    """Parses the grid's one POST into cells for services.week_save.
+
+    Existing rows post ``row`` = "p<project>-w<lønnsart>" and per day ``h-<row>-<0..6>`` (hours) and
+    ``c-<row>-<0..6>`` (comment). Rows added on the page post ``new<n>-project``/``new<n>-wage_type``
+    and their cells under the row key ``new<n>``; ``new_rows`` says how many there are. A new row
+    without hours is ignored: an empty row disappears on save.
+    """
+
+    def __init__(self, data: Mapping[str, Any], *, company: Company, days: list[datetime.date]) -> None:
+        self.data, self.company, self.days = data, company, days
+        self.row_keys: list[tuple[int, int]] = []
+        self.new_rows: list[NewRow] = []
+        self.cells: list[services.CellInput] = []
+        self.typed: dict[str, tuple[str, str | None]] = {}
+        self._parse()
+
+    @property
+    def has_row_errors(self) -> bool:
+        return any(row.error for row in self.new_rows)
+
+    def _text(self, name: str) -> str:
+        value = self.data.get(name, "")
+        return value if isinstance(value, str) else ""
+
+    def _parse(self) -> None:
+        getlist = getattr(self.data, "getlist", None)
+        keys = getlist("row") if getlist else []
+        for key in dict.fromkeys(keys):
+            match = ROW_KEY.fullmatch(key)
+            if match is None:
+                continue
+            project_id, wage_type_id = int(match.group(1)), int(match.group(2))
+            self.row_keys.append((project_id, wage_type_id))
+            self._cells_of(key, project_id, wage_type_id)
+        try:
+            count = min(int(self._text("new_rows") or 0), MAX_NEW_ROWS)
+        except ValueError:
+            count = 0
+        projects = {str(p.id): p for p in selectors.projects_open(company=self.company)}
+        wage_types = {str(w.id): w for w in selectors.wage_types_active(company=self.company)}
+        for index in range(max(count, 0)):
+            self._new_row(index, projects, wage_types)
+
+    def _cells_of(self, key: str, project_id: int, wage_type_id: int) -> None:
+        for index, day in enumerate(self.days):
+            hours_name, comment_name = f"h-{key}-{index}", f"c-{key}-{index}"
+            if hours_name not in self.data:
+                continue
+            comment = self._text(comment_name) if comment_name in self.data else None
+            hours = self._text(hours_name)
+            self.typed[hours_name] = (hours, comment)
+            self.cells.append(services.CellInput(project_id, wage_type_id, day, hours, comment))
+
+    def _new_row(self, index: int, projects: dict[str, Project], wage_types: dict[str, WageType]) -> None:
+        row = NewRow(index, self._text(f"new{index}-project"), self._text(f"new{index}-wage_type"))
+        row.hours = [self._text(f"h-{row.key}-{i}") for i in range(7)]
+        row.comments = [self._text(f"c-{row.key}-{i}") for i in range(7)]
+        self.new_rows.append(row)
+        if row.is_blank:
+            return
+        project, wage_type = projects.get(row.project_id), wage_types.get(row.wage_type_id)
+        if not row.project_id:
+            row.error = str(PROJECT_REQUIRED)
+        elif project is None:
+            row.error = str(PROJECT_INVALID)
+        elif wage_type is None:
+            row.error = str(WAGE_TYPE_INVALID)
+        elif (project.id, wage_type.id) in self.row_keys:
+            row.error = str(ROW_ALREADY_IN_WEEK)
+        if row.error:
+            return
+        assert project is not None and wage_type is not None
+        self.row_keys.append((project.id, wage_type.id))
+        key = selectors.grid_row_key(project.id, wage_type.id)
+        for i, day in enumerate(self.days):
+            self.typed[f"h-{key}-{i}"] = (row.hours[i], row.comments[i])
+            if row.hours[i].strip() or row.comments[i].strip():
+                self.cells.append(
+                    services.CellInput(project.id, wage_type.id, day, row.hours[i], row.comments[i])
+                )

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
-    from hr.models import Company, Employee, HourEntry
+    from hr.models import Company, Employee, HourEntry, Project, WageType
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,13 @@ class TransferStatus:
 class PayrollIntegration(Protocol):
     def approval_blockers(self, *, company: Company, entries: Sequence[HourEntry]) -> dict[int, str]:
         """Entry id → why it cannot be sent (for reasons known locally). Empty when all can."""
+        ...
+
+    def row_warnings(
+        self, *, company: Company, employee: Employee, rows: Sequence[tuple[Project, WageType]]
+    ) -> dict[tuple[int, int], str]:
+        """(project id, lønnsart id) → why hours on that row could not be sent once approved, for
+        reasons known locally: the same checks as approval_blockers, shown while typing."""
         ...
 
     def entries_approved(self, *, company: Company, entries: Sequence[HourEntry]) -> None:
@@ -53,6 +60,11 @@ class PayrollIntegration(Protocol):
 
 class NoIntegration:
     def approval_blockers(self, *, company: Company, entries: Sequence[HourEntry]) -> dict[int, str]:
+        return {}
+
+    def row_warnings(
+        self, *, company: Company, employee: Employee, rows: Sequence[tuple[Project, WageType]]
+    ) -> dict[tuple[int, int], str]:
         return {}
 
     def entries_approved(self, *, company: Company, entries: Sequence[HourEntry]) -> None:

@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 MAX_HOURS_PER_DAY = Decimal("24")
+MAX_HOURS_PER_WEEK = 7 * MAX_HOURS_PER_DAY
+DEFAULT_NORMAL_WEEK_HOURS = Decimal("37.5")
 
 
 class UserManager(BaseUserManager["User"]):
@@ -60,6 +62,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 class Company(models.Model):
     name = models.CharField(_("navn"), max_length=200)
     organisation_number = models.CharField(_("organisasjonsnummer"), max_length=9, unique=True)
+    # Shown beside the week's total in «Mine timer» and «Godkjenning», so over- and undertime stand out.
+    normal_week_hours = models.DecimalField(
+        _("normal arbeidsuke (timer)"), max_digits=5, decimal_places=2, default=DEFAULT_NORMAL_WEEK_HOURS
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -69,6 +75,10 @@ class Company(models.Model):
             models.CheckConstraint(
                 condition=Q(organisation_number__regex=r"^[0-9]{9}$"),
                 name="company_organisation_number_nine_digits",
+            ),
+            models.CheckConstraint(
+                condition=Q(normal_week_hours__gt=0) & Q(normal_week_hours__lte=MAX_HOURS_PER_WEEK),
+                name="company_normal_week_within_a_week",
             ),
         ]
 

@@ -9,8 +9,11 @@ from decimal import Decimal
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
 
 from hr import access
+from hr.integration import integration_get
 from hr.models import (
     Company,
     Department,
@@ -213,3 +216,258 @@ def approval_queue(*, actor: Employee, employee_id: int | None = None) -> list[A
             group = groups[(entry.employee_id, monday)] = ApprovalGroup(entry.employee, monday, [])
         group.entries.append(entry)
     return list(groups.values())
+
+
+# --- «Mine timer» as an editable grid ------------------------------------------------------------
+
+
+@dataclass
+class GridCell:
+    """One day of one row: no entry, one entry, or several (older data, edited entry by entry)."""
+
+    row_key: str
+    index: int
+    date: datetime.date
+    entries: list[HourEntry] = field(default_factory=list)
+    typed: str | None = None  # what was typed, when a save failed and the page shows it again
+    typed_comment: str | None = None
+    error: str = ""
+
+    @property
+    def name(self) -> str:
+        return f"h-{self.row_key}-{self.index}"
+
+    @property
+    def comment_name(self) -> str:
+        return f"c-{self.row_key}-{self.index}"
+
+    @property
+    def hours(self) -> Decimal:
+        return sum((e.hours for e in self.entries), Decimal("0"))
+
+    @property
+    def entry(self) -> HourEntry | None:
+        return self.entries[0] if len(self.entries) == 1 else None
+
+    @property
+    def is_multiple(self) -> bool:
+        return len(self.entries) > 1
+
+    @property
+    def entry_count(self) -> int:
+        return len(self.entries)
+
+    @property
+    def rejection_reason(self) -> str:
+        return self.entries[0].rejection_reason if len(self.entries) == 1 else ""
+
+    @property
+    def transfer(self) -> object:
+        return getattr(self.entries[0], "transfer", None) if len(self.entries) == 1 else None
+
+    @property
+    def is_editable(self) -> bool:
+        return not self.entries or (len(self.entries) == 1 and self.entries[0].is_editable)
+
+    @property
+    def status(self) -> str:
+        statuses = {e.status for e in self.entries}
+        return statuses.pop() if len(statuses) == 1 else ("mixed" if statuses else "")
+
+    @property
+    def comment(self) -> str:
+        if self.typed_comment is not None:
+            return self.typed_comment
+        return self.entries[0].comment if len(self.entries) == 1 else ""
+
+
+@dataclass
+class GridRow:
+    project: Project
+    wage_type: WageType
+    cells: list[GridCell]
+    warnings: list[str] = field(default_factory=list)
+    error: str = ""
+
+    @property
+    def key(self) -> str:
+        return grid_row_key(self.project.id, self.wage_type.id)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((cell.hours for cell in self.cells), Decimal("0"))
+
+    @property
+    def is_editable(self) -> bool:
+        return any(cell.is_editable for cell in self.cells)
+
+
+@dataclass
+class WeekGrid:
+    employee: Employee
+    monday: datetime.date
+    days: list[datetime.date]
+    rows: list[GridRow]
+    entries: list[HourEntry]
+    normal_week: Decimal
+
+    @property
+    def day_totals(self) -> list[Decimal]:
+        return [sum((row.cells[i].hours for row in self.rows), Decimal("0")) for i in range(7)]
+
+    @property
+    def total(self) -> Decimal:
+        return sum(self.day_totals, Decimal("0"))
+
+    @property
+    def difference(self) -> Decimal:
+        """Hours over (positive) or under (negative) the company's normal week."""
+        return self.total - self.normal_week
+
+    @property
+    def has_editable(self) -> bool:
+        return any(e.is_editable for e in self.entries)
+
+    @property
+    def status_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = defaultdict(int)
+        for entry in self.entries:
+            counts[entry.status] += 1
+        return dict(counts)
+
+
+def grid_row_key(project_id: int, wage_type_id: int) -> str:
+    return f"p{project_id}-w{wage_type_id}"
+
+
+def week_grid(*, employee: Employee, monday: datetime.date) -> WeekGrid:
+    """The week as the grid shows it: a row per project × lønnsart with hours. One query."""
+    days = week_days(monday)
+    entries = entries_for_week(employee=employee, monday=monday)
+    rows: dict[tuple[int, int], GridRow] = {}
+    for entry in entries:
+        key = (entry.project_id, entry.wage_type_id)
+        row = rows.get(key)
+        if row is None:
+            row = rows[key] = grid_row(entry.project, entry.wage_type, days)
+        row.cells[(entry.date - days[0]).days].entries.append(entry)
+    # Same order as WageType.Meta.ordering: «Ordinær tid» first within a project.
+    ordered = sorted(
+        rows.values(), key=lambda r: (r.project.number, not r.wage_type.is_builtin, r.wage_type.number)
+    )
+    return WeekGrid(
+        employee=employee,
+        monday=days[0],
+        days=days,
+        rows=ordered,
+        entries=entries,
+        normal_week=employee.company.normal_week_hours,
+    )
+
+
+def grid_row(project: Project, wage_type: WageType, days: list[datetime.date]) -> GridRow:
+    key = grid_row_key(project.id, wage_type.id)
+    return GridRow(project, wage_type, [GridCell(key, index, day) for index, day in enumerate(days)])
+
+
+def week_grid_add_rows(grid: WeekGrid, *, company: Company, keys: list[tuple[int, int]]) -> None:
+    """Show these rows too (empty unless they already have hours): copied rows, rows being added.
+    Keys of another company, closed projects or inactive lønnsarter are left out. Two queries."""
+    present = {(row.project.id, row.wage_type.id) for row in grid.rows}
+    wanted = [key for key in dict.fromkeys(keys) if key not in present]
+    if not wanted:
+        return
+    projects = projects_open(company=company).in_bulk({key[0] for key in wanted})
+    wage_types = wage_types_active(company=company).in_bulk({key[1] for key in wanted})
+    for project_id, wage_type_id in wanted:
+        if project_id in projects and wage_type_id in wage_types:
+            grid.rows.append(grid_row(projects[project_id], wage_types[wage_type_id], grid.days))
+
+
+def week_grid_overlay(
+    grid: WeekGrid,
+    *,
+    typed: dict[str, tuple[str, str | None]],
+    cell_errors: dict[tuple[int, int, datetime.date], list[str]],
+) -> None:
+    """After a refused save: every cell shows what was typed, and the refused ones say why."""
+    for row in grid.rows:
+        for cell in row.cells:
+            if cell.name in typed:
+                cell.typed, cell.typed_comment = typed[cell.name]
+            errors = cell_errors.get((row.project.id, row.wage_type.id, cell.date))
+            if errors:
+                cell.error = " ".join(errors)
+
+
+PROJECT_STARTS = _(
+    "Prosjektet starter %(date)s: timer før det kan ikke føres. En administrator kan endre datoene."
+)
+PROJECT_ENDS = _(
+    "Prosjektet sluttet %(date)s: timer etter det kan ikke føres. En administrator kan endre datoene."
+)
+
+
+def project_date_warnings(project: Project, days: list[datetime.date]) -> list[str]:
+    """The week reaches outside the project's dates (no query)."""
+    warnings = []
+    if project.start_date and days[0] < project.start_date:
+        warnings.append(str(PROJECT_STARTS % {"date": date_format(project.start_date, "SHORT_DATE_FORMAT")}))
+    if project.end_date and days[-1] > project.end_date:
+        warnings.append(str(PROJECT_ENDS % {"date": date_format(project.end_date, "SHORT_DATE_FORMAT")}))
+    return warnings
+
+
+def week_copy_rows(*, employee: Employee, monday: datetime.date) -> list[tuple[int, int]]:
+    """Last week's rows (project × lønnsart) that this week lacks, open and active only. One query."""
+    monday = monday_of(monday)
+    keys = (
+        HourEntry.objects.filter(
+            company_id=employee.company_id,
+            employee=employee,
+            date__range=(monday - datetime.timedelta(days=7), monday + datetime.timedelta(days=6)),
+        )
+        .values_list("date", "project_id", "wage_type_id", "project__is_closed", "wage_type__is_active")
+        .order_by("project__number", "wage_type__number")
+    )
+    last_week, this_week = [], set()
+    for date, project_id, wage_type_id, closed, active in keys:
+        if date >= monday:
+            this_week.add((project_id, wage_type_id))
+        elif not closed and active:
+            last_week.append((project_id, wage_type_id))
+    return [key for key in dict.fromkeys(last_week) if key not in this_week]
+
+
+def week_copy_nothing_reason(*, employee: Employee, monday: datetime.date, rows_only: bool) -> str:
+    """Why copying last week gives nothing: no_rows, rows_here, hours_here or not_allowed."""
+    monday = monday_of(monday)
+    entries = HourEntry.objects.filter(
+        company_id=employee.company_id,
+        employee=employee,
+        date__range=(monday - datetime.timedelta(days=7), monday + datetime.timedelta(days=6)),
+    ).values_list("date", "project_id", "wage_type_id")
+    last_week = {(d, p, w) for d, p, w in entries if d < monday}
+    this_week = {(d, p, w) for d, p, w in entries if d >= monday}
+    if not last_week:
+        return "no_rows"
+    if rows_only:
+        rows_here = {(p, w) for _d, p, w in this_week}
+        return "rows_here" if {(p, w) for _d, p, w in last_week} <= rows_here else "not_allowed"
+    shifted = {(d + datetime.timedelta(days=7), p, w) for d, p, w in last_week}
+    return "hours_here" if shifted <= this_week else "not_allowed"
+
+
+def week_grid_annotate(grid: WeekGrid) -> None:
+    """What the accounting integration says: each row's warning while typing (why its hours could not
+    be sent once approved) and each approved entry's transfer state. A fixed number of queries."""
+    integration = integration_get()
+    company = grid.employee.company
+    rows = [(row.project, row.wage_type) for row in grid.rows]
+    warnings = integration.row_warnings(company=company, employee=grid.employee, rows=rows)
+    for row in grid.rows:
+        message = warnings.get((row.project.id, row.wage_type.id))
+        row.warnings = ([message] if message else []) + project_date_warnings(row.project, grid.days)
+    statuses = integration.transfer_statuses(company=company, entries=grid.entries)
+    for entry in grid.entries:
+        entry.transfer = statuses.get(entry.id)  # type: ignore[attr-defined]

@@ -14,7 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from hr.models import EntryStatus
-from hr.weeks import iso_label, monday_from_iso, monday_of, today_local
+from hr.weeks import iso_label, monday_from_iso, monday_of, today_local, week_label
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrPromise
@@ -258,3 +258,105 @@ class ApprovalGroupSerializer(_WeekLabelMixin):
 
 class ApprovalQueueSerializer(serializers.Serializer):
     groups = ApprovalGroupSerializer(many=True)
+
+
+# --- the week grid -------------------------------------------------------------------------------
+
+MAX_GRID_ROWS = 100
+CELLS_TOO_MANY = _("En rad har høyst sju celler.")
+ROWS_TOO_MANY = _("En uke kan ha høyst {max_length} rader.")
+
+
+class GridCellInputSerializer(serializers.Serializer):
+    date = serializers.DateField(error_messages=_DATE_ERRORS)
+    hours = HoursField(
+        allow_null=True,
+        help_text=_('Timer som 7,5, 7.5, "7:30" eller "7t 30m"; tom eller null tømmer cellen.'),
+    )
+    comment = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=500,
+        error_messages={"max_length": TEXT_TOO_LONG},
+        help_text=_("Utelatt: kommentaren står som den er."),
+    )
+
+
+class GridRowInputSerializer(serializers.Serializer):
+    project = _id_field(help_text=_("Prosjekt-id (se projects/)."))
+    wage_type = _id_field(help_text=_("Lønnsart-id (se wage-types/)."))
+    cells = GridCellInputSerializer(  # type: ignore[call-arg]  # ListSerializer's own argument
+        many=True, max_length=7, error_messages={"max_length": CELLS_TOO_MANY}
+    )
+
+
+class WeekGridInputSerializer(serializers.Serializer):
+    employee = _id_field(
+        required=False,
+        help_text=_("Ansatt-id når en leder eller administrator fører for en annen. Standard: deg selv."),
+    )
+    rows = GridRowInputSerializer(  # type: ignore[call-arg]  # ListSerializer's own argument
+        many=True, max_length=MAX_GRID_ROWS, error_messages={"max_length": ROWS_TOO_MANY}
+    )
+
+
+class WeekGridQuerySerializer(serializers.Serializer):
+    employee = _id_field(
+        required=False,
+        help_text=_("Ansatt-id når en leder eller administrator ser en annens uke. Standard: deg selv."),
+    )
+
+
+class TransferStateSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(choices=["pending", "sent", "failed", "conflict", "not_sent"])
+    label = serializers.CharField()  # type: ignore[assignment]  # a field, not Field.label
+    message = serializers.CharField()
+
+
+class GridCellSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    hours = serializers.DecimalField(max_digits=5, decimal_places=2)
+    comment = serializers.CharField()
+    entries = serializers.IntegerField(source="entry_count", help_text=_("Antall føringer i cellen."))
+    is_editable = serializers.BooleanField()
+    status = serializers.CharField(
+        allow_blank=True,
+        help_text=_("registered, submitted, approved, rejected; mixed ved flere; tom uten timer."),
+    )
+    rejection_reason = serializers.CharField(allow_blank=True)
+    transfer = TransferStateSerializer(allow_null=True)
+
+
+class GridRowSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    project = ProjectSerializer()
+    wage_type = WageTypeSerializer()
+    total = serializers.DecimalField(max_digits=6, decimal_places=2)
+    cells = GridCellSerializer(many=True)
+    warnings = serializers.ListField(child=serializers.CharField())
+
+
+class WeekGridSerializer(_WeekLabelMixin):
+    label = serializers.SerializerMethodField()  # type: ignore[assignment]  # a field, not Field.label
+    employee = EmployeeBriefSerializer()
+    days = serializers.ListField(child=serializers.DateField())
+    rows = GridRowSerializer(many=True)
+    day_totals = serializers.ListField(child=serializers.DecimalField(max_digits=5, decimal_places=2))
+    total = serializers.DecimalField(max_digits=6, decimal_places=2)
+    normal_week = serializers.DecimalField(max_digits=5, decimal_places=2)
+    difference = serializers.DecimalField(max_digits=6, decimal_places=2)
+
+    def get_label(self, obj: Any) -> str:
+        return week_label(obj.monday)
+
+
+class GridCellErrorSerializer(serializers.Serializer):
+    project = serializers.IntegerField()
+    wage_type = serializers.IntegerField()
+    date = serializers.DateField()
+    errors = serializers.ListField(child=serializers.CharField())  # type: ignore[assignment]  # a field
+
+
+class WeekGridErrorSerializer(serializers.Serializer):
+    cells = GridCellErrorSerializer(many=True)
+    non_field_errors = serializers.ListField(child=serializers.CharField())

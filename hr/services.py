@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from decimal import Decimal, InvalidOperation
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -33,15 +35,19 @@ from hr.models import (
     User,
     WageType,
 )
-from hr.weeks import monday_of, today_local, week_days
+from hr.weeks import date_in_range, monday_of, today_local, week_days
 
 ORDINARY_WAGE_TYPE_NUMBER = "ORD"
 ORDINARY_WAGE_TYPE_NAME = "Ordinær tid"
 MAX_DAYS_AHEAD = 365
-HOURS_PATTERN = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+# ASCII digits only: Python's \\d and Decimal() also take other scripts' digits ("٣" is 3).
+DECIMAL_HOURS = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
+CLOCK_HOURS = re.compile(r"([0-9]{1,2}):([0-5][0-9])")
+UNIT_HOURS = re.compile(r"(?:([0-9]+(?:\.[0-9]+)?)(?:t|h|timer?))?(?:([0-9]+)(?:m|min))?", re.IGNORECASE)
+MINUTES_PER_HOUR = Decimal(60)
 
 HOURS_REQUIRED = _("Skriv inn antall timer.")
-HOURS_NOT_A_NUMBER = _("Timer må være et tall, for eksempel 7,5.")
+HOURS_NOT_A_NUMBER = _("Skriv timer som et tall, for eksempel 7,5, 7:30 eller 7t 30m.")
 HOURS_NOT_POSITIVE = _("Timer må være mer enn 0.")
 HOURS_TOO_MANY_DECIMALS = _("Timer kan ha høyst to desimaler.")
 HOURS_OVER_DAY = _("Du kan ikke føre mer enn 24 timer på én dag (allerede ført: %(existing)s t).")
@@ -57,6 +63,10 @@ OWN_HOURS = _("Du kan ikke godkjenne eller avvise dine egne timer.")
 NOT_YOUR_DEPARTMENT = _("Du kan bare godkjenne timer for avdelinger du leder.")
 REASON_REQUIRED = _("Skriv en begrunnelse for avvisningen.")
 NOTHING_TO_SUBMIT = _("Det er ingen registrerte timer å sende inn denne uken.")
+DATE_OUT_OF_RANGE = _("Datoen må være mellom 01.01.2000 og 31.12.2099.")
+DATE_NOT_IN_WEEK = _("Datoen er ikke i denne uken.")
+HOURS_FOR_COMMENT = _("Skriv inn timer for kommentaren, eller fjern kommentaren.")
+CELL_HAS_SEVERAL = _("Denne dagen har flere føringer. Endre dem én og én under «Timeføringer».")
 ONLY_ADMINISTRATORS = _("Bare administratorer kan gjøre dette.")
 EMAIL_TAKEN = _("E-postadressen %(email)s er allerede i bruk.")
 EMPLOYEE_NUMBER_TAKEN = _("Ansattnummeret %(number)s er allerede i bruk.")
@@ -70,20 +80,19 @@ BUILTIN_WAGE_TYPE_LOCKED = _("«Ordinær tid» er innebygd og kan ikke endres.")
 
 
 def hours_parse(value: object) -> Decimal:
-    """Hours as typed by a person ("7,5", "7.5", 7.5) → Decimal with at most two places."""
+    """Hours as typed by a person → Decimal with at most two places.
+
+    Takes "7,5", "7.5" and 7.5, the clock form "7:30" and units "7t 30m" (also "7h", "45m"). A
+    clock or unit value is rounded to whole hundredths (7:20 → 7,33); a decimal with more than two
+    places is refused rather than rounded, since the person typed those digits.
+    """
     if value is None or (isinstance(value, str) and not value.strip()):
         raise ValidationError(HOURS_REQUIRED, code="required")
     if isinstance(value, bool):
         raise ValidationError(HOURS_NOT_A_NUMBER, code="invalid")
     text = str(value).strip().replace(",", ".").replace("\xa0", "").replace(" ", "")
-    # Plain decimal notation only: Decimal() would also take "1e1", "1_0", "NaN" and "Infinity".
-    if not HOURS_PATTERN.fullmatch(text):
-        raise ValidationError(HOURS_NOT_A_NUMBER, code="invalid")
-    try:
-        hours = Decimal(text)
-    except InvalidOperation:
-        raise ValidationError(HOURS_NOT_A_NUMBER, code="invalid") from None
-    if not hours.is_finite():
+    hours = _hours_from_text(text)
+    if hours is None or not hours.is_finite():
         raise ValidationError(HOURS_NOT_A_NUMBER, code="invalid")
     if hours <= 0:
         raise ValidationError(HOURS_NOT_POSITIVE, code="min_value")
@@ -95,6 +104,29 @@ def hours_parse(value: object) -> Decimal:
     return hours.quantize(Decimal("0.01"))
 
 
+def _hours_from_text(text: str) -> Decimal | None:
+    """The number in one of the accepted notations, or None. Plain notation only: Decimal() alone
+    would also take "1e1", "1_0", "NaN" and "Infinity"."""
+    try:
+        if DECIMAL_HOURS.fullmatch(text):
+            return Decimal(text)
+        clock = CLOCK_HOURS.fullmatch(text)
+        if clock:
+            minutes = Decimal(clock.group(2)) / MINUTES_PER_HOUR
+            return _rounded(Decimal(clock.group(1)) + minutes)
+        units = UNIT_HOURS.fullmatch(text)
+        if units and (units.group(1) or units.group(2)):
+            minutes = Decimal(units.group(2) or 0) / MINUTES_PER_HOUR
+            return _rounded(Decimal(units.group(1) or 0) + minutes)
+    except InvalidOperation:
+        return None
+    return None
+
+
+def _rounded(hours: Decimal) -> Decimal:
+    return hours.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
 def _hours_field_parse(value: object) -> Decimal:
     """hours_parse, with its error attached to the «hours» field so forms and the API show it there."""
     try:
@@ -104,6 +136,8 @@ def _hours_field_parse(value: object) -> Decimal:
 
 
 def _date_check(date: datetime.date) -> None:
+    if not date_in_range(date):
+        raise ValidationError({"date": ValidationError(DATE_OUT_OF_RANGE, code="out_of_range")})
     if date > today_local() + datetime.timedelta(days=MAX_DAYS_AHEAD):
         raise ValidationError({"date": ValidationError(DATE_TOO_FAR_AHEAD, code="too_far_ahead")})
 
@@ -324,11 +358,15 @@ def wage_type_save(
 
 
 @transaction.atomic
-def company_update(*, actor: Employee, name: str, organisation_number: str) -> Company:
+def company_update(
+    *, actor: Employee, name: str, organisation_number: str, normal_week_hours: Decimal | None = None
+) -> Company:
     _require_administrator(actor)
     company = actor.company
     company.name = name.strip()
     company.organisation_number = organisation_number.strip()
+    if normal_week_hours is not None:
+        company.normal_week_hours = normal_week_hours
     company.full_clean()
     company.save()
     return company
@@ -487,6 +525,195 @@ def week_copy_previous(*, actor: Employee, employee: Employee, monday: datetime.
             )
         )
     return HourEntry.objects.bulk_create(created)
+
+
+# --- the week grid: one save for the whole week ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class CellInput:
+    """One cell as sent by the grid: the hours it should hold ("" clears it)."""
+
+    project_id: int
+    wage_type_id: int
+    date: datetime.date
+    hours: str
+    comment: str | None = None  # None: not sent, keep what is there
+
+
+CellKey = tuple[int, int, datetime.date]
+
+
+class WeekSaveError(ValidationError):
+    """Nothing was saved. ``cell_errors`` holds each refused cell's messages, ``errors`` the rest."""
+
+    def __init__(self, *, cell_errors: dict[CellKey, list[str]], errors: list[str]) -> None:
+        self.cell_errors = cell_errors
+        self.errors = errors
+        super().__init__([*errors, *(m for messages in cell_errors.values() for m in messages)])
+
+
+@dataclass
+class WeekSaveResult:
+    created: list[HourEntry]
+    updated: list[HourEntry]
+    deleted: list[int]
+
+    @property
+    def changed(self) -> int:
+        return len(self.created) + len(self.updated) + len(self.deleted)
+
+
+@transaction.atomic
+def week_save(
+    *,
+    actor: Employee,
+    employee: Employee,
+    monday: datetime.date,
+    cells: Sequence[CellInput],
+    replace: bool = False,
+) -> WeekSaveResult:
+    """Make the week's cells hold what was typed, all or nothing, in one transaction.
+
+    Each cell is the sum of the hours on one day, project and lønnsart. Saving is state-based:
+    sending the same week twice changes nothing the second time. A cell with one registered or
+    rejected entry is updated (cleared: deleted); an empty cell gets a new entry; approved and
+    sent-in cells, and cells holding several entries, cannot change here. With ``replace`` every
+    editable cell that is not sent is cleared (the API's PUT of a whole week).
+
+    The rules are the per-entry ones (hours_parse, project and lønnsart checks, 24 hours a day),
+    checked for the whole week at once: a fixed number of queries whatever the number of rows.
+    """
+    access.require_can_act_for(actor, employee)
+    monday = monday_of(monday)
+    days = week_days(monday)
+    _lock_employee(employee)
+    projects = Project.objects.in_bulk({c.project_id for c in cells}) if cells else {}
+    wage_types = WageType.objects.in_bulk({c.wage_type_id for c in cells}) if cells else {}
+    existing: dict[CellKey, list[HourEntry]] = {}
+    for entry in HourEntry.objects.filter(employee=employee, date__range=(days[0], days[-1])).order_by("id"):
+        existing.setdefault((entry.project_id, entry.wage_type_id, entry.date), []).append(entry)
+    plan = _WeekPlan(employee=employee, existing=existing, days=days)
+    for cell in {(c.project_id, c.wage_type_id, c.date): c for c in cells}.values():
+        project, wage_type = projects.get(cell.project_id), wage_types.get(cell.wage_type_id)
+        if project is None or wage_type is None:
+            raise Http404
+        # Another company's project or lønnsart behaves as if it did not exist.
+        access.same_company(employee.company, project, wage_type)
+        plan.apply(cell, project, wage_type)
+    if replace:
+        sent = {(c.project_id, c.wage_type_id, c.date) for c in cells}
+        for key, entries in existing.items():
+            if key not in sent and len(entries) == 1 and entries[0].is_editable:
+                plan.deleted.append(entries[0])
+    plan.check_day_totals()
+    if plan.cell_errors:
+        raise WeekSaveError(cell_errors=plan.cell_errors, errors=[])
+    return plan.write()
+
+
+class _WeekPlan:
+    """What week_save will write, built and checked in memory before anything is written."""
+
+    def __init__(
+        self, *, employee: Employee, existing: dict[CellKey, list[HourEntry]], days: list[datetime.date]
+    ) -> None:
+        self.employee, self.existing, self.days = employee, existing, days
+        self.created: list[HourEntry] = []
+        self.updated: list[HourEntry] = []
+        self.deleted: list[HourEntry] = []
+        self.touched: set[CellKey] = set()
+        self.cell_errors: dict[CellKey, list[str]] = {}
+
+    def apply(self, cell: CellInput, project: Project, wage_type: WageType) -> None:
+        key = (cell.project_id, cell.wage_type_id, cell.date)
+        try:
+            self._apply(key, cell, project, wage_type)
+        except ValidationError as error:
+            self.cell_errors[key] = [str(m) for m in error.messages]
+
+    def _apply(self, key: CellKey, cell: CellInput, project: Project, wage_type: WageType) -> None:
+        if cell.date not in self.days:
+            raise ValidationError(DATE_NOT_IN_WEEK, code="not_in_week")
+        entries = self.existing.get(key, [])
+        hours = _hours_field_parse(cell.hours) if cell.hours.strip() else None
+        comment = (cell.comment if cell.comment is not None else _comment_of(entries)).strip()
+        if hours is None and not entries:
+            if comment:
+                raise ValidationError(HOURS_FOR_COMMENT, code="required")
+            return
+        unchanged = hours == sum((e.hours for e in entries), Decimal("0")) and comment == _comment_of(entries)
+        if unchanged:
+            return
+        if len(entries) > 1:
+            raise ValidationError(CELL_HAS_SEVERAL, code="several")
+        if entries and not entries[0].is_editable:
+            raise ValidationError(ENTRY_NOT_EDITABLE, code="not_editable")
+        self.touched.add(key)
+        if hours is None:
+            self.deleted.append(entries[0])
+            return
+        _date_check(cell.date)
+        _project_check(project, cell.date)
+        _wage_type_check(wage_type)
+        if entries:
+            entry = entries[0]
+            entry.hours, entry.comment = hours, comment
+            self.updated.append(entry)
+        else:
+            self.created.append(
+                HourEntry(
+                    company_id=self.employee.company_id,
+                    employee=self.employee,
+                    date=cell.date,
+                    project=project,
+                    wage_type=wage_type,
+                    hours=hours,
+                    comment=comment,
+                )
+            )
+
+    def check_day_totals(self) -> None:
+        """24 hours a day over the week as it will be, blamed on the cells that changed that day."""
+        deleted = {e.id for e in self.deleted}
+        totals: dict[datetime.date, Decimal] = defaultdict(Decimal)
+        for entries in self.existing.values():
+            for entry in entries:
+                if entry.id not in deleted:
+                    totals[entry.date] += entry.hours
+        for entry in self.created:
+            totals[entry.date] += entry.hours
+        for date, total in totals.items():
+            if total <= MAX_HOURS_PER_DAY:
+                continue
+            changed = [key for key in self.touched if key[2] == date]
+            for key in changed:
+                own = sum(
+                    (e.hours for e in [*self.existing.get(key, []), *self.created] if _key_of(e) == key),
+                    Decimal("0"),
+                )
+                message = HOURS_OVER_DAY % {"existing": _hours_text(total - own)}
+                self.cell_errors.setdefault(key, []).append(str(message))
+
+    def write(self) -> WeekSaveResult:
+        now = timezone.now()
+        for entry in self.updated:
+            entry.updated_at = now
+        created = HourEntry.objects.bulk_create(self.created)
+        if self.updated:
+            HourEntry.objects.bulk_update(self.updated, ["hours", "comment", "updated_at"])
+        deleted_ids = [e.id for e in self.deleted]
+        if deleted_ids:
+            HourEntry.objects.filter(id__in=deleted_ids, status__in=EDITABLE_STATUSES).delete()
+        return WeekSaveResult(created=created, updated=self.updated, deleted=deleted_ids)
+
+
+def _comment_of(entries: list[HourEntry]) -> str:
+    return entries[0].comment if len(entries) == 1 else ""
+
+
+def _key_of(entry: HourEntry) -> CellKey:
+    return (entry.project_id, entry.wage_type_id, entry.date)
 
 
 def _lock_for_decision(*, actor: Employee, entry_ids: Sequence[int], status: str) -> list[HourEntry]:

@@ -21,18 +21,30 @@ from django.views.decorators.http import require_POST
 
 from hr import access, selectors, services
 from hr.forms import (
+    MAX_NEW_ROWS,
+    ROW_KEY,
     CompanyForm,
     DepartmentForm,
     EmployeeForm,
     EntryForm,
+    NewRow,
     ProjectForm,
     RejectForm,
     WageTypeForm,
-    WeekEntryForm,
+    WeekGridForm,
 )
 from hr.integration import integration_get
-from hr.models import Department, Employee, EntryStatus, Project, WageType
-from hr.weeks import iso_label, monday_from_iso, monday_of, today_local, week_days
+from hr.models import Department, Employee, Project, WageType
+from hr.weeks import (
+    date_in_range,
+    iso_label,
+    monday_from_iso,
+    monday_from_label,
+    monday_of,
+    today_local,
+    week_days,
+    week_label,
+)
 
 NO_EMPLOYEE_PROFILE = gettext_lazy("Brukeren din er ikke knyttet til noe selskap.")
 NOTHING_SELECTED = gettext_lazy("Velg minst én timeføring.")
@@ -90,11 +102,38 @@ def _messages_from(request: HttpRequest, error: ValidationError | PermissionDeni
 # --- «Mine timer» ----------------------------------------------------------------------------
 
 
+WEEK_OUT_OF_RANGE = gettext_lazy("Uken finnes ikke. Velg en uke mellom år 2000 og 2099.")
+GRID_SAVED = gettext_lazy("Uken er lagret.")
+GRID_NOTHING_CHANGED = gettext_lazy("Ingen endringer å lagre.")
+GRID_NOT_SAVED = gettext_lazy("Ingenting er lagret. Rett feilene som er merket i tabellen, og lagre igjen.")
+COPY_NO_ROWS = gettext_lazy("Forrige uke hadde ingen rader å kopiere.")
+COPY_ROWS_ALREADY_HERE = gettext_lazy("Denne uken har allerede alle radene fra forrige uke.")
+COPY_HOURS_ALREADY_HERE = gettext_lazy(
+    "Denne uken har allerede timer på de samme dagene, prosjektene og lønnsartene."
+)
+COPY_NOTHING_ALLOWED = gettext_lazy(
+    "Ingen av forrige ukes timer kunne kopieres: prosjektet er avsluttet, lønnsarten er ikke aktiv, "
+    "eller dagen ville fått mer enn 24 timer."
+)
+DEFAULT_NEW_ROWS = 1
+
+
+class WeekOutOfRange(ValueError):
+    pass
+
+
 def _week_from_query(request: HttpRequest) -> datetime.date:
-    try:
-        return monday_from_iso(int(request.GET["year"]), int(request.GET["week"]))
-    except (KeyError, ValueError):
+    """?week=2026-W50, or ?year=2026&week=50; none means this week. WeekOutOfRange for a week that
+    does not exist or lies outside the years the product accepts."""
+    week, year = request.GET.get("week", ""), request.GET.get("year", "")
+    if not week and not year:
         return monday_of(today_local())
+    try:
+        if "W" in week.upper():
+            return monday_from_label(week.upper())
+        return monday_from_iso(int(year), int(week))
+    except (ValueError, OverflowError):
+        raise WeekOutOfRange from None
 
 
 def _subject_from_query(request: EmployeeRequest) -> Employee:
@@ -124,55 +163,88 @@ def home(request: EmployeeRequest) -> HttpResponse:
 
 @employee_required
 def week(request: EmployeeRequest) -> HttpResponse:
+    """«Mine timer»: the week as an editable grid, saved in one POST («Lagre»)."""
     actor = request.employee
     subject = _subject_from_query(request)
-    monday = _week_from_query(request)
-    status = request.GET.get("status") or None
-    if status not in EntryStatus.values:
-        status = None
-    days = week_days(monday)
-    form = WeekEntryForm(
-        request.POST or None,
-        company=actor.company,
-        days=days,
-        initial={"date": _default_day(days).isoformat()},
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.entry_create(actor=actor, employee=subject, **form.cleaned_data)
-        except ValidationError as error:
-            errors_to_form(form, error)
-        else:
-            messages.success(request, _("Timene er registrert."))
-            return HttpResponseRedirect(_week_url(subject, actor, monday))
-    view = selectors.week_view(employee=subject, monday=monday, status=status)
-    # Approved hours show whether they reached the accounting system (Sendt, Venter, Feilet …).
-    statuses = integration_get().transfer_statuses(company=actor.company, entries=view.entries)
-    for entry in view.entries:
-        entry.transfer = statuses.get(entry.id)  # type: ignore[attr-defined]
+    try:
+        monday = _week_from_query(request)
+    except WeekOutOfRange:
+        messages.error(request, WEEK_OUT_OF_RANGE)
+        return _week_render(request, subject, monday_of(today_local()), status=400)
+    if request.method != "POST":
+        return _week_render(request, subject, monday)
+    form = WeekGridForm(request.POST, company=actor.company, days=week_days(monday))
+    if form.has_row_errors:
+        messages.error(request, GRID_NOT_SAVED)
+        return _week_render(request, subject, monday, form=form, status=400)
+    try:
+        result = services.week_save(actor=actor, employee=subject, monday=monday, cells=form.cells)
+    except services.WeekSaveError as error:
+        messages.error(request, GRID_NOT_SAVED)
+        return _week_render(request, subject, monday, form=form, cell_errors=error.cell_errors, status=400)
+    messages.success(request, GRID_SAVED if result.changed else GRID_NOTHING_CHANGED)
+    extra = {"nye": str(len(form.new_rows) + 1)} if "add_row" in request.POST else {}
+    return HttpResponseRedirect(_week_url(subject, actor, monday, **extra) + "#week-grid")
+
+
+def _week_render(
+    request: EmployeeRequest,
+    subject: Employee,
+    monday: datetime.date,
+    *,
+    form: WeekGridForm | None = None,
+    cell_errors: dict[services.CellKey, list[str]] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    actor = request.employee
+    grid = selectors.week_grid(employee=subject, monday=monday)
+    extra_keys = _row_keys_from_query(request) + (form.row_keys if form else [])
+    selectors.week_grid_add_rows(grid, company=actor.company, keys=extra_keys)
+    if form is not None:
+        selectors.week_grid_overlay(grid, typed=form.typed, cell_errors=cell_errors or {})
+    new_rows = [row for row in form.new_rows if row.error] if form else []
+    blank_rows = _int_or(request.GET.get("nye"), DEFAULT_NEW_ROWS, limit=MAX_NEW_ROWS)
+    new_rows += [NewRow(len(new_rows) + i) for i in range(max(blank_rows - len(new_rows), 1))]
+    for index, row in enumerate(new_rows):
+        row.index = index
+    selectors.week_grid_annotate(grid)
     year, number = iso_label(monday)
     context = {
-        "view": view,
-        "form": form,
+        "grid": grid,
+        "new_rows": new_rows,
+        "projects": selectors.projects_open(company=actor.company),
+        "wage_types": selectors.wage_types_active(company=actor.company),
         "subject": subject,
         "acting_for_other": subject.id != actor.id,
         "actable": selectors.employees_actable(actor=actor) if access.can_approve(actor) else None,
         "year": year,
         "week_number": number,
-        "status": status,
-        "statuses": EntryStatus.choices,
+        "week_label": week_label(monday),
         "previous_url": _week_url(subject, actor, monday - datetime.timedelta(days=7)),
         "next_url": _week_url(subject, actor, monday + datetime.timedelta(days=7)),
         "today_url": _week_url(subject, actor, monday_of(today_local())),
         "this_url": _week_url(subject, actor, monday),
+        "add_row_url": _week_url(subject, actor, monday, nye=str(len(new_rows) + 1)) + "#new-rows",
         "today": today_local(),
     }
-    return render(request, "hr/week.html", context, status=400 if form.errors else 200)
+    return render(request, "hr/week.html", context, status=status)
 
 
-def _default_day(days: list[datetime.date]) -> datetime.date:
-    today = today_local()
-    return today if today in days else days[0]
+def _row_keys_from_query(request: HttpRequest) -> list[tuple[int, int]]:
+    """?rader=p1-w2.p3-w4: rows shown empty, as «Kopier forrige uke» → «Bare rader» leaves them."""
+    keys = []
+    for key in request.GET.get("rader", "").split(".")[:MAX_NEW_ROWS]:
+        match = ROW_KEY.fullmatch(key)
+        if match:
+            keys.append((int(match.group(1)), int(match.group(2))))
+    return keys
+
+
+def _int_or(value: str | None, default: int, *, limit: int) -> int:
+    try:
+        return min(max(int(value or default), 0), limit)
+    except ValueError:
+        return default
 
 
 @require_POST
@@ -180,7 +252,11 @@ def _default_day(days: list[datetime.date]) -> datetime.date:
 def week_submit(request: EmployeeRequest) -> HttpResponse:
     actor = request.employee
     subject = _subject_from_query(request)
-    monday = _monday_from_post(request)
+    try:
+        monday = _monday_from_post(request)
+    except WeekOutOfRange:
+        messages.error(request, WEEK_OUT_OF_RANGE)
+        return _week_render(request, subject, monday_of(today_local()), status=400)
     try:
         entries = services.week_submit(actor=actor, employee=subject, monday=monday)
     except (ValidationError, PermissionDenied) as error:
@@ -201,9 +277,30 @@ def week_submit(request: EmployeeRequest) -> HttpResponse:
 @require_POST
 @employee_required
 def week_copy(request: EmployeeRequest) -> HttpResponse:
+    """«Kopier forrige uke»: «Bare rader» shows last week's rows empty; «Rader og timer» copies the hours."""
     actor = request.employee
     subject = _subject_from_query(request)
-    monday = _monday_from_post(request)
+    try:
+        monday = _monday_from_post(request)
+    except WeekOutOfRange:
+        messages.error(request, WEEK_OUT_OF_RANGE)
+        return _week_render(request, subject, monday_of(today_local()), status=400)
+    if request.POST.get("mode") == "rows":
+        keys = selectors.week_copy_rows(employee=subject, monday=monday)
+        if not keys:
+            messages.info(request, _copy_refusal(subject, monday, rows_only=True))
+            return HttpResponseRedirect(_week_url(subject, actor, monday))
+        rows = ".".join(selectors.grid_row_key(*key) for key in keys)
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s rad er kopiert fra forrige uke. Skriv inn timene og lagre.",
+                "%(count)s rader er kopiert fra forrige uke. Skriv inn timene og lagre.",
+                len(keys),
+            )
+            % {"count": len(keys)},
+        )
+        return HttpResponseRedirect(_week_url(subject, actor, monday, rader=rows) + "#week-grid")
     created = services.week_copy_previous(actor=actor, employee=subject, monday=monday)
     if created:
         messages.success(
@@ -216,15 +313,31 @@ def week_copy(request: EmployeeRequest) -> HttpResponse:
             % {"count": len(created)},
         )
     else:
-        messages.info(request, _("Det var ingenting å kopiere fra forrige uke."))
+        messages.info(request, _copy_refusal(subject, monday, rows_only=False))
     return HttpResponseRedirect(_week_url(subject, actor, monday))
 
 
+def _copy_refusal(subject: Employee, monday: datetime.date, *, rows_only: bool) -> str:
+    """Exactly why copying last week gave nothing."""
+    reason = selectors.week_copy_nothing_reason(employee=subject, monday=monday, rows_only=rows_only)
+    return str(
+        {
+            "no_rows": COPY_NO_ROWS,
+            "rows_here": COPY_ROWS_ALREADY_HERE,
+            "hours_here": COPY_HOURS_ALREADY_HERE,
+        }.get(reason, COPY_NOTHING_ALLOWED)
+    )
+
+
 def _monday_from_post(request: HttpRequest) -> datetime.date:
+    """The week a button acts on; a date outside the accepted years is refused, never guessed."""
     try:
-        return monday_of(datetime.date.fromisoformat(request.POST.get("monday", "")))
+        date = datetime.date.fromisoformat(request.POST.get("monday", ""))
     except ValueError:
         return monday_of(today_local())
+    if not date_in_range(date):
+        raise WeekOutOfRange
+    return monday_of(date)
 
 
 @employee_required
@@ -392,7 +505,11 @@ def settings_general(request: EmployeeRequest) -> HttpResponse:
     company = actor.company
     form = CompanyForm(
         request.POST or None,
-        initial={"name": company.name, "organisation_number": company.organisation_number},
+        initial={
+            "name": company.name,
+            "organisation_number": company.organisation_number,
+            "normal_week_hours": company.normal_week_hours.normalize(),
+        },
     )
     if request.method == "POST" and form.is_valid():
         try:

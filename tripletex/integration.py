@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 
 from hr.integration import TransferStatus
-from hr.models import Company, Employee, HourEntry
+from hr.models import Company, Employee, HourEntry, Project, WageType
 from tripletex import selectors
 from tripletex.services import transfer
 
@@ -17,6 +17,24 @@ from tripletex.services import transfer
 class TripletexIntegration:
     def approval_blockers(self, *, company: Company, entries: Sequence[HourEntry]) -> dict[int, str]:
         return transfer.approval_blockers(company=company, entries=entries)
+
+    def row_warnings(
+        self, *, company: Company, employee: Employee, rows: Sequence[tuple[Project, WageType]]
+    ) -> dict[tuple[int, int], str]:
+        # The approval's own checks, run on one unsaved entry per row: the warning while typing and
+        # the refusal at approval can never disagree.
+        probes = [
+            HourEntry(
+                id=-(index + 1), company=company, employee=employee, project=project, wage_type=wage_type
+            )
+            for index, (project, wage_type) in enumerate(rows)
+        ]
+        blockers = transfer.approval_blockers(company=company, entries=probes)
+        return {
+            (probe.project_id, probe.wage_type_id): blockers[probe.id]
+            for probe in probes
+            if probe.id in blockers
+        }
 
     def entries_approved(self, *, company: Company, entries: Sequence[HourEntry]) -> None:
         transfer.deliver_on_commit(transfer.hours_changed(company=company, entries=entries))

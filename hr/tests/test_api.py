@@ -741,6 +741,7 @@ def test_the_schema_is_valid_openapi_and_lists_every_endpoint(db):
         "/api/v1/entries/{entry_id}/",
         "/api/v1/weeks/submit/",
         "/api/v1/weeks/copy-previous/",
+        "/api/v1/weeks/{week}/",
         "/api/v1/approvals/",
         "/api/v1/approvals/approve/",
         "/api/v1/approvals/reject/",

@@ -10,7 +10,7 @@ import time_machine
 from django.core import mail
 from django.urls import reverse
 
-from hr import services
+from hr import forms, services
 from hr.models import Department, Employee, EntryStatus, HourEntry, Project, Role, WageType
 from hr.tests.factories import (
     PASSWORD,
@@ -55,28 +55,36 @@ def test_login_page_is_norwegian(client):
     assert "Glemt passordet?" in response.content.decode()
 
 
-def test_week_view_registers_hours_with_norwegian_decimal(client, employee):
+def new_row(project, wage_type, day: int, hours: str, comment: str = "") -> dict[str, object]:
+    """The grid's POST for one cell of a row added with «Legg til rad»."""
+    data = {
+        "new_rows": "1",
+        "new0-project": project.id,
+        "new0-wage_type": wage_type.id,
+        f"h-new0-{day}": hours,
+    }
+    if comment:
+        data[f"c-new0-{day}"] = comment
+    return data
+
+
+def test_week_grid_registers_hours_with_norwegian_decimal(client, employee):
     # given
     project = ProjectFactory(company=employee.company)
     ordinary = WageType.objects.get(company=employee.company, is_builtin=True)
     login(client, employee)
-    # when
-    response = client.post(
-        week_url(),
-        {
-            "date": "2026-11-24",
-            "project": project.id,
-            "wage_type": ordinary.id,
-            "hours": "7,5",
-            "comment": "Forskaling",
-        },
-    )
+    # when: Tuesday of a new row
+    response = client.post(week_url(), new_row(project, ordinary, 1, "7,5", "Forskaling"))
     # then
     assert response.status_code == 302
     entry = HourEntry.objects.get(employee=employee)
-    assert entry.hours == Decimal("7.50")
+    assert (entry.date, entry.hours, entry.comment) == (
+        datetime.date(2026, 11, 24),
+        Decimal("7.50"),
+        "Forskaling",
+    )
     page = client.get(week_url()).content.decode()
-    assert "7,5" in page
+    assert 'value="7,5"' in page
     assert "Forskaling" in page
 
 
@@ -88,54 +96,53 @@ def test_week_view_registers_hours_with_norwegian_decimal(client, employee):
         ("7,555", services.HOURS_TOO_MANY_DECIMALS),
         ("NaN", services.HOURS_NOT_A_NUMBER),
         ("sju", services.HOURS_NOT_A_NUMBER),
+        ("٣", services.HOURS_NOT_A_NUMBER),
     ],
 )
-def test_week_view_refuses_bad_hours_and_saves_nothing(client, employee, hours, message):
+def test_week_grid_refuses_bad_hours_keeps_what_was_typed_and_saves_nothing(client, employee, hours, message):
     project = ProjectFactory(company=employee.company)
     ordinary = WageType.objects.get(company=employee.company, is_builtin=True)
     login(client, employee)
-    response = client.post(
-        week_url(), {"date": "2026-11-24", "project": project.id, "wage_type": ordinary.id, "hours": hours}
-    )
+    data = new_row(project, ordinary, 1, hours)
+    data["h-new0-2"] = "8"  # a good cell beside it is not saved either: one transaction
+    response = client.post(week_url(), data)
     assert response.status_code == 400
-    assert str(message) in response.content.decode()
+    page = response.content.decode()
+    assert str(message) in page
+    assert f'value="{hours}"' in page
+    assert 'aria-invalid="true"' in page
     assert not HourEntry.objects.exists()
 
 
-def test_week_view_refuses_more_than_24_hours_a_day(client, employee):
+def test_week_grid_refuses_more_than_24_hours_a_day(client, employee):
     project = ProjectFactory(company=employee.company)
     HourEntryFactory(
         employee=employee, project=project, date=datetime.date(2026, 11, 24), hours=Decimal("20")
     )
+    other = ProjectFactory(company=employee.company)
     ordinary = WageType.objects.get(company=employee.company, is_builtin=True)
     login(client, employee)
-    response = client.post(
-        week_url(), {"date": "2026-11-24", "project": project.id, "wage_type": ordinary.id, "hours": "5"}
-    )
+    response = client.post(week_url(), new_row(other, ordinary, 1, "5"))
     assert response.status_code == 400
     assert "Du kan ikke føre mer enn 24 timer på én dag (allerede ført: 20 t)." in response.content.decode()
     assert HourEntry.objects.count() == 1
 
 
-def test_week_view_refuses_another_companys_project_as_a_field_error(client, employee, other_company):
+def test_week_grid_refuses_another_companys_project_as_a_field_error(client, employee, other_company):
     foreign = ProjectFactory(company=other_company)
     ordinary = WageType.objects.get(company=employee.company, is_builtin=True)
     login(client, employee)
-    response = client.post(
-        week_url(), {"date": "2026-11-24", "project": foreign.id, "wage_type": ordinary.id, "hours": "4"}
-    )
+    response = client.post(week_url(), new_row(foreign, ordinary, 1, "4"))
     assert response.status_code == 400
-    assert "Velg et gyldig valg" in response.content.decode()
+    assert str(forms.PROJECT_INVALID) in response.content.decode()
     assert not HourEntry.objects.exists()
 
 
-def test_week_view_refuses_closed_project(client, employee):
+def test_week_grid_refuses_closed_project(client, employee):
     closed = ProjectFactory(company=employee.company, is_closed=True)
     ordinary = WageType.objects.get(company=employee.company, is_builtin=True)
     login(client, employee)
-    response = client.post(
-        week_url(), {"date": "2026-11-24", "project": closed.id, "wage_type": ordinary.id, "hours": "4"}
-    )
+    response = client.post(week_url(), new_row(closed, ordinary, 1, "4"))
     assert response.status_code == 400
     assert not HourEntry.objects.exists()
 
