@@ -14,12 +14,23 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from hr.models import EntryStatus
-from hr.weeks import iso_label, monday_from_iso, monday_of, today_local, week_label
+from hr.weeks import (
+    FIRST_DATE,
+    LAST_DATE,
+    date_in_range,
+    iso_label,
+    monday_from_iso,
+    monday_from_label,
+    monday_of,
+    today_local,
+    week_label,
+)
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrPromise
 
 DATE_INVALID = _("Skriv datoen som ÅÅÅÅ-MM-DD, for eksempel 2026-11-24.")
+DATE_OUT_OF_RANGE = _("Datoen må være mellom 2000-01-01 og 2099-12-31.")
 FIELD_REQUIRED = _("Dette feltet må fylles ut.")
 ID_INVALID = _("Oppgi en gyldig id.")
 WEEK_INVALID = _("Uken finnes ikke: oppgi år og ukenummer (1–53), eller en dato.")
@@ -46,6 +57,21 @@ _ID_ERRORS: dict[str, str | StrPromise] = {
     "max_value": ID_INVALID,
     "max_string_length": ID_INVALID,
 }
+
+
+class BoundedDateField(serializers.DateField):
+    """A date within the years the product accepts (hr.weeks.FIRST_DATE … LAST_DATE)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("error_messages", _DATE_ERRORS)
+        kwargs.setdefault("help_text", _("ÅÅÅÅ-MM-DD, fra 2000-01-01 til 2099-12-31."))
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, value: Any) -> Any:
+        date = super().to_internal_value(value)
+        if not date_in_range(date):
+            raise serializers.ValidationError(DATE_OUT_OF_RANGE, code="out_of_range")
+        return date
 
 
 def _id_field(**kwargs: Any) -> serializers.IntegerField:
@@ -77,9 +103,20 @@ class HoursField(serializers.Field):
 class WeekInputSerializer(serializers.Serializer):
     """An ISO week as ``year`` + ``week``, or any ``date`` in it; neither means this week."""
 
-    year = serializers.IntegerField(required=False, error_messages={"invalid": WEEK_INVALID})
-    week = serializers.IntegerField(required=False, error_messages={"invalid": WEEK_INVALID})
-    date = serializers.DateField(required=False, error_messages=_DATE_ERRORS)
+    year = serializers.IntegerField(
+        required=False,
+        min_value=FIRST_DATE.year - 1,
+        max_value=LAST_DATE.year,
+        error_messages={"invalid": WEEK_INVALID, "min_value": WEEK_INVALID, "max_value": WEEK_INVALID},
+        help_text=_("ISO-år, 1999–2099 (sammen med `week`)."),
+    )
+    week = serializers.RegexField(
+        r"^([1-9]|[1-4][0-9]|5[0-3]|[0-9]{4}-W[0-9]{2})$",
+        required=False,
+        error_messages={"invalid": WEEK_INVALID},
+        help_text=_("Ukenummer 1–53 sammen med `year`, eller hele uken som ÅÅÅÅ-Www (2026-W50)."),
+    )
+    date = BoundedDateField(required=False)
     employee = _id_field(
         required=False,
         help_text=_("Ansatt-id når en leder eller administrator handler for en annen. Standard: deg selv."),
@@ -87,17 +124,19 @@ class WeekInputSerializer(serializers.Serializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         year, week, date = attrs.get("year"), attrs.get("week"), attrs.get("date")
-        if date is not None:
-            attrs["monday"] = monday_of(date)
-        elif year is None and week is None:
-            attrs["monday"] = monday_of(today_local())
-        elif year is None or week is None:
-            raise serializers.ValidationError({"week": [WEEK_INCOMPLETE]})
-        else:
-            try:
-                attrs["monday"] = monday_from_iso(year, week)
-            except ValueError:
-                raise serializers.ValidationError({"week": [WEEK_INVALID]}) from None
+        try:
+            if date is not None:
+                attrs["monday"] = monday_of(date)
+            elif week is not None and "W" in week:
+                attrs["monday"] = monday_from_label(week)
+            elif year is None and week is None:
+                attrs["monday"] = monday_of(today_local())
+            elif year is None or week is None:
+                raise serializers.ValidationError({"week": [WEEK_INCOMPLETE]})
+            else:
+                attrs["monday"] = monday_from_iso(year, int(week))
+        except ValueError:
+            raise serializers.ValidationError({"week": [WEEK_INVALID]}) from None
         return attrs
 
 
@@ -108,7 +147,7 @@ class WeekQuerySerializer(WeekInputSerializer):
 
 
 class EntryInputSerializer(serializers.Serializer):
-    date = serializers.DateField(error_messages=_DATE_ERRORS)
+    date = BoundedDateField()
     project = _id_field(help_text=_("Prosjekt-id (se projects/)."))
     wage_type = _id_field(help_text=_("Lønnsart-id (se wage-types/)."))
     hours = HoursField()
@@ -268,7 +307,7 @@ ROWS_TOO_MANY = _("En uke kan ha høyst {max_length} rader.")
 
 
 class GridCellInputSerializer(serializers.Serializer):
-    date = serializers.DateField(error_messages=_DATE_ERRORS)
+    date = BoundedDateField()
     hours = HoursField(
         allow_null=True,
         help_text=_('Timer som 7,5, 7.5, "7:30" eller "7t 30m"; tom eller null tømmer cellen.'),

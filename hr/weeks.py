@@ -37,7 +37,8 @@ def monday_from_iso(year: int, week: int) -> datetime.date:
     """Raises ValueError for a week that does not exist (week 53 in most years) or lies outside
     FIRST_DATE … LAST_DATE."""
     monday = datetime.date.fromisocalendar(year, week, 1)
-    if not (date_in_range(monday) or date_in_range(monday + datetime.timedelta(days=6))):
+    # The weeks that overlap FIRST_DATE … LAST_DATE (no date arithmetic near the year 9999).
+    if not monday_of(FIRST_DATE) <= monday <= LAST_DATE:
         raise ValueError(f"week {year}-W{week} is outside the supported years")
     return monday
 
