@@ -55,3 +55,25 @@ def page(browser, live_server) -> Iterator[object]:
     page = context.new_page()
     yield page
     context.close()
+
+
+# Accessibility: axe-core in the page; serious and critical violations fail the test.
+AXE_FAILING_IMPACTS = {"serious", "critical"}
+
+
+@pytest.fixture
+def axe_check():
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+
+    def check(page: object, context: str | None = None) -> None:
+        results = axe.run(page, context=context)
+        violations = [
+            f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+            for v in results.response["violations"]
+            if v["impact"] in AXE_FAILING_IMPACTS
+        ]
+        assert not violations, "\n".join(violations)
+
+    return check

@@ -36,16 +36,14 @@ def test_week_sent_in_rejected_fixed_and_approved(browser, live_server, departme
     monday = monday_of(today_local())
     days = [monday + datetime.timedelta(days=offset) for offset in range(5)]
 
-    # when: the employee registers Monday to Friday, by keyboard, and sends the week in
+    # when: the employee registers Monday to Friday in the grid and sends the week in
     page = logged_in(browser, live_server, employee.email)
-    for day in days:
-        page.get_by_label("Dag").select_option(day.isoformat())
-        page.get_by_label("Prosjekt").select_option(label="P-100 Kontorbygg Bjørvika")
-        hours = page.get_by_label("Timer", exact=True)
-        hours.fill("7,5")
-        hours.press("Enter")
-        page.get_by_text("Timene er registrert.").wait_for()
-    assert page.locator("#week-total").inner_text() == "37,5 t"
+    page.locator("#new0-project").select_option(label="P-100 Kontorbygg Bjørvika")
+    for index in range(len(days)):
+        page.locator(f"#h-new0-{index}").fill("7,5")
+        page.locator(f"#h-new0-{index}").press("Tab")  # leaving a cell saves it
+    page.wait_for_function("document.getElementById('week-total').textContent.trim() === '37,5 t'")
+    assert HourEntry.objects.count() == 5
     page.get_by_role("button", name="Send inn").click()
     page.get_by_text("5 timeføringer er sendt til godkjenning.").wait_for()
     assert set(HourEntry.objects.values_list("status", flat=True)) == {EntryStatus.SUBMITTED}
@@ -104,12 +102,12 @@ def test_week_view_by_keyboard_alone(browser, live_server, department):
                 return
         raise AssertionError(f"never reached: {predicate_js}")
 
-    tab_to("el.name === 'project'")
+    tab_to("el.name === 'new0-project'")
     page.keyboard.press("ArrowDown")  # first project after «Velg prosjekt»
-    tab_to("el.name === 'hours'")
+    tab_to("el.name === 'h-new0-0'")
     page.keyboard.type("7,5")
-    page.keyboard.press("Enter")
-    page.get_by_text("Timene er registrert.").wait_for()
+    page.keyboard.press("Enter")  # saves the cell
+    page.wait_for_function("document.getElementById('grid-status').textContent === 'Lagret'")
     tab_to("el.tagName === 'BUTTON' && el.textContent.trim() === 'Send inn'")
     page.keyboard.press("Enter")
     page.get_by_text("1 timeføring er sendt til godkjenning.").wait_for()

@@ -77,7 +77,16 @@
     });
   }
 
+  // One save at a time, in the order the cells were left: the answers then arrive in that order too,
+  // and two requests never race for the same day's 24 hours.
+  var queue = Promise.resolve();
+
   function save(form, input) {
+    queue = queue.then(function () { return send(form, input); });
+    return queue;
+  }
+
+  function send(form, input) {
     var key = keyOf(input);
     if (!key.project) {
       showError(input, form.getAttribute("data-choose-project"));
@@ -114,6 +123,10 @@
           input.setAttribute("data-wage-type", key.wageType);
           td.classList.add("saved");
           updateTotals(form, data);
+          var sendIn = document.getElementById("send-in");
+          if (sendIn && data.rows.some(function (row) {
+            return row.cells.some(function (c) { return c.is_editable && parseFloat(c.hours) > 0; });
+          })) sendIn.disabled = false;
           announce(form.getAttribute("data-saved"));
           return;
         }

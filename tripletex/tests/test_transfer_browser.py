@@ -87,12 +87,11 @@ def logged_in(browser, live_server, email: str):
 def send_in(page, day: datetime.date, hours: str) -> HourEntry:
     """The employee registers hours on P-100 in week 48 and sends the week in."""
     page.goto(WEEK)
-    page.get_by_label("Dag").select_option(day.isoformat())
-    page.get_by_label("Prosjekt").select_option(label=PROJECT)
-    field = page.get_by_label("Timer", exact=True)
+    page.locator("#new0-project").select_option(label=PROJECT)
+    field = page.locator(f"#h-new0-{day.weekday()}")
     field.fill(hours)
-    field.press("Enter")
-    page.get_by_text("Timene er registrert.").wait_for()
+    field.press("Tab")  # leaving the cell saves it
+    page.wait_for_function("document.getElementById('grid-status').textContent === 'Lagret'")
     page.get_by_role("button", name="Send inn").click()
     page.get_by_text("1 timeføring er sendt til godkjenning.").wait_for()
     return HourEntry.objects.get(date=day)
