@@ -251,7 +251,7 @@ def test_a_week_on_a_phone_day_by_day(browser, live_server, people, axe_check):
         hours = panel.locator("input.hours").last
         hours.fill("7,5")
         hours.press("Tab")
-        wait_for(lambda: HourEntry.objects.filter(employee=people).count() == index + 1)
+        wait_for(lambda expected=index + 1: HourEntry.objects.filter(employee=people).count() == expected)
     wide = page.evaluate(
         "Array.from(document.querySelectorAll('body *')).filter(e => e.offsetParent"
         " && e.getBoundingClientRect().right > window.innerWidth + 1).map(e => e.tagName + '.' + e.className)"
