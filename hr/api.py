@@ -25,7 +25,8 @@ from rest_framework.views import APIView
 
 from hr import access, selectors, services
 from hr.api_errors import api_exception_handler
-from hr.models import Employee, HourEntry
+from hr.integration import integration_get
+from hr.models import Company, Employee, HourEntry
 from hr.serializers import (
     ApprovalQuerySerializer,
     ApprovalQueueSerializer,
@@ -119,7 +120,19 @@ class EmployeeAPIView(APIView):
         return entry
 
 
-def _entries_response(entries: list[HourEntry], status_code: int = status.HTTP_200_OK) -> Response:
+def _with_transfer(entries: list[HourEntry], company: Company) -> list[HourEntry]:
+    """Each approved entry gets where it is in the accounting system (one fixed set of queries)."""
+    if entries:
+        statuses = integration_get().transfer_statuses(company=company, entries=entries)
+        for entry in entries:
+            entry.transfer = statuses.get(entry.id)  # type: ignore[attr-defined]
+    return entries
+
+
+def _entries_response(
+    entries: list[HourEntry], company: Company, status_code: int = status.HTTP_200_OK
+) -> Response:
+    _with_transfer(entries, company)
     return Response(EntryListSerializer({"entries": entries}).data, status=status_code)
 
 
@@ -162,6 +175,7 @@ class EntryListCreateView(EmployeeAPIView):
         employee = self.subject(query.get("employee"))
         access.require_can_act_for(self.actor, employee)
         week = selectors.week_view(employee=employee, monday=query["monday"], status=query.get("status"))
+        _with_transfer(week.entries, self.actor.company)
         return Response(WeekSerializer(week).data)
 
     @extend_schema(
@@ -191,7 +205,7 @@ class EntryDetailView(EmployeeAPIView):
         tags=["timer"], responses={200: EntrySerializer, **_errors(401, 403, 404)}, summary=_("Én føring")
     )
     def get(self, request: Request, entry_id: int) -> Response:
-        return Response(EntrySerializer(self.entry(entry_id)).data)
+        return Response(EntrySerializer(_with_transfer([self.entry(entry_id)], self.actor.company)[0]).data)
 
     @extend_schema(
         tags=["timer"],
@@ -259,7 +273,7 @@ class WeekSubmitView(EmployeeAPIView):
         entries = services.week_submit(
             actor=self.actor, employee=self.subject(data.get("employee")), monday=data["monday"]
         )
-        return _entries_response(entries)
+        return _entries_response(entries, self.actor.company)
 
 
 class WeekCopyPreviousView(EmployeeAPIView):
@@ -275,7 +289,7 @@ class WeekCopyPreviousView(EmployeeAPIView):
         entries = services.week_copy_previous(
             actor=self.actor, employee=self.subject(data.get("employee")), monday=data["monday"]
         )
-        return _entries_response(entries, status.HTTP_201_CREATED)
+        return _entries_response(entries, self.actor.company, status.HTTP_201_CREATED)
 
 
 class ApprovalQueueView(EmployeeAPIView):
@@ -308,7 +322,9 @@ class ApproveView(EmployeeAPIView):
     )
     def post(self, request: Request) -> Response:
         data = _parsed(EntryIdsSerializer, request.data)
-        return _entries_response(services.entries_approve(actor=self.actor, entry_ids=data["entries"]))
+        return _entries_response(
+            services.entries_approve(actor=self.actor, entry_ids=data["entries"]), self.actor.company
+        )
 
 
 class RejectView(EmployeeAPIView):
@@ -321,7 +337,7 @@ class RejectView(EmployeeAPIView):
     def post(self, request: Request) -> Response:
         data = _parsed(RejectInputSerializer, request.data)
         entries = services.entries_reject(actor=self.actor, entry_ids=data["entries"], reason=data["reason"])
-        return _entries_response(entries)
+        return _entries_response(entries, self.actor.company)
 
 
 class ReopenView(EmployeeAPIView):
@@ -334,7 +350,9 @@ class ReopenView(EmployeeAPIView):
     )
     def post(self, request: Request) -> Response:
         data = _parsed(EntryIdsSerializer, request.data)
-        return _entries_response(services.entries_reopen(actor=self.actor, entry_ids=data["entries"]))
+        return _entries_response(
+            services.entries_reopen(actor=self.actor, entry_ids=data["entries"]), self.actor.company
+        )
 
 
 class ProjectListView(EmployeeAPIView):

@@ -245,6 +245,12 @@ class WageTypeSerializer(serializers.Serializer):
     is_builtin = serializers.BooleanField()
 
 
+class TransferStateSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(choices=["pending", "sent", "failed", "conflict", "not_sent"])
+    label = serializers.CharField()  # type: ignore[assignment]  # a field, not Field.label
+    message = serializers.CharField()
+
+
 class EntrySerializer(serializers.Serializer):
     id = serializers.IntegerField()
     employee = serializers.IntegerField(source="employee_id")
@@ -261,6 +267,11 @@ class EntrySerializer(serializers.Serializer):
     decided_by = serializers.IntegerField(source="decided_by_id", allow_null=True)
     decided_at = serializers.DateTimeField(allow_null=True)
     rejection_reason = serializers.CharField()
+    transfer = TransferStateSerializer(
+        allow_null=True,
+        default=None,
+        help_text=_("Hvor godkjente timer er i regnskapssystemet (Venter, Sendt, Feilet …); null ellers."),
+    )
 
 
 class EntryListSerializer(serializers.Serializer):
@@ -344,12 +355,6 @@ class WeekGridQuerySerializer(serializers.Serializer):
         required=False,
         help_text=_("Ansatt-id når en leder eller administrator ser en annens uke. Standard: deg selv."),
     )
-
-
-class TransferStateSerializer(serializers.Serializer):
-    state = serializers.ChoiceField(choices=["pending", "sent", "failed", "conflict", "not_sent"])
-    label = serializers.CharField()  # type: ignore[assignment]  # a field, not Field.label
-    message = serializers.CharField()
 
 
 class GridCellSerializer(serializers.Serializer):

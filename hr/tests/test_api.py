@@ -209,6 +209,7 @@ def test_list_entries_of_an_iso_week(employee, project):
         "decided_by": None,
         "decided_at": None,
         "rejection_reason": "",
+        "transfer": None,
     }
     assert body["entries"][0]["project"] == {"id": project.id, "number": "100", "name": "Skolebygg"}
 

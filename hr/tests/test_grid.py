@@ -495,3 +495,20 @@ def test_api_treats_another_companys_project_as_missing(logged_in, ordinary, oth
 def test_api_entries_refuse_dates_outside_the_supported_years(logged_in):
     response = logged_in.get("/api/v1/entries/", {"date": "9999-12-31"})
     assert response.status_code == 400
+
+
+def test_the_grid_form_posted_twice_creates_its_entries_once(logged_in, employee, ordinary):
+    project = ProjectFactory(company=employee.company)
+    data = {
+        "new_rows": "1",
+        "new0-project": project.id,
+        "new0-wage_type": ordinary.id,
+        "h-new0-0": "7,5",
+        "h-new0-1": "4",
+    }
+    first = logged_in.post(week_url(), data)
+    second = logged_in.post(week_url(), data)  # a double click, or the browser resending
+    assert (first.status_code, second.status_code) == (302, 302)
+    assert HourEntry.objects.count() == 2
+    messages = [str(m) for m in logged_in.get(second.url).context["messages"]]
+    assert str(views.GRID_NOTHING_CHANGED) in messages

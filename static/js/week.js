@@ -181,6 +181,17 @@
   }
 
   document.querySelectorAll("form.week-form[data-api]").forEach(function (form) {
+    // «Lagre» waits for the cell saves already under way, so the two never write at once.
+    var submitting = false;
+    form.addEventListener("submit", function (event) {
+      if (submitting) return;
+      event.preventDefault();
+      var submitter = event.submitter;
+      queue.then(function () {
+        submitting = true;
+        form.requestSubmit(submitter);
+      });
+    });
     form.addEventListener("change", function (event) {
       var target = event.target;
       if (target.classList.contains("hours")) save(form, target);

@@ -356,6 +356,11 @@ def test_pages_show_the_status_and_retry_works_after_the_cause_is_fixed(
     assert row.state == TransferState.SENT
     client.force_login(worker.user)
     assert "Tripletex: Sendt" in client.get("/timer/?year=2026&week=48").content.decode()
+    # and the API carries the same state, on the entry and in the week grid
+    [listed] = client.get("/api/v1/entries/?week=2026-W48").json()["entries"]
+    assert listed["transfer"]["state"] == "sent"
+    grid = client.get("/api/v1/weeks/2026-W48/").json()
+    assert [c["transfer"]["label"] for c in grid["rows"][0]["cells"] if c["transfer"]] == ["Sendt"]
     ledger_check(tripletex_sandbox)
 
 
