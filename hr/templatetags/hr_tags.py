@@ -1,7 +1,13 @@
 from decimal import Decimal
 
 from django import template
-from django.utils.formats import number_format
+from django.utils.formats import date_format, number_format
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext
+
+from hr.models import EntryStatus
+from hr.selectors import GridCell, GridRow
 
 register = template.Library()
 
@@ -33,3 +39,79 @@ def get_index(sequence: list, index: int) -> object:
 @register.filter
 def absolute(value: Decimal) -> Decimal:
     return abs(value)
+
+
+@register.simple_tag
+def grid_cell(row: GridRow, cell: GridCell, prefix: str = "") -> SafeString:
+    """One cell of the week grid, as HTML. Written in Python rather than as an included template:
+    a 20-row week has 280 of them (desktop and phone), and an include per cell made the page slow."""
+    input_id = f"{prefix}{cell.name}"
+    state_id, error_id = f"{prefix}state-{cell.name}", f"{prefix}error-{cell.name}"
+    row_header = f"{prefix}rowh-{row.key}" + (f"-{cell.index}" if prefix else "")
+    classes = (
+        "cell" + (f" status-{cell.status}" if cell.status else "") + (" has-error" if cell.error else "")
+    )
+    if cell.is_editable:
+        body = _editable_cell(row, cell, prefix, input_id, state_id, error_id, row_header)
+    else:
+        body = _read_only_cell(cell)
+    return format_html('<td class="{}" data-col="{}">{}</td>', classes, cell.index, body)
+
+
+def _editable_cell(
+    row: GridRow, cell: GridCell, prefix: str, input_id: str, state_id: str, error_id: str, row_header: str
+) -> SafeString:
+    saved = hours(cell.hours) if cell.entries else ""
+    value = cell.typed if cell.typed is not None else saved
+    described = " ".join(
+        ([error_id] if cell.error else []) + ([state_id] if cell.status == EntryStatus.REJECTED else [])
+    )
+    extra = format_html(' aria-describedby="{}"', described) if described else ""
+    if cell.error:
+        extra = format_html('{} aria-invalid="true"', extra)
+    html = format_html(
+        '<input class="hours" id="{}" name="{}" aria-labelledby="{} {}colh-{}" value="{}" data-saved="{}"'
+        ' inputmode="decimal" autocomplete="off" size="4" data-project="{}" data-wage-type="{}"'
+        ' data-date="{}" data-col="{}"{}>',
+        input_id, cell.name, row_header, prefix, cell.index, value, saved,
+        row.project.id, row.wage_type.id, cell.date.isoformat(), cell.index, extra,
+    )  # fmt: skip
+    if cell.status == EntryStatus.REJECTED:
+        reason = cell.rejection_reason
+        html += format_html(
+            '<span class="cell-state rejected" id="{}" title="{}">{}<span class="tip">{}</span></span>',
+            state_id, reason, gettext("Avvist"), gettext("Avvist: %(reason)s") % {"reason": reason},
+        )  # fmt: skip
+    day = date_format(cell.date, "l d.m.")
+    html += format_html(
+        '<details class="cell-comment"><summary title="{}"><span class="visually-hidden">{}, {}, {}</span>'
+        '<span aria-hidden="true">{}</span></summary><label class="visually-hidden" for="{}{}">{}</label>'
+        '<textarea id="{}{}" name="{}" maxlength="500" rows="2" data-comment-for="{}">{}</textarea>'
+        "</details>",
+        gettext("Kommentar"), gettext("Kommentar"), day, row.project.name, "✎•" if cell.comment else "✎",
+        prefix, cell.comment_name, gettext("Kommentar"),
+        prefix, cell.comment_name, cell.comment_name, input_id, cell.comment,
+    )  # fmt: skip
+    if cell.error:
+        html += format_html('<span class="error cell-error" id="{}">{}</span>', error_id, cell.error)
+    return html
+
+
+def _read_only_cell(cell: GridCell) -> SafeString:
+    html = format_html('<span class="cell-value">{}</span>', hours(cell.hours))
+    entry = cell.entry
+    if cell.is_multiple:
+        return html + format_html('<a class="cell-note" href="#entries">{}</a>', gettext("flere føringer"))
+    if entry is None:
+        return html
+    status = entry.get_status_display()
+    transfer = getattr(entry, "transfer", None)
+    if transfer is None:
+        return html + format_html(
+            '<span class="cell-state {}" title="{}">{}</span>', cell.status, status, status
+        )
+    return html + format_html(
+        '<span class="cell-state {}" title="{} · Tripletex: {}">{} · '
+        '<span class="transfer-{}">{}</span></span>',
+        cell.status, status, transfer.label, status, transfer.state, transfer.label,
+    )  # fmt: skip

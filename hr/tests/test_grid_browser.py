@@ -243,13 +243,18 @@ def test_a_week_on_a_phone_day_by_day(browser, live_server, people, axe_check):
     assert panels.count() == 7
     assert page.locator("#week-days details.day-panel[open]").count() == 1
     monday = monday_of(today_local())
-    for index in range(5):
+    # a row added for the week, then its days filled in the day panels
+    page.locator("#m-new0-project").select_option(label="P-100 Kontorbygg Bjørvika")
+    page.locator("#m-h-new0-0").fill("7,5")
+    page.locator("#m-h-new0-0").press("Tab")
+    wait_for(lambda: HourEntry.objects.filter(employee=people).count() == 1)
+    page.reload()
+    for index in range(1, 5):
         panel = panels.nth(index)
-        panel.locator("summary").click()
+        panel.locator("> summary").click()
         assert page.locator("#week-days details.day-panel[open]").count() == 1
-        panel.locator("select[data-new-project]").select_option(label="P-100 Kontorbygg Bjørvika")
-        hours = panel.locator("input.hours").last
-        hours.fill("7,5")
+        hours = panel.locator("input.hours").first
+        hours.fill("7:30")
         hours.press("Tab")
         wait_for(lambda expected=index + 1: HourEntry.objects.filter(employee=people).count() == expected)
     wide = page.evaluate(
