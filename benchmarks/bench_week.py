@@ -69,13 +69,11 @@ def queries_of(call: Callable[[], Any]) -> int:
 
 def run(repeats: int) -> dict[str, Any]:
     from django.http import HttpResponse
-    from django.test import Client, override_settings
+    from django.test import override_settings
     from django.urls import include, path
 
-    from hr import selectors
-    from hr.models import HourEntry, WageType
+    from hr.models import WageType
     from hr.tests.factories import (
-        PASSWORD,
         CompanyFactory,
         DepartmentFactory,
         EmployeeFactory,
@@ -87,73 +85,70 @@ def run(repeats: int) -> dict[str, Any]:
         path("_bench/trivial/", lambda request: HttpResponse("ok")),
         path("", include("grønnjobb.urls")),
     ]
-    company = CompanyFactory(name="Benk AS")
+    company: Any = CompanyFactory(name="Benk AS")
     department = DepartmentFactory(company=company, name="Bygg")
     ordinary = WageType.objects.get(company=company, is_builtin=True)
     projects = [ProjectFactory(company=company, number=f"P-{n:03d}", name=f"Prosjekt {n}") for n in range(20)]
-    results: dict[str, Any] = {}
     with override_settings(
         ROOT_URLCONF=urlconf, PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]
     ):
-        for rows in (2, 20):
-            employee = EmployeeFactory(company=company, department=department)
-            client = Client()
-            assert client.login(username=employee.email, password=PASSWORD)
-            keys = [selectors.grid_row_key(project.id, ordinary.id) for project in projects[:rows]]
-            # One hour a cell: 20 rows stay within 24 hours a day.
-            values = iter(["1", "0,5"] * (repeats + 2))
+        return {
+            f"{rows}_rows": measure(
+                EmployeeFactory(company=company, department=department), projects[:rows], ordinary, repeats
+            )
+            for rows in (2, 20)
+        }
 
-            def page_post(value: str) -> None:
-                data: dict[str, Any] = {"row": keys}
-                for key in keys:
-                    data.update({f"h-{key}-{day}": value for day in range(7)})
-                assert client.post(f"/timer/?week={WEEK}", data).status_code == 302
 
-            def api_put(value: str) -> None:
-                body = {
-                    "rows": [
-                        {
-                            "project": project.id,
-                            "wage_type": ordinary.id,
-                            "cells": [
-                                {"date": (MONDAY + datetime.timedelta(days=d)).isoformat(), "hours": value}
-                                for d in range(7)
-                            ],
-                        }
-                        for project in projects[:rows]
-                    ]
-                }
-                response = client.put(
-                    f"/api/v1/weeks/{WEEK}/", json.dumps(body), content_type="application/json"
-                )
-                assert response.status_code == 200, response.content
+def measure(employee: Any, projects: list[Any], wage_type: Any, repeats: int) -> dict[str, Any]:
+    from django.test import Client
 
-            def render() -> None:
-                assert client.get(f"/timer/?week={WEEK}").status_code == 200
+    from hr import selectors
+    from hr.models import HourEntry
+    from hr.tests.factories import PASSWORD
 
-            def trivial() -> None:
-                assert client.get("/_bench/trivial/").status_code == 200
+    client = Client()
+    assert client.login(username=employee.email, password=PASSWORD)
+    keys = [selectors.grid_row_key(project.id, wage_type.id) for project in projects]
+    # One hour or half an hour a cell, alternating so every save changes every cell; 20 rows stay
+    # within 24 hours a day.
+    values = iter(["1", "0,5"] * (2 * repeats + 4))
 
-            page_post("1")
-            assert HourEntry.objects.filter(employee=employee).count() == rows * 7
-            figures = {
-                "entries": rows * 7,
-                "render": {"queries": queries_of(render), **timed(render, repeats)},
-                "save_page_post": {
-                    "queries": queries_of(lambda: page_post(next(values))),
-                    **timed(lambda: page_post(next(values)), repeats),
-                },
-                "save_api_put": {
-                    "queries": queries_of(lambda: api_put(next(values))),
-                    **timed(lambda: api_put(next(values)), repeats),
-                },
-                "trivial_view": {"queries": queries_of(trivial), **timed(trivial, repeats)},
-            }
-            base = figures["trivial_view"]["median_ms"]
-            for name in ("render", "save_page_post", "save_api_put"):
-                figures[name]["median_ratio_to_trivial"] = round(figures[name]["median_ms"] / base, 1)
-            results[f"{rows}_rows"] = figures
-    return results
+    def page_post() -> None:
+        data: dict[str, Any] = {"row": keys}
+        value = next(values)
+        for key in keys:
+            data.update({f"h-{key}-{day}": value for day in range(7)})
+        assert client.post(f"/timer/?week={WEEK}", data).status_code == 302
+
+    def api_put() -> None:
+        value = next(values)
+        days = [(MONDAY + datetime.timedelta(days=d)).isoformat() for d in range(7)]
+        rows = [
+            {"project": p.id, "wage_type": wage_type.id, "cells": [{"date": d, "hours": value} for d in days]}
+            for p in projects
+        ]
+        response = client.put(
+            f"/api/v1/weeks/{WEEK}/", json.dumps({"rows": rows}), content_type="application/json"
+        )
+        assert response.status_code == 200, response.content
+
+    def render() -> None:
+        assert client.get(f"/timer/?week={WEEK}").status_code == 200
+
+    def trivial() -> None:
+        assert client.get("/_bench/trivial/").status_code == 200
+
+    page_post()
+    assert HourEntry.objects.filter(employee=employee).count() == len(projects) * 7
+    figures: dict[str, Any] = {"entries": len(projects) * 7}
+    for name, call in (("render", render), ("save_page_post", page_post), ("save_api_put", api_put)):
+        figures[name] = {"queries": queries_of(call), **timed(call, repeats)}
+    figures["trivial_view"] = {"queries": queries_of(trivial), **timed(trivial, repeats)}
+    base = figures["trivial_view"]["median_ms"]
+    for name in ("render", "save_page_post", "save_api_put"):
+        figures[name]["median_ratio_to_trivial"] = round(figures[name]["median_ms"] / base, 1)
+    return figures
 
 
 def main() -> None:
