@@ -6,6 +6,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -311,8 +312,9 @@ class WeekGrid:
     entries: list[HourEntry]
     normal_week: Decimal
 
-    @property
+    @cached_property
     def day_totals(self) -> list[Decimal]:
+        """Computed once, when the page or the API first reads it (after rows are added)."""
         return [sum((row.cells[i].hours for row in self.rows), Decimal("0")) for i in range(7)]
 
     @property

@@ -1,12 +1,15 @@
+import datetime
 from decimal import Decimal
+from functools import lru_cache
 
 from django import template
+from django.urls import reverse
 from django.utils.formats import date_format, number_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
-from hr.models import EntryStatus
+from hr.models import EntryStatus, HourEntry
 from hr.selectors import GridCell, GridRow
 
 register = template.Library()
@@ -82,7 +85,7 @@ def _editable_cell(
             '<span class="cell-state rejected" id="{}" title="{}">{}<span class="tip">{}</span></span>',
             state_id, reason, gettext("Avvist"), gettext("Avvist: %(reason)s") % {"reason": reason},
         )  # fmt: skip
-    day = date_format(cell.date, "l d.m.")
+    day = _day_label(cell.date, get_language())
     html += format_html(
         '<details class="cell-comment"><summary title="{}"><span class="visually-hidden">{}, {}, {}</span>'
         '<span aria-hidden="true">{}</span></summary><label class="visually-hidden" for="{}{}">{}</label>'
@@ -95,6 +98,12 @@ def _editable_cell(
     if cell.error:
         html += format_html('<span class="error cell-error" id="{}">{}</span>', error_id, cell.error)
     return html
+
+
+@lru_cache(maxsize=512)
+def _day_label(date: datetime.date, language: str) -> str:
+    """«mandag 23.11.»: formatting a date in the active language is slow, and each day has 40 cells."""
+    return date_format(date, "l d.m.")
 
 
 def _read_only_cell(cell: GridCell) -> SafeString:
@@ -114,4 +123,66 @@ def _read_only_cell(cell: GridCell) -> SafeString:
         '<span class="cell-state {}" title="{} · Tripletex: {}">{} · '
         '<span class="transfer-{}">{}</span></span>',
         cell.status, status, transfer.label, status, transfer.state, transfer.label,
+    )  # fmt: skip
+
+
+@register.simple_tag(takes_context=True)
+def entry_rows(context: template.Context, entries: list[HourEntry]) -> SafeString:
+    """The rows of «Timeføringer» under the grid, as HTML: one per entry, with its status, transfer
+    state and, while editable, «Endre» and «Slett». Python for the same reason as grid_cell."""
+    edit_url = reverse("hr:entry_edit", args=[0]).replace("/0/", "/{}/")
+    delete_url = reverse("hr:entry_delete", args=[0]).replace("/0/", "/{}/")
+    csrf = format_html(
+        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', context.get("csrf_token", "")
+    )
+    texts = {
+        "reason": gettext("Begrunnelse:"),
+        "edit": gettext("Endre"),
+        "delete": gettext("Slett"),
+        "confirm": gettext("Slette denne timeføringen?"),
+    }
+    html = SafeString("")
+    for entry in entries:
+        html += _entry_row(entry, texts, edit_url, delete_url, csrf)
+    if not entries:
+        html = format_html('<tr><td colspan="7" class="empty">{}</td></tr>', gettext("Ingen timeføringer."))
+    return html
+
+
+def _entry_row(
+    entry: HourEntry, texts: dict[str, str], edit_url: str, delete_url: str, csrf: SafeString
+) -> SafeString:
+    status = entry.get_status_display()
+    state = format_html('<span class="badge status-{}">{}</span>', entry.status, status)
+    if entry.status == EntryStatus.REJECTED:
+        state += format_html(
+            '<p class="reason"><strong>{}</strong> {}</p>', texts["reason"], entry.rejection_reason
+        )
+    transfer = getattr(entry, "transfer", None)
+    if transfer is not None:
+        message = (
+            format_html('<small class="transfer-message">{}</small>', transfer.message)
+            if transfer.message and transfer.state != "sent"
+            else ""
+        )
+        state += format_html(
+            '<p class="transfer transfer-{}"><span class="badge transfer-{}" title="{}">Tripletex: {}</span>'
+            "{}</p>",
+            transfer.state, transfer.state, transfer.message, transfer.label, message,
+        )  # fmt: skip
+    actions = SafeString("")
+    if entry.is_editable:
+        what = f" {date_format(entry.date, 'd.m.')} {entry.project.name}"
+        actions = format_html(
+            '<a href="{}">{}<span class="visually-hidden">{}</span></a>'
+            '<form method="post" action="{}" class="inline" data-confirm="{}">{}'
+            '<button type="submit" class="link">{}<span class="visually-hidden">{}</span></button></form>',
+            edit_url.format(entry.id), texts["edit"], what,
+            delete_url.format(entry.id), texts["confirm"], csrf, texts["delete"], what,
+        )  # fmt: skip
+    return format_html(
+        '<tr id="entry-{}" class="status-{}"><td>{}</td><td>{} {}</td><td>{}</td><td class="num">{}</td>'
+        '<td>{}</td><td>{}</td><td class="row-actions">{}</td></tr>',
+        entry.id, entry.status, date_format(entry.date, "D d.m.Y"), entry.project.number, entry.project.name,
+        entry.wage_type.name, hours(entry.hours), entry.comment, state, actions,
     )  # fmt: skip
