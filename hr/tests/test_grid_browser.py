@@ -239,11 +239,12 @@ def test_a_week_on_a_phone_day_by_day(browser, live_server, people, axe_check):
         browser, live_server, people.email, viewport={"width": 375, "height": 812}, has_touch=True
     )
     assert page.locator("#week-grid").is_hidden()
-    panels = page.locator("#week-days details.day-panel")
+    panels = page.locator("#week-days details[name=week-day]")
     assert panels.count() == 7
-    assert page.locator("#week-days details.day-panel[open]").count() == 1
+    assert page.locator("#week-days details[name=week-day][open]").count() == 1
     monday = monday_of(today_local())
     # a row added for the week, then its days filled in the day panels
+    page.locator("#week-days .new-row-panel > summary").click()
     page.locator("#m-new0-project").select_option(label="P-100 Kontorbygg Bjørvika")
     page.locator("#m-h-new0-0").fill("7,5")
     page.locator("#m-h-new0-0").press("Tab")
@@ -252,7 +253,7 @@ def test_a_week_on_a_phone_day_by_day(browser, live_server, people, axe_check):
     for index in range(1, 5):
         panel = panels.nth(index)
         panel.locator("> summary").click()
-        assert page.locator("#week-days details.day-panel[open]").count() == 1
+        assert page.locator("#week-days details[name=week-day][open]").count() == 1
         hours = panel.locator("input.hours").first
         hours.fill("7:30")
         hours.press("Tab")
