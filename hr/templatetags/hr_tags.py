@@ -101,9 +101,15 @@ def _editable_cell(
 
 
 @lru_cache(maxsize=512)
+def _entry_date(date: datetime.date, language: str) -> str:
+    """«man 23.11.2026» / «Mon 11/23/2026»."""
+    return f"{date_format(date, 'D')} {date_format(date, 'SHORT_DATE_FORMAT')}"
+
+
+@lru_cache(maxsize=512)
 def _day_label(date: datetime.date, language: str) -> str:
     """«mandag 23.11.»: formatting a date in the active language is slow, and each day has 40 cells."""
-    return date_format(date, "l d.m.")
+    return f"{date_format(date, 'l')} {date_format(date, 'MONTH_DAY_FORMAT')}"
 
 
 def _read_only_cell(cell: GridCell) -> SafeString:
@@ -172,7 +178,7 @@ def _entry_row(
         )  # fmt: skip
     actions = SafeString("")
     if entry.is_editable:
-        what = f" {date_format(entry.date, 'd.m.')} {entry.project.name}"
+        what = f" {date_format(entry.date, 'MONTH_DAY_FORMAT')} {entry.project.name}"
         actions = format_html(
             '<a href="{}">{}<span class="visually-hidden">{}</span></a>'
             '<form method="post" action="{}" class="inline" data-confirm="{}">{}'
@@ -183,6 +189,7 @@ def _entry_row(
     return format_html(
         '<tr id="entry-{}" class="status-{}"><td>{}</td><td>{} {}</td><td>{}</td><td class="num">{}</td>'
         '<td>{}</td><td>{}</td><td class="row-actions">{}</td></tr>',
-        entry.id, entry.status, date_format(entry.date, "D d.m.Y"), entry.project.number, entry.project.name,
-        entry.wage_type.name, hours(entry.hours), entry.comment, state, actions,
+        entry.id, entry.status, _entry_date(entry.date, get_language()),
+        entry.project.number, entry.project.name, entry.wage_type.name,
+        hours(entry.hours), entry.comment, state, actions,
     )  # fmt: skip

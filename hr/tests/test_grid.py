@@ -512,3 +512,16 @@ def test_the_grid_form_posted_twice_creates_its_entries_once(logged_in, employee
     assert HourEntry.objects.count() == 2
     messages = [str(m) for m in logged_in.get(second.url).context["messages"]]
     assert str(views.GRID_NOTHING_CHANGED) in messages
+
+
+def test_the_grid_in_english_shows_english_texts_and_formats_only(logged_in, employee, ordinary, settings):
+    project = ProjectFactory(company=employee.company, number="P-100", name="Kontorbygg")
+    save(employee, cell(project, ordinary, 1, "7,5"))
+    logged_in.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = logged_in.get(week_url()).content.decode()
+    assert 'value="7.5"' in page
+    assert "Tue <small>11/24</small>" in page.replace('<span aria-hidden="true">', "").replace("</span>", "")
+    assert '<td class="num" id="week-total"><strong>7.5 h</strong></td>' in page
+    assert "Tue 11/24/2026" in page
+    for norwegian in ("24.11.", "Mine timer", "Lagre", "7,5", "Normal arbeidsuke"):
+        assert norwegian not in page, norwegian

@@ -70,7 +70,14 @@
       cell.textContent = hoursText(grid.day_totals[parseInt(cell.getAttribute("data-col"), 10)]);
     });
     var total = document.getElementById("week-total");
-    if (total) total.innerHTML = "<strong>" + (hoursText(grid.total) || "0") + " t</strong>";
+    if (total) total.innerHTML = "<strong>" + (hoursText(grid.total) || "0") + " " + form.getAttribute("data-unit") + "</strong>";
+    var difference = document.getElementById("week-difference");
+    if (difference) {
+      var over = parseFloat(grid.total) - parseFloat(form.getAttribute("data-normal"));
+      var text = over > 0 ? form.getAttribute("data-over") : over < 0 ? form.getAttribute("data-under") : "";
+      difference.textContent = text.replace("%(hours)s", hoursText(Math.abs(over)));
+      difference.className = over > 0 ? "over" : over < 0 ? "under" : "";
+    }
     grid.rows.forEach(function (row) {
       var line = form.querySelector('tr[data-project="' + row.project.id + '"][data-wage-type="' + row.wage_type.id + '"] .row-total');
       if (line) line.innerHTML = "<strong>" + hoursText(row.total) + "</strong>";

@@ -8,3 +8,5 @@ DECIMAL_SEPARATOR = ","
 THOUSAND_SEPARATOR = "\xa0"
 NUMBER_GROUPING = 3
 FIRST_DAY_OF_WEEK = 1
+# Day and month in compact places (the week grid's column headers): 24.11.
+MONTH_DAY_FORMAT = "d.m."
