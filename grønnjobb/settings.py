@@ -6,6 +6,7 @@ DJANGO_ENV selects the configuration:
 See .env.example for every variable.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -56,6 +57,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "axes",
     "hr",
     "tripletex",
 ]
@@ -70,6 +72,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so it sees the lockout flag the authentication backend set on the way in.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "grønnjobb.urls"
@@ -107,6 +111,11 @@ if (
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "hr.User"
+# Axes first: it refuses a locked-out username or address before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "hr:home"
 LOGOUT_REDIRECT_URL = "login"
@@ -149,6 +158,37 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="GrønnJobb <noreply@
 # The absolute address of the site, for links in e-mails sent outside a request.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
+# The cache holds the login-failure counters and the API's throttle counters, so in production it
+# must be one every gunicorn worker shares (Redis); a per-process cache would multiply each limit
+# by the number of workers.
+CACHES = {"default": environ.Env.cache_url_config(_required("CACHE_URL", "locmemcache://"))}
+
+# How many reverse proxies in front of the app append to X-Forwarded-For. 0: the client is the
+# socket's peer and the header is ignored, since anyone can send it. n: the client is the address
+# the outermost of our n proxies appended (the n-th from the right); whatever a client wrote to the
+# left of it is never believed. Used by the login lockout and by the API's throttles alike.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT cannot be negative.")
+
+# Brute-force protection (django-axes): after LOGIN_FAILURE_LIMIT failures for one username, or
+# from one address, within LOGIN_LOCKOUT_MINUTES, logins from it are refused until the time has
+# passed or an administrator lifts the lockout. Counted on the login page, the API's token endpoint
+# and the password reset form.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_USERNAME_CALLABLE = "grønnjobb.security.login_username"
+AXES_CLIENT_IP_CALLABLE = "grønnjobb.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "grønnjobb.security.lockout_response"
+# Only failures count; a lockout is not prolonged by further tries during it, so it ends on time.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_VERBOSE = False
+if not PRODUCTION:
+    # Development and the tests keep the counters in a per-process memory cache on purpose.
+    SILENCED_SYSTEM_CHECKS = ["axes.W001"]
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
@@ -159,6 +199,8 @@ REST_FRAMEWORK = {
     "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.NamespaceVersioning",
     "ALLOWED_VERSIONS": ["v1"],
     "DEFAULT_THROTTLE_RATES": {"token": env.str("API_TOKEN_RATE", default="10/min")},
+    # The throttles find the client the same way the lockout does (grønnjobb.security.client_ip).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "GrønnJobb API",

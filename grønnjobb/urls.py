@@ -3,12 +3,14 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
+from hr import account_views
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("logg-inn/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logg-ut/", auth_views.LogoutView.as_view(), name="logout"),
-    path("glemt-passord/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("glemt-passord/", account_views.PasswordResetView.as_view(), name="password_reset"),
     path("glemt-passord/sendt/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(
         "passord/<uidb64>/<token>/",

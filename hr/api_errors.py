@@ -3,12 +3,14 @@
 - django ValidationError → 400, ``{"field": ["melding", …], "non_field_errors": […]}``, the same
   shape as DRF's own serializer errors, with the services' Norwegian messages.
 - django PermissionDenied → 403, ``{"detail": "melding"}``.
+- Throttled → 429, ``{"detail": "melding"}`` in the request's language, with Retry-After.
 - Http404 (including another company's id) → 404 with one fixed body, so an id that exists in
   another company cannot be told apart from one that does not exist.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, PermissionDenied
@@ -24,6 +26,8 @@ from rest_framework.views import set_rollback
 NOT_FOUND = _("Fant ikke det du ba om.")
 PERMISSION_DENIED = _("Du har ikke tilgang til dette.")
 MALFORMED_REQUEST = _("Forespørselen kunne ikke leses. Send gyldig JSON.")
+THROTTLED = _("For mange forespørsler. Vent %(seconds)s sekunder og prøv igjen.")
+THROTTLED_NO_WAIT = _("For mange forespørsler. Vent litt og prøv igjen.")
 
 
 def validation_error_body(error: DjangoValidationError) -> dict[str, list[str]]:
@@ -43,6 +47,13 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         exc = exceptions.NotFound(NOT_FOUND)
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or PERMISSION_DENIED)
+    elif isinstance(exc, exceptions.Throttled):
+        # DRF's own text is half English ("Expected available in …") whatever the language.
+        wait: float | None = getattr(exc, "wait", None)
+        detail = THROTTLED % {"seconds": math.ceil(wait)} if wait is not None else THROTTLED_NO_WAIT
+        throttled = exceptions.Throttled(detail=str(detail))
+        throttled.wait = wait  # type: ignore[attr-defined]  # kept for the Retry-After header
+        exc = throttled
     elif isinstance(exc, exceptions.ParseError):
         # The parser's own text is English and names Python internals.
         exc = exceptions.ParseError(MALFORMED_REQUEST)

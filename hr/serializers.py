@@ -170,9 +170,11 @@ class TokenObtainSerializer(serializers.Serializer):
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        user = authenticate(
-            self.context.get("request"), email=attrs["email"].lower(), password=attrs["password"]
-        )
+        request = self.context.get("request")
+        # Django's own request, not DRF's wrapper: the login lockout (django-axes) marks it, and its
+        # middleware then answers with the lockout explanation.
+        http_request = getattr(request, "_request", request)
+        user = authenticate(http_request, email=attrs["email"].lower(), password=attrs["password"])
         if user is None:
             raise serializers.ValidationError(CREDENTIALS_INVALID, code="authorization")
         attrs["user"] = user

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Sequence
 from decimal import Decimal, InvalidOperation
 
+from axes.utils import reset as axes_reset
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Sum
@@ -246,6 +247,18 @@ def employee_update(
     if employee.user_id is not None:
         User.objects.filter(id=employee.user_id).update(is_active=is_active)
     return employee
+
+
+def login_lockout_lift(*, actor: Employee, employee: Employee) -> None:
+    """An administrator lifts the login lockout on a person's e-mail before its time runs out.
+
+    Lockouts of an address (rather than a username) are not the company's to lift: an address may
+    be shared with other companies' users; those end by time.
+    """
+    _require_administrator(actor)
+    access.same_company(actor.company, employee)
+    if employee.user is not None:
+        axes_reset(username=employee.user.email.lower())
 
 
 @transaction.atomic

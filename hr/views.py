@@ -454,6 +454,18 @@ def settings_employee(request: EmployeeRequest, employee_id: int | None = None) 
     return _settings_render(request, "employees", "hr/settings/employee_form.html", context)
 
 
+@require_POST
+@administrator_required
+def settings_employee_unlock(request: EmployeeRequest, employee_id: int) -> HttpResponse:
+    actor = request.employee
+    employee = selectors.employee_get(company=actor.company, employee_id=employee_id)
+    services.login_lockout_lift(actor=actor, employee=employee)
+    messages.success(
+        request, _("Innloggingssperren for %(name)s er opphevet.") % {"name": employee.full_name}
+    )
+    return redirect("hr:settings_employee", employee_id=employee.id)
+
+
 @administrator_required
 def settings_departments(request: EmployeeRequest) -> HttpResponse:
     departments = Department.objects.filter(company=request.employee.company).prefetch_related("managers")
