@@ -244,6 +244,10 @@ def employee_update(
     employee.is_active = is_active
     employee.full_clean()
     employee.save()
+    if role == Role.EMPLOYEE:
+        # The role is what «Ansatte» shows and what the person believes; a department's manager
+        # list must not keep approval rights the role no longer gives.
+        employee.managed_departments.clear()
     if employee.user_id is not None:
         User.objects.filter(id=employee.user_id).update(is_active=is_active)
     return employee
@@ -279,6 +283,7 @@ def department_save(
     department.full_clean()
     department.save()
     department.managers.set(managers)
+    # And the other way round: leading a department makes an «Ansatt» a «Leder».
     Employee.objects.filter(id__in=[m.id for m in managers], role=Role.EMPLOYEE).update(role=Role.MANAGER)
     return department
 

@@ -413,6 +413,7 @@ def settings_employees(request: EmployeeRequest) -> HttpResponse:
     employees = (
         Employee.objects.filter(company=actor.company)
         .select_related("department", "user")
+        .prefetch_related("managed_departments")
         .order_by("last_name", "first_name")
     )
     return _settings_render(request, "employees", "hr/settings/employees.html", {"employees": employees})
