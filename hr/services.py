@@ -247,7 +247,7 @@ def employee_update(
     if role == Role.EMPLOYEE:
         # The role is what «Ansatte» shows and what the person believes; a department's manager
         # list must not keep approval rights the role no longer gives.
-        employee.managed_departments.clear()
+        Department.managers.through.objects.filter(employee_id=employee.id).delete()
     if employee.user_id is not None:
         User.objects.filter(id=employee.user_id).update(is_active=is_active)
     return employee
