@@ -14,10 +14,12 @@ urlpatterns = [
     path("glemt-passord/sendt/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(
         "passord/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(success_url=reverse_lazy("password_set_done")),
+        account_views.PasswordResetConfirmView.as_view(success_url=reverse_lazy("password_set_done")),
         name="password_set",
     ),
     path("passord/ferdig/", auth_views.PasswordResetCompleteView.as_view(), name="password_set_done"),
+    path("profil/", account_views.profile, name="profile"),
+    path("profil/passord/", account_views.PasswordChangeView.as_view(), name="password_change"),
     path("api/v1/", include("hr.api_urls", namespace="v1")),
     path("innstillinger/tripletex/", include("tripletex.urls")),
     path("", include("hr.urls")),

@@ -1,15 +1,41 @@
-"""Logging in and choosing a password: Django's own views, with the login lockout on the reset form."""
+"""One's own account: logging in, passwords, and API keys on «Min profil».
+
+Django's own views, with the login lockout on the reset form, and every new password ending the
+other sessions and the API keys.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from axes.handlers.proxy import AxesProxyHandler
+from django import forms
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import user_login_failed
 from django.contrib.auth import views as auth_views
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from grønnjobb.security import lockout_response
+from hr import selectors, services
+from hr.models import User
+
+PASSWORD_CHANGED = gettext_lazy("Passordet er endret. Andre innlogginger og alle API-nøkler er avsluttet.")
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label=gettext_lazy("Navn på nøkkelen"),
+        max_length=100,
+        help_text=gettext_lazy("Hva nøkkelen brukes til, for eksempel «Lønnsskript»."),
+    )
 
 
 class PasswordResetView(auth_views.PasswordResetView):
@@ -25,3 +51,75 @@ class PasswordResetView(auth_views.PasswordResetView):
             return lockout_response(request)
         user_login_failed.send(sender=type(self), credentials=credentials, request=request)
         return super().post(request, *args, **kwargs)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """A new password from an e-mailed link ends every session and API key taken with the old one."""
+
+    def form_valid(self, form: SetPasswordForm) -> HttpResponse:
+        services.user_credentials_revoke(user=form.user)
+        return super().form_valid(form)
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """«Endre passord» on «Min profil»: this browser stays logged in, every other session and key ends."""
+
+    template_name = "hr/password_change.html"
+    success_url = reverse_lazy("profile")
+
+    def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
+        services.user_credentials_revoke(user=form.user)
+        response = super().form_valid(form)
+        messages.success(
+            self.request, _("Passordet er endret. Andre innlogginger og alle API-nøkler er avsluttet.")
+        )
+        return response
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    """«Min profil»: one's own API keys, made, listed and revoked here."""
+    user = request.user
+    assert isinstance(user, User)
+    form = ApiTokenForm(request.POST or None)
+    new_key = None
+    if request.method == "POST":
+        action, _sep, target = request.POST.get("action", "").partition(":")
+        if action == "revoke":
+            try:
+                token_id = int(target)
+            except ValueError:
+                raise Http404 from None
+            services.api_token_revoke(user=user, token_id=token_id)
+            messages.success(request, _("API-nøkkelen er trukket tilbake."))
+            return redirect("profile")
+        if action == "revoke-all":
+            count = services.api_tokens_revoke_all(user=user)
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)s API-nøkkel er trukket tilbake.",
+                    "%(count)s API-nøkler er trukket tilbake.",
+                    count,
+                )
+                % {"count": count},
+            )
+            return redirect("profile")
+        if action == "create" and form.is_valid():
+            try:
+                _token, new_key = services.api_token_create(user=user, name=form.cleaned_data["name"])
+            except ValidationError as error:
+                form.add_error("name", error.messages)
+            else:
+                form = ApiTokenForm()
+    context = {
+        "tokens": selectors.api_tokens_for_user(user=user),
+        "form": form,
+        "new_key": new_key,
+        "lifetime_days": settings.API_TOKEN_LIFETIME_DAYS,
+    }
+    response = render(request, "hr/profile.html", context, status=400 if form.errors else 200)
+    if new_key:
+        # The key is in this page only: keep it out of every cache.
+        response["Cache-Control"] = "no-store"
+    return response

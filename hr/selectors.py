@@ -12,6 +12,7 @@ from django.http import Http404
 
 from hr import access
 from hr.models import (
+    ApiToken,
     Company,
     Department,
     Employee,
@@ -213,3 +214,8 @@ def approval_queue(*, actor: Employee, employee_id: int | None = None) -> list[A
             group = groups[(entry.employee_id, monday)] = ApprovalGroup(entry.employee, monday, [])
         group.entries.append(entry)
     return list(groups.values())
+
+
+def api_tokens_for_user(*, user: User) -> list[ApiToken]:
+    """The user's API keys, newest first, expired ones included so the list explains what stopped."""
+    return list(ApiToken.objects.filter(user=user).order_by("-created_at", "-id"))

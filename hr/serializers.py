@@ -29,6 +29,7 @@ ENTRIES_TOO_MANY = _("Du kan behandle høyst {max_length} timeføringer om gange
 STATUS_INVALID = _("Ukjent status.")
 TEXT_TOO_LONG = _("Teksten kan ha høyst 500 tegn.")
 CREDENTIALS_INVALID = _("Feil e-post eller passord.")
+TOKEN_NAME_TOO_LONG = _("Navnet kan ha høyst 100 tegn.")
 
 MAX_ENTRIES_PER_DECISION = 1000
 MAX_ID = 2**63 - 1
@@ -168,6 +169,12 @@ class TokenObtainSerializer(serializers.Serializer):
     password = serializers.CharField(
         style={"input_type": "password"}, trim_whitespace=False, error_messages={"required": FIELD_REQUIRED}
     )
+    name = serializers.CharField(
+        required=False,
+        max_length=100,
+        help_text=_("Et navn som forteller hvor nøkkelen brukes, for eksempel «Lønnsskript»."),
+        error_messages={"max_length": TOKEN_NAME_TOO_LONG},
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         request = self.context.get("request")
@@ -182,7 +189,9 @@ class TokenObtainSerializer(serializers.Serializer):
 
 
 class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField()
+    token = serializers.CharField(help_text=_("Nøkkelen. Den vises bare nå."))
+    name = serializers.CharField()
+    expires_at = serializers.DateTimeField()
 
 
 # --- output ----------------------------------------------------------------------------------

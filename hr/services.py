@@ -7,11 +7,14 @@ view or API endpoint only parses input and calls one of these.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import re
+import secrets
 from collections.abc import Iterable, Sequence
 from decimal import Decimal, InvalidOperation
 
 from axes.utils import reset as axes_reset
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Sum
@@ -24,6 +27,7 @@ from hr.integration import integration_get
 from hr.models import (
     EDITABLE_STATUSES,
     MAX_HOURS_PER_DAY,
+    ApiToken,
     Company,
     Department,
     Employee,
@@ -156,6 +160,58 @@ def _lock_employee(employee: Employee) -> None:
     Employee.objects.select_for_update().filter(id=employee.id).first()
 
 
+# --- API tokens and sessions ----------------------------------------------------------------
+
+API_TOKEN_PREFIX = "gj_"
+API_TOKEN_NAME_REQUIRED = _("Gi API-nøkkelen et navn.")
+
+
+def api_token_digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
+    """A new API key for the user: the row, and the key itself, which is never stored or shown again."""
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": ValidationError(API_TOKEN_NAME_REQUIRED, code="required")})
+    key = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    now = timezone.now()
+    token = ApiToken(
+        user=user,
+        name=name[:100],
+        digest=api_token_digest(key),
+        prefix=key[:10],
+        created_at=now,
+        expires_at=now + datetime.timedelta(days=settings.API_TOKEN_LIFETIME_DAYS),
+    )
+    token.full_clean()
+    token.save()
+    return token, key
+
+
+def api_token_revoke(*, user: User, token_id: int) -> None:
+    """Revoke one of the user's own keys; anyone else's id is "not found"."""
+    deleted, _rows = ApiToken.objects.filter(user=user, id=token_id).delete()
+    if not deleted:
+        raise Http404
+
+
+def api_tokens_revoke_all(*, user: User) -> int:
+    deleted, _rows = ApiToken.objects.filter(user=user).delete()
+    return deleted
+
+
+@transaction.atomic
+def user_credentials_revoke(*, user: User) -> None:
+    """End every browser session and API key of the user (the caller keeps its own session alive
+    with update_session_auth_hash where that is wanted)."""
+    ApiToken.objects.filter(user=user).delete()
+    user.credentials_version += 1
+    user.save(update_fields=["credentials_version"])
+
+
 # --- companies and people --------------------------------------------------------------------
 
 
@@ -236,6 +292,7 @@ def employee_update(
         raise ValidationError(
             {"employee_number": ValidationError(EMPLOYEE_NUMBER_TAKEN, params={"number": employee_number})}
         )
+    rights_changed = employee.role != role or (employee.is_active and not is_active)
     employee.first_name = first_name.strip()
     employee.last_name = last_name.strip()
     employee.employee_number = employee_number.strip()
@@ -244,6 +301,9 @@ def employee_update(
     employee.is_active = is_active
     employee.full_clean()
     employee.save()
+    if rights_changed and employee.user is not None:
+        # Keys and sessions taken under the old rights must not outlive them.
+        user_credentials_revoke(user=employee.user)
     if role == Role.EMPLOYEE:
         # The role is what «Ansatte» shows and what the person believes; a department's manager
         # list must not keep approval rights the role no longer gives.
