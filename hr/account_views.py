@@ -6,12 +6,15 @@ other sessions and the API keys.
 
 from __future__ import annotations
 
+import datetime
+import zoneinfo
 from typing import Any
 
 from axes.handlers.proxy import AxesProxyHandler
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import user_login_failed
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -20,6 +23,8 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils import timezone
+from django.utils.http import base36_to_int
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -38,12 +43,31 @@ class ApiTokenForm(forms.Form):
     )
 
 
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's form, which also reaches people who were invited but never chose a password.
+
+    Django sends nothing to a user without a usable password; an invited person whose link expired
+    would be stuck. They get a fresh invitation instead (the same e-mail an administrator's
+    «Send invitasjonen på nytt» sends), and the page answers the same either way.
+    """
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        email = self.cleaned_data["email"]
+        invited = User.objects.filter(email__iexact=email, is_active=True, employee__is_active=True)
+        for user in invited:
+            if not user.has_usable_password():
+                services.invitation_renew(user=user)
+        super().save(*args, **kwargs)
+
+
 class PasswordResetView(auth_views.PasswordResetView):
     """«Glemt passord», refused while the address or the client is locked out.
 
     Every request counts like a failed login: sending reset links is what someone probing for
     accounts or flooding a mailbox repeats, and a locked-out attacker must not be able to go on here.
     """
+
+    form_class = PasswordResetForm
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         credentials = {"email": request.POST.get("email", "")}
@@ -59,6 +83,28 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     def form_valid(self, form: SetPasswordForm) -> HttpResponse:
         services.user_credentials_revoke(user=form.user)
         return super().form_valid(form)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        if self.validlink:
+            token = self.request.session.get(auth_views.INTERNAL_RESET_SESSION_TOKEN, "")
+            context["link_expires_at"] = link_expires_at(token)
+        return context
+
+
+def link_expires_at(token: str) -> datetime.datetime | None:
+    """When an e-mailed password link stops working: its creation time plus PASSWORD_RESET_TIMEOUT.
+
+    Django's tokens start with their creation time, in seconds since 2001-01-01 in the server's
+    local time (TIME_ZONE), written in base 36.
+    """
+    try:
+        seconds = base36_to_int(token.split("-", 1)[0])
+    except ValueError:
+        return None
+    created = datetime.datetime(2001, 1, 1) + datetime.timedelta(seconds=seconds)
+    expires = created + datetime.timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT)
+    return timezone.make_aware(expires, zoneinfo.ZoneInfo(settings.TIME_ZONE))
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

@@ -313,6 +313,36 @@ def employee_update(
     return employee
 
 
+ALREADY_HAS_PASSWORD = _("%(name)s har allerede valgt passord og trenger ingen ny invitasjon.")
+INVITATION_TO_INACTIVE = _("%(name)s er deaktivert. Aktiver personen før du sender invitasjonen.")
+
+
+def invitation_renew(*, user: User) -> None:
+    """A fresh invitation link for a user who has not chosen a password; older links stop working.
+
+    Reset links are signed over the stored password value, so replacing the unusable password with
+    a new one invalidates every link sent before.
+    """
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    employee_id = Employee.objects.filter(user=user).values_list("id", flat=True).first()
+    if employee_id is not None:
+        transaction.on_commit(lambda: notifications.invitation_send(employee_id=employee_id))
+
+
+@transaction.atomic
+def employee_invitation_resend(*, actor: Employee, employee: Employee) -> None:
+    """«Send invitasjonen på nytt»: an administrator sends a new link, and the old one stops working."""
+    _require_administrator(actor)
+    access.same_company(actor.company, employee)
+    params = {"name": employee.full_name}
+    if employee.user is None or employee.user.has_usable_password():
+        raise ValidationError(ALREADY_HAS_PASSWORD, params=params, code="has_password")
+    if not employee.is_active or not employee.user.is_active:
+        raise ValidationError(INVITATION_TO_INACTIVE, params=params, code="inactive")
+    invitation_renew(user=employee.user)
+
+
 def login_lockout_lift(*, actor: Employee, employee: Employee) -> None:
     """An administrator lifts the login lockout on a person's e-mail before its time runs out.
 

@@ -20,6 +20,11 @@ urlpatterns = [
         views.settings_employee_unlock,
         name="settings_employee_unlock",
     ),
+    path(
+        "innstillinger/ansatte/<int:employee_id>/send-invitasjon/",
+        views.settings_employee_invite_again,
+        name="settings_employee_invite_again",
+    ),
     path("innstillinger/avdelinger/", views.settings_departments, name="settings_departments"),
     path("innstillinger/avdelinger/ny/", views.settings_department, name="settings_department_new"),
     path(

@@ -467,6 +467,24 @@ def settings_employee_unlock(request: EmployeeRequest, employee_id: int) -> Http
     return redirect("hr:settings_employee", employee_id=employee.id)
 
 
+@require_POST
+@administrator_required
+def settings_employee_invite_again(request: EmployeeRequest, employee_id: int) -> HttpResponse:
+    actor = request.employee
+    employee = selectors.employee_get(company=actor.company, employee_id=employee_id)
+    try:
+        services.employee_invitation_resend(actor=actor, employee=employee)
+    except ValidationError as error:
+        _messages_from(request, error)
+    else:
+        messages.success(
+            request,
+            _("En ny invitasjon er sendt til %(email)s. Den forrige lenken virker ikke lenger.")
+            % {"email": employee.email},
+        )
+    return redirect("hr:settings_employee", employee_id=employee.id)
+
+
 @administrator_required
 def settings_departments(request: EmployeeRequest) -> HttpResponse:
     departments = Department.objects.filter(company=request.employee.company).prefetch_related("managers")
