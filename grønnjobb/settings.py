@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "axes",
     "hr",
     "tripletex",
@@ -210,6 +211,14 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Timeregistrering og godkjenning.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and the docs are for the company's own users: logged in, or with an API key.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SERVE_AUTHENTICATION": ["hr.authentication.ApiTokenAuthentication", "hr.api.CsrfSessionAuthentication"],
+    # Swagger UI and ReDoc from our own static files (drf-spectacular-sidecar): no CDN, so the docs
+    # work offline and the Content-Security-Policy needs no third-party origin.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Celery. Long waits live in the database rows, never in countdowns (see RELIABILITY.md), so the

@@ -29,3 +29,9 @@ if settings.DEBUG:
     from django.contrib.staticfiles.urls import staticfiles_urlpatterns
 
     urlpatterns += staticfiles_urlpatterns()
+
+# Under /api/ these answer in the API's JSON error shape; elsewhere with Django's pages.
+handler400 = "hr.api_errors.bad_request"
+handler403 = "hr.api_errors.permission_denied"
+handler404 = "hr.api_errors.page_not_found"
+handler500 = "hr.api_errors.server_error"

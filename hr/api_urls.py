@@ -1,7 +1,8 @@
 """/api/v1/: included with namespace "v1", which DRF's NamespaceVersioning reads as the version."""
 
+from django.contrib.auth.decorators import login_required
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from hr import api
 
@@ -20,6 +21,8 @@ urlpatterns = [
     path("projects/", api.ProjectListView.as_view(), name="projects"),
     path("wage-types/", api.WageTypeListView.as_view(), name="wage-types"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="v1:schema"), name="docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="v1:schema"), name="redoc"),
+    # The docs are pages: a browser that is not logged in is sent to the login page. The split view
+    # serves Swagger UI's start-up script as a file, since the Content-Security-Policy forbids inline ones.
+    path("docs/", login_required(SpectacularSwaggerSplitView.as_view(url_name="v1:schema")), name="docs"),
+    path("redoc/", login_required(SpectacularRedocView.as_view(url_name="v1:schema")), name="redoc"),
 ]
