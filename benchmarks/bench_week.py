@@ -105,10 +105,9 @@ def measure(employee: Any, projects: list[Any], wage_type: Any, repeats: int) ->
 
     from hr import selectors
     from hr.models import HourEntry
-    from hr.tests.factories import PASSWORD
 
     client = Client()
-    assert client.login(username=employee.email, password=PASSWORD)
+    client.force_login(employee.user)
     keys = [selectors.grid_row_key(project.id, wage_type.id) for project in projects]
     # One hour or half an hour a cell, alternating so every save changes every cell; 20 rows stay
     # within 24 hours a day.

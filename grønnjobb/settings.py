@@ -6,9 +6,11 @@ DJANGO_ENV selects the configuration:
 See .env.example for every variable.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -54,14 +56,17 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "axes",
+    "csp",
     "hr",
     "tripletex",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "grønnjobb.middleware.LanguageMiddleware",
@@ -71,6 +76,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so it sees the lockout flag the authentication backend set on the way in.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "grønnjobb.urls"
@@ -108,6 +115,11 @@ if (
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "hr.User"
+# Axes first: it refuses a locked-out username or address before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "hr:home"
 LOGOUT_REDIRECT_URL = "login"
@@ -150,22 +162,85 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="GrønnJobb <noreply@
 # The absolute address of the site, for links in e-mails sent outside a request.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
+# The cache holds the login-failure counters and the API's throttle counters, so in production it
+# must be one every gunicorn worker shares (Redis); a per-process cache would multiply each limit
+# by the number of workers.
+CACHES = {"default": environ.Env.cache_url_config(_required("CACHE_URL", "locmemcache://"))}
+
+# How many reverse proxies in front of the app append to X-Forwarded-For. 0: the client is the
+# socket's peer and the header is ignored, since anyone can send it. n: the client is the address
+# the outermost of our n proxies appended (the n-th from the right); whatever a client wrote to the
+# left of it is never believed. Used by the login lockout and by the API's throttles alike.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT cannot be negative.")
+
+# Brute-force protection (django-axes): after LOGIN_FAILURE_LIMIT failures for one username, or
+# from one address, within LOGIN_LOCKOUT_MINUTES, logins from it are refused until the time has
+# passed or an administrator lifts the lockout. Counted on the login page, the API's token endpoint
+# and the password reset form.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_USERNAME_CALLABLE = "grønnjobb.security.login_username"
+AXES_CLIENT_IP_CALLABLE = "grønnjobb.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "grønnjobb.security.lockout_response"
+# Only failures count; a lockout is not prolonged by further tries during it, so it ends on time.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_VERBOSE = False
+if not PRODUCTION:
+    # Development and the tests keep the counters in a per-process memory cache on purpose.
+    SILENCED_SYSTEM_CHECKS = ["axes.W001"]
+
+# API keys expire this many days after they are made (a new one is made on «Min profil» or with
+# POST /api/v1/auth/token/).
+API_TOKEN_LIFETIME_DAYS = env.int("API_TOKEN_LIFETIME_DAYS", default=90)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "hr.authentication.ApiTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.NamespaceVersioning",
     "ALLOWED_VERSIONS": ["v1"],
     "DEFAULT_THROTTLE_RATES": {"token": env.str("API_TOKEN_RATE", default="10/min")},
+    # The throttles find the client the same way the lockout does (grønnjobb.security.client_ip).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "GrønnJobb API",
     "DESCRIPTION": "Timeregistrering og godkjenning.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and the docs are for the company's own users: logged in, or with an API key.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SERVE_AUTHENTICATION": ["hr.authentication.ApiTokenAuthentication", "hr.api.CsrfSessionAuthentication"],
+    # Swagger UI and ReDoc from our own static files (drf-spectacular-sidecar): no CDN, so the docs
+    # work offline and the Content-Security-Policy needs no third-party origin.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# Content-Security-Policy (django-csp): everything from our own origin, no inline styles or
+# scripts, no framing. A template that really needs an inline script gives it
+# nonce="{{ request.csp_nonce }}"; the nonce then joins script-src for that response only.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
 }
 
 # Celery. Long waits live in the database rows, never in countdowns (see RELIABILITY.md), so the

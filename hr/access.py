@@ -11,7 +11,7 @@ from django.db.models import Model
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from hr.models import Company, Department, Employee
+from hr.models import Company, Department, Employee, Role
 
 NOT_ALLOWED_FOR_EMPLOYEE = _("Du har ikke tilgang til denne ansattes timer.")
 
@@ -26,9 +26,17 @@ def same_company(company: Company, *objects: Model | None) -> None:
 
 
 def managed_department_ids(actor: Employee) -> set[int]:
+    """The departments whose hours the actor approves as their manager.
+
+    The role decides: an «Ansatt» approves nothing even if a department still lists them (the
+    services keep the two in step; this keeps every reader honest should they ever disagree).
+    """
     cached = getattr(actor, "_managed_department_ids", None)
     if cached is None:
-        cached = set(Department.objects.filter(managers=actor).values_list("id", flat=True))
+        if actor.role == Role.EMPLOYEE:
+            cached = set()
+        else:
+            cached = set(Department.objects.filter(managers=actor).values_list("id", flat=True))
         actor._managed_department_ids = cached  # type: ignore[attr-defined]
     return cached
 

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from hr.models import Company, Department, Employee, HourEntry, Project, User, WageType
+from hr.models import ApiToken, Company, Department, Employee, HourEntry, Project, User, WageType
 
 
 @admin.register(User)
@@ -62,3 +62,16 @@ class HourEntryAdmin(admin.ModelAdmin):
     search_fields = ["employee__first_name", "employee__last_name", "project__number"]
     list_select_related = ["employee", "project", "wage_type", "company"]
     raw_id_fields = ["employee", "project", "wage_type", "submitted_by", "decided_by"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Support staff can see and delete (revoke) keys; the key itself is never stored."""
+
+    list_display = ["name", "user", "prefix", "created_at", "expires_at", "last_used_at"]
+    search_fields = ["user__email", "name", "prefix"]
+    fields = ["user", "name", "prefix", "created_at", "expires_at", "last_used_at"]
+    readonly_fields = ["user", "name", "prefix", "created_at", "expires_at", "last_used_at"]
+
+    def has_add_permission(self, request: object) -> bool:
+        return False

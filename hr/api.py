@@ -15,9 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
-from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -25,6 +24,7 @@ from rest_framework.views import APIView
 
 from hr import access, selectors, services
 from hr.api_errors import api_exception_handler
+from hr.authentication import ApiTokenAuthentication
 from hr.integration import integration_get
 from hr.models import Company, Employee, HourEntry
 from hr.serializers import (
@@ -54,6 +54,7 @@ NO_EMPLOYEE_PROFILE = _("Brukeren din er ikke knyttet til en aktiv ansatt.")
 WEEK_OUT_OF_RANGE = _(
     "Uken finnes ikke: skriv den som ÅÅÅÅ-Www, for eksempel 2026-W50, mellom år 2000 og 2099."
 )
+DEFAULT_TOKEN_NAME = _("API-nøkkel")
 CSRF_FAILED = _("CSRF-kontrollen feilet. Send med CSRF-token, eller bruk token-autentisering.")
 
 _ERRORS = {
@@ -94,7 +95,7 @@ class EmployeeAPIView(APIView):
     """Authenticated as a user with an active employee profile: ``self.actor``."""
 
     # Token first so an unauthenticated request gets 401 with «WWW-Authenticate: Token».
-    authentication_classes = [TokenAuthentication, CsrfSessionAuthentication]
+    authentication_classes = [ApiTokenAuthentication, CsrfSessionAuthentication]
     permission_classes = [IsAuthenticated]
     actor: Employee
 
@@ -136,10 +137,15 @@ def _entries_response(
     return Response(EntryListSerializer({"entries": entries}).data, status=status_code)
 
 
-class TokenObtainView(ObtainAuthToken):
-    """POST e-mail and password, get the user's API token (use it as «Authorization: Token …»)."""
+class TokenObtainView(APIView):
+    """POST e-mail and password, get a new API key (use it as «Authorization: Token …»).
 
-    serializer_class = TokenObtainSerializer
+    Each call makes a new named key that expires after API_TOKEN_LIFETIME_DAYS; the key is shown
+    only in this answer. Keys are listed and revoked on «Min profil».
+    """
+
+    authentication_classes: list[type] = []
+    permission_classes = [AllowAny]
     # Password guessing through the API is slowed down per client address.
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "token"
@@ -154,8 +160,12 @@ class TokenObtainView(ObtainAuthToken):
         summary=_("Hent API-nøkkel"),
         auth=[],
     )
-    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().post(request, *args, **kwargs)
+    def post(self, request: Request) -> Response:
+        data = _parsed(TokenObtainSerializer, request.data, context={"request": request})
+        name = data.get("name") or str(DEFAULT_TOKEN_NAME)
+        token, key = services.api_token_create(user=data["user"], name=name)
+        body = {"token": key, "name": token.name, "expires_at": token.expires_at}
+        return Response(TokenSerializer(body).data)
 
 
 class EntryListCreateView(EmployeeAPIView):

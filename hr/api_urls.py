@@ -1,11 +1,21 @@
 """/api/v1/: included with namespace "v1", which DRF's NamespaceVersioning reads as the version."""
 
+from csp.constants import SELF, UNSAFE_INLINE
+from csp.decorators import csp_update
+from django.contrib.auth.decorators import login_required
 from django.urls import path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from hr import api
 
 app_name = "v1"
+
+# ReDoc styles itself by injecting <style> elements, renders in a worker started from a blob: URL
+# and shows its maker's logo from the maker's site (hard-coded; it hides itself when that site is
+# unreachable, as offline); this page alone allows the three.
+redoc_view = csp_update(
+    {"style-src": [UNSAFE_INLINE], "worker-src": [SELF, "blob:"], "img-src": ["https://cdn.redoc.ly"]}
+)(SpectacularRedocView.as_view(url_name="v1:schema"))
 
 urlpatterns = [
     path("auth/token/", api.TokenObtainView.as_view(), name="token"),
@@ -21,6 +31,8 @@ urlpatterns = [
     path("projects/", api.ProjectListView.as_view(), name="projects"),
     path("wage-types/", api.WageTypeListView.as_view(), name="wage-types"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="v1:schema"), name="docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="v1:schema"), name="redoc"),
+    # The docs are pages: a browser that is not logged in is sent to the login page. The split view
+    # serves Swagger UI's start-up script as a file, since the Content-Security-Policy forbids inline ones.
+    path("docs/", login_required(SpectacularSwaggerSplitView.as_view(url_name="v1:schema")), name="docs"),
+    path("redoc/", login_required(redoc_view), name="redoc"),
 ]

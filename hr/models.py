@@ -13,6 +13,7 @@ from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 MAX_HOURS_PER_DAY = Decimal("24")
@@ -47,6 +48,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     objects = UserManager()
 
+    # Raised to end every browser session and API token of the user at once (role change,
+    # deactivation, new password): it is part of the session's authentication hash.
+    credentials_version = models.PositiveIntegerField(default=0, editable=False)
+
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
@@ -57,6 +62,39 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.email
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        """Django's hash of the password, plus credentials_version, so either change ends sessions."""
+        return salted_hmac(
+            "hr.models.User.session_auth_hash",
+            f"{self.password}:{self.credentials_version}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A named API key. Only its SHA-256 digest is stored: the key itself is shown once, at creation.
+
+    The key is 32 random bytes, so a fast hash is enough (there is nothing to guess from a digest);
+    the first characters are kept to tell keys apart in lists.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("navn"), max_length=100)
+    digest = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=12)
+    created_at = models.DateTimeField(_("opprettet"), default=timezone.now)
+    expires_at = models.DateTimeField(_("utløper"))
+    last_used_at = models.DateTimeField(_("sist brukt"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API-nøkkel")
+        verbose_name_plural = _("API-nøkler")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
 
 
 class Company(models.Model):

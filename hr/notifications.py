@@ -50,7 +50,7 @@ def submitted_send(*, entry_ids: list[int]) -> None:
     employee = entries[0].employee
     recipients = (
         Employee.objects.filter(company=employee.company, is_active=True)
-        .filter(Q(role=Role.ADMINISTRATOR) | Q(managed_departments=employee.department_id))
+        .filter(Q(role=Role.ADMINISTRATOR) | Q(role=Role.MANAGER, managed_departments=employee.department_id))
         .exclude(id=employee.id)
         .distinct()
     )

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from hr import access
 from hr.integration import integration_get
 from hr.models import (
+    ApiToken,
     Company,
     Department,
     Employee,
@@ -473,3 +474,8 @@ def week_grid_annotate(grid: WeekGrid) -> None:
     statuses = integration.transfer_statuses(company=company, entries=grid.entries)
     for entry in grid.entries:
         entry.transfer = statuses.get(entry.id)  # type: ignore[attr-defined]
+
+
+def api_tokens_for_user(*, user: User) -> list[ApiToken]:
+    """The user's API keys, newest first, expired ones included so the list explains what stopped."""
+    return list(ApiToken.objects.filter(user=user).order_by("-created_at", "-id"))

@@ -40,6 +40,7 @@ ENTRIES_TOO_MANY = _("Du kan behandle høyst {max_length} timeføringer om gange
 STATUS_INVALID = _("Ukjent status.")
 TEXT_TOO_LONG = _("Teksten kan ha høyst 500 tegn.")
 CREDENTIALS_INVALID = _("Feil e-post eller passord.")
+TOKEN_NAME_TOO_LONG = _("Navnet kan ha høyst 100 tegn.")
 
 MAX_ENTRIES_PER_DECISION = 1000
 MAX_ID = 2**63 - 1
@@ -207,11 +208,19 @@ class TokenObtainSerializer(serializers.Serializer):
     password = serializers.CharField(
         style={"input_type": "password"}, trim_whitespace=False, error_messages={"required": FIELD_REQUIRED}
     )
+    name = serializers.CharField(
+        required=False,
+        max_length=100,
+        help_text=_("Et navn som forteller hvor nøkkelen brukes, for eksempel «Lønnsskript»."),
+        error_messages={"max_length": TOKEN_NAME_TOO_LONG},
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        user = authenticate(
-            self.context.get("request"), email=attrs["email"].lower(), password=attrs["password"]
-        )
+        request = self.context.get("request")
+        # Django's own request, not DRF's wrapper: the login lockout (django-axes) marks it, and its
+        # middleware then answers with the lockout explanation.
+        http_request = getattr(request, "_request", request)
+        user = authenticate(http_request, email=attrs["email"].lower(), password=attrs["password"])
         if user is None:
             raise serializers.ValidationError(CREDENTIALS_INVALID, code="authorization")
         attrs["user"] = user
@@ -219,7 +228,9 @@ class TokenObtainSerializer(serializers.Serializer):
 
 
 class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField()
+    token = serializers.CharField(help_text=_("Nøkkelen. Den vises bare nå."))
+    name = serializers.CharField()
+    expires_at = serializers.DateTimeField()
 
 
 # --- output ----------------------------------------------------------------------------------

@@ -7,12 +7,16 @@ view or API endpoint only parses input and calls one of these.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import re
+import secrets
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from axes.utils import reset as axes_reset
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Sum
@@ -25,6 +29,7 @@ from hr.integration import integration_get
 from hr.models import (
     EDITABLE_STATUSES,
     MAX_HOURS_PER_DAY,
+    ApiToken,
     Company,
     Department,
     Employee,
@@ -189,6 +194,58 @@ def _lock_employee(employee: Employee) -> None:
     Employee.objects.select_for_update().filter(id=employee.id).first()
 
 
+# --- API tokens and sessions ----------------------------------------------------------------
+
+API_TOKEN_PREFIX = "gj_"
+API_TOKEN_NAME_REQUIRED = _("Gi API-nøkkelen et navn.")
+
+
+def api_token_digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
+    """A new API key for the user: the row, and the key itself, which is never stored or shown again."""
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": ValidationError(API_TOKEN_NAME_REQUIRED, code="required")})
+    key = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    now = timezone.now()
+    token = ApiToken(
+        user=user,
+        name=name[:100],
+        digest=api_token_digest(key),
+        prefix=key[:10],
+        created_at=now,
+        expires_at=now + datetime.timedelta(days=settings.API_TOKEN_LIFETIME_DAYS),
+    )
+    token.full_clean()
+    token.save()
+    return token, key
+
+
+def api_token_revoke(*, user: User, token_id: int) -> None:
+    """Revoke one of the user's own keys; anyone else's id is "not found"."""
+    deleted, _rows = ApiToken.objects.filter(user=user, id=token_id).delete()
+    if not deleted:
+        raise Http404
+
+
+def api_tokens_revoke_all(*, user: User) -> int:
+    deleted, _rows = ApiToken.objects.filter(user=user).delete()
+    return deleted
+
+
+@transaction.atomic
+def user_credentials_revoke(*, user: User) -> None:
+    """End every browser session and API key of the user (the caller keeps its own session alive
+    with update_session_auth_hash where that is wanted)."""
+    ApiToken.objects.filter(user=user).delete()
+    user.credentials_version += 1
+    user.save(update_fields=["credentials_version"])
+
+
 # --- companies and people --------------------------------------------------------------------
 
 
@@ -269,6 +326,7 @@ def employee_update(
         raise ValidationError(
             {"employee_number": ValidationError(EMPLOYEE_NUMBER_TAKEN, params={"number": employee_number})}
         )
+    rights_changed = employee.role != role or (employee.is_active and not is_active)
     employee.first_name = first_name.strip()
     employee.last_name = last_name.strip()
     employee.employee_number = employee_number.strip()
@@ -277,9 +335,58 @@ def employee_update(
     employee.is_active = is_active
     employee.full_clean()
     employee.save()
+    if rights_changed and employee.user is not None:
+        # Keys and sessions taken under the old rights must not outlive them.
+        user_credentials_revoke(user=employee.user)
+    if role == Role.EMPLOYEE:
+        # The role is what «Ansatte» shows and what the person believes; a department's manager
+        # list must not keep approval rights the role no longer gives.
+        Department.managers.through.objects.filter(employee_id=employee.id).delete()
     if employee.user_id is not None:
         User.objects.filter(id=employee.user_id).update(is_active=is_active)
     return employee
+
+
+ALREADY_HAS_PASSWORD = _("%(name)s har allerede valgt passord og trenger ingen ny invitasjon.")
+INVITATION_TO_INACTIVE = _("%(name)s er deaktivert. Aktiver personen før du sender invitasjonen.")
+
+
+def invitation_renew(*, user: User) -> None:
+    """A fresh invitation link for a user who has not chosen a password; older links stop working.
+
+    Reset links are signed over the stored password value, so replacing the unusable password with
+    a new one invalidates every link sent before.
+    """
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    employee_id = Employee.objects.filter(user=user).values_list("id", flat=True).first()
+    if employee_id is not None:
+        transaction.on_commit(lambda: notifications.invitation_send(employee_id=employee_id))
+
+
+@transaction.atomic
+def employee_invitation_resend(*, actor: Employee, employee: Employee) -> None:
+    """«Send invitasjonen på nytt»: an administrator sends a new link, and the old one stops working."""
+    _require_administrator(actor)
+    access.same_company(actor.company, employee)
+    params = {"name": employee.full_name}
+    if employee.user is None or employee.user.has_usable_password():
+        raise ValidationError(ALREADY_HAS_PASSWORD, params=params, code="has_password")
+    if not employee.is_active or not employee.user.is_active:
+        raise ValidationError(INVITATION_TO_INACTIVE, params=params, code="inactive")
+    invitation_renew(user=employee.user)
+
+
+def login_lockout_lift(*, actor: Employee, employee: Employee) -> None:
+    """An administrator lifts the login lockout on a person's e-mail before its time runs out.
+
+    Lockouts of an address (rather than a username) are not the company's to lift: an address may
+    be shared with other companies' users; those end by time.
+    """
+    _require_administrator(actor)
+    access.same_company(actor.company, employee)
+    if employee.user is not None:
+        axes_reset(username=employee.user.email.lower())
 
 
 @transaction.atomic
@@ -300,6 +407,7 @@ def department_save(
     department.full_clean()
     department.save()
     department.managers.set(managers)
+    # And the other way round: leading a department makes an «Ansatt» a «Leder».
     Employee.objects.filter(id__in=[m.id for m in managers], role=Role.EMPLOYEE).update(role=Role.MANAGER)
     return department
 

@@ -15,6 +15,16 @@ urlpatterns = [
     path("innstillinger/ansatte/", views.settings_employees, name="settings_employees"),
     path("innstillinger/ansatte/ny/", views.settings_employee, name="settings_employee_new"),
     path("innstillinger/ansatte/<int:employee_id>/", views.settings_employee, name="settings_employee"),
+    path(
+        "innstillinger/ansatte/<int:employee_id>/opphev-sperre/",
+        views.settings_employee_unlock,
+        name="settings_employee_unlock",
+    ),
+    path(
+        "innstillinger/ansatte/<int:employee_id>/send-invitasjon/",
+        views.settings_employee_invite_again,
+        name="settings_employee_invite_again",
+    ),
     path("innstillinger/avdelinger/", views.settings_departments, name="settings_departments"),
     path("innstillinger/avdelinger/ny/", views.settings_department, name="settings_department_new"),
     path(

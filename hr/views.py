@@ -530,6 +530,7 @@ def settings_employees(request: EmployeeRequest) -> HttpResponse:
     employees = (
         Employee.objects.filter(company=actor.company)
         .select_related("department", "user")
+        .prefetch_related("managed_departments")
         .order_by("last_name", "first_name")
     )
     return _settings_render(request, "employees", "hr/settings/employees.html", {"employees": employees})
@@ -569,6 +570,36 @@ def settings_employee(request: EmployeeRequest, employee_id: int | None = None) 
             return redirect("hr:settings_employees")
     context = {"form": form, "employee": employee}
     return _settings_render(request, "employees", "hr/settings/employee_form.html", context)
+
+
+@require_POST
+@administrator_required
+def settings_employee_unlock(request: EmployeeRequest, employee_id: int) -> HttpResponse:
+    actor = request.employee
+    employee = selectors.employee_get(company=actor.company, employee_id=employee_id)
+    services.login_lockout_lift(actor=actor, employee=employee)
+    messages.success(
+        request, _("Innloggingssperren for %(name)s er opphevet.") % {"name": employee.full_name}
+    )
+    return redirect("hr:settings_employee", employee_id=employee.id)
+
+
+@require_POST
+@administrator_required
+def settings_employee_invite_again(request: EmployeeRequest, employee_id: int) -> HttpResponse:
+    actor = request.employee
+    employee = selectors.employee_get(company=actor.company, employee_id=employee_id)
+    try:
+        services.employee_invitation_resend(actor=actor, employee=employee)
+    except ValidationError as error:
+        _messages_from(request, error)
+    else:
+        messages.success(
+            request,
+            _("En ny invitasjon er sendt til %(email)s. Den forrige lenken virker ikke lenger.")
+            % {"email": employee.email},
+        )
+    return redirect("hr:settings_employee", employee_id=employee.id)
 
 
 @administrator_required

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.db import connection
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -243,7 +243,7 @@ def week_url(**query: object) -> str:
 
 @pytest.fixture
 def logged_in(client, employee):
-    assert client.login(username=employee.email, password=PASSWORD)
+    assert client.login(request=HttpRequest(), username=employee.email, password=PASSWORD)
     return client
 
 
@@ -376,7 +376,7 @@ def test_the_grid_page_costs_the_same_queries_for_2_and_20_rows(
         HourEntry.objects.all().delete()
         for _ in range(count):
             HourEntryFactory(employee=employee, wage_type=ordinary, date=MONDAY)
-        assert client.login(username=employee.email, password=PASSWORD)
+        assert client.login(request=HttpRequest(), username=employee.email, password=PASSWORD)
         with CaptureQueriesContext(connection) as queries:
             assert client.get(week_url()).status_code == 200
         if count == 2:

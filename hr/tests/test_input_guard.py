@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.http import HttpRequest
 from django.urls import reverse
 
 from grønnjobb.middleware import CONTROL_CHARACTER_REFUSED
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def logged_in(client, employee):
-    assert client.login(username=employee.email, password=PASSWORD)
+    assert client.login(request=HttpRequest(), username=employee.email, password=PASSWORD)
     return client
 
 

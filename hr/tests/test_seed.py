@@ -5,6 +5,7 @@ from collections import Counter
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.http import HttpRequest
 
 from hr.models import Company, Department, Employee, EntryStatus, HourEntry, Role
 
@@ -24,4 +25,4 @@ def test_seed_demo_builds_the_documented_company_once():
     assert Employee.objects.get(email="ansatt@gronnbygg.no").department == bygg
     assert set(HourEntry.objects.values_list("status", flat=True)) == set(EntryStatus.values)
     for email in ("admin@gronnbygg.no", "leder@gronnbygg.no", "ansatt@gronnbygg.no"):
-        assert authenticate(username=email, password="gronnjobb-demo") is not None
+        assert authenticate(HttpRequest(), username=email, password="gronnjobb-demo") is not None

@@ -16,6 +16,7 @@ SECRETS = {
     "ALLOWED_HOSTS": "gronnjobb.example.no",
     "DATABASE_URL": "postgres://u:p@127.0.0.1:5432/db",
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+    "CACHE_URL": "redis://127.0.0.1:6379/1",
     "EMAIL_URL": "smtp+tls://u:p@smtp.example.no:587",
     "TRIPLETEX_CONSUMER_TOKEN": "consumer",
     "ENCRYPTION_KEYS": "k1:" + "A" * 43 + "=",
@@ -47,6 +48,27 @@ def test_production_refuses_to_start_without_each_secret(missing):
 def test_production_starts_with_all_secrets():
     result = _load_settings({"DJANGO_ENV": "production", **SECRETS})
     assert result.returncode == 0, result.stderr
+
+
+def test_production_keeps_login_and_throttle_counters_in_the_shared_redis_cache():
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.CACHES['default']['BACKEND'], s.AXES_HANDLER, s.REST_FRAMEWORK['NUM_PROXIES'])"
+    )
+    clean = {k: v for k, v in os.environ.items() if k not in SECRETS and k != "DEBUG"}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "grønnjobb.settings", "DJANGO_ENV": "production", **SECRETS},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.split() == [
+        "django.core.cache.backends.redis.RedisCache",
+        "axes.handlers.cache.AxesCacheHandler",
+        "0",
+    ], result.stderr
 
 
 def test_wsgi_defaults_to_production():

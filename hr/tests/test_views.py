@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.core import mail
+from django.http import HttpRequest
 from django.urls import reverse
 
 from hr import forms, services
@@ -35,7 +36,7 @@ def _wednesday_of_week_48():
 
 
 def login(client, employee: Employee) -> None:
-    assert client.login(username=employee.email, password=PASSWORD)
+    assert client.login(request=HttpRequest(), username=employee.email, password=PASSWORD)
 
 
 def week_url(**query: object) -> str:
@@ -337,7 +338,7 @@ def test_invited_employee_sets_password_from_the_link_and_logs_in(client, admini
         set_url, {"new_password1": "et-langt-passord-42", "new_password2": "et-langt-passord-42"}
     )
     assert response.status_code == 302
-    assert client.login(username="nina@example.no", password="et-langt-passord-42")
+    assert client.login(request=HttpRequest(), username="nina@example.no", password="et-langt-passord-42")
 
 
 def test_settings_tabs_manage_projects_departments_and_wage_types(client, administrator, company):
@@ -473,7 +474,7 @@ def test_support_staff_admin_lists_entries(client, employee):
 
     HourEntryFactory(employee=employee, date=MONDAY)
     User.objects.create_superuser(email="support@gronnjobb.no", password=PASSWORD)
-    assert client.login(username="support@gronnjobb.no", password=PASSWORD)
+    assert client.login(request=HttpRequest(), username="support@gronnjobb.no", password=PASSWORD)
     for name in ("hourentry", "employee", "company", "project", "wagetype", "department", "user"):
         assert client.get(reverse(f"admin:hr_{name}_changelist")).status_code == 200
 

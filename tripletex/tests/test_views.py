@@ -7,6 +7,7 @@ import datetime
 import re
 
 import pytest
+from django.http import HttpRequest
 from django.test import Client
 from django.urls import reverse
 
@@ -75,7 +76,7 @@ def admin_client(client, admin) -> Client:
 
 
 def login(client: Client, employee: Employee) -> None:
-    assert client.login(username=employee.email, password=PASSWORD)
+    assert client.login(request=HttpRequest(), username=employee.email, password=PASSWORD)
 
 
 def url(name: str, *args: str) -> str:

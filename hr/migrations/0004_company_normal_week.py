@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('hr', '0001_initial'),
+        ('hr', '0003_api_tokens_and_credentials_version'),
     ]
 
     operations = [
