@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from hr.models import EntryStatus, HourEntry
+from hr.tests.browser_helpers import wait_for_js
 from hr.tests.factories import PASSWORD, EmployeeFactory, ProjectFactory, manager_of
 from hr.weeks import monday_of, today_local
 
@@ -42,7 +43,7 @@ def test_week_sent_in_rejected_fixed_and_approved(browser, live_server, departme
     for index in range(len(days)):
         page.locator(f"#h-new0-{index}").fill("7,5")
         page.locator(f"#h-new0-{index}").press("Tab")  # leaving a cell saves it
-    page.wait_for_function("document.getElementById('week-total').textContent.trim() === '37,5 t'")
+    wait_for_js(page, "document.getElementById('week-total').textContent.trim() === '37,5 t'")
     assert HourEntry.objects.count() == 5
     page.get_by_role("button", name="Send inn").click()
     page.get_by_text("5 timeføringer er sendt til godkjenning.").wait_for()
@@ -107,7 +108,7 @@ def test_week_view_by_keyboard_alone(browser, live_server, department):
     tab_to("el.name === 'h-new0-0'")
     page.keyboard.type("7,5")
     page.keyboard.press("Enter")  # saves the cell
-    page.wait_for_function("document.getElementById('grid-status').textContent === 'Lagret'")
+    wait_for_js(page, "document.getElementById('grid-status').textContent === 'Lagret'")
     tab_to("el.tagName === 'BUTTON' && el.textContent.trim() === 'Send inn'")
     page.keyboard.press("Enter")
     page.get_by_text("1 timeføring er sendt til godkjenning.").wait_for()

@@ -11,6 +11,7 @@ import pytest
 
 from hr.integration import NoIntegration, integration_register
 from hr.models import EntryStatus, HourEntry, WageType
+from hr.tests.browser_helpers import wait_for_js
 from hr.tests.factories import PASSWORD, EmployeeFactory, HourEntryFactory, ProjectFactory, manager_of
 from hr.weeks import monday_of, today_local
 
@@ -100,8 +101,8 @@ def test_a_whole_week_typed_with_the_keyboard_alone(browser, live_server, people
         **{("P-200", day): Decimal("1.00") for day in range(5)},
     }
     # the totals follow when the last answer arrives
-    page.wait_for_function("document.getElementById('week-total').textContent.trim() === '42,5 t'")
-    page.wait_for_function("document.getElementById('grid-status').textContent === 'Lagret'")
+    wait_for_js(page, "document.getElementById('week-total').textContent.trim() === '42,5 t'")
+    wait_for_js(page, "document.getElementById('grid-status').textContent === 'Lagret'")
     assert page.evaluate("document.activeElement.closest('#week-grid') !== null")
     # and after a reload the week is a grid of two rows, typed values shown in Norwegian
     page.reload()
@@ -131,14 +132,14 @@ def test_a_failed_cell_save_keeps_the_value_and_says_why(browser, live_server, p
     assert "Du kan ikke føre mer enn 24 timer på én dag" in error.inner_text()
     assert cell.input_value() == "25"
     assert cell.get_attribute("aria-invalid") == "true"
-    page.wait_for_function("document.getElementById('grid-status').textContent.startsWith('Ikke lagret')")
+    wait_for_js(page, "document.getElementById('grid-status').textContent.startsWith('Ikke lagret')")
     assert not HourEntry.objects.exists()
     axe_check(page)
     # fixing it clears the mark
     cell.fill("8")
     cell.press("Tab")
     wait_for(lambda: HourEntry.objects.filter(hours=Decimal("8")).exists())
-    page.wait_for_function("!document.querySelector('#week-grid .cell-error')")
+    wait_for_js(page, "!document.querySelector('#week-grid .cell-error')")
     assert cell.get_attribute("aria-invalid") is None
     page.context.close()
 

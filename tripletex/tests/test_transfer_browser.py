@@ -16,6 +16,7 @@ from decimal import Decimal
 import pytest
 
 from hr.models import Employee, HourEntry
+from hr.tests.browser_helpers import wait_for_js
 from hr.tests.factories import (
     PASSWORD,
     CompanyFactory,
@@ -91,7 +92,7 @@ def send_in(page, day: datetime.date, hours: str) -> HourEntry:
     field = page.locator(f"#h-new0-{day.weekday()}")
     field.fill(hours)
     field.press("Tab")  # leaving the cell saves it
-    page.wait_for_function("document.getElementById('grid-status').textContent === 'Lagret'")
+    wait_for_js(page, "document.getElementById('grid-status').textContent === 'Lagret'")
     page.get_by_role("button", name="Send inn").click()
     page.get_by_text("1 timeføring er sendt til godkjenning.").wait_for()
     return HourEntry.objects.get(date=day)
