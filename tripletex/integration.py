@@ -40,5 +40,8 @@ class TripletexIntegration:
             "connection": connection,
             "run": selectors.wizard_for(company=actor.company),
             "transfers": selectors.transfer_counts(company=actor.company) if connection else None,
+            "links": selectors.link_counts(connection=connection)
+            if connection is not None and connection.is_active
+            else None,
         }
         return render_to_string("tripletex/card.html", context, request=request)

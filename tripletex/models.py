@@ -126,6 +126,10 @@ class WizardItem(models.Model):
     link_state = models.CharField(max_length=20, choices=LinkState.choices, default=LinkState.NEW)
     # The HR object this item matches (project/lønnsart by number, employee by employee number).
     local_id = models.BigIntegerField(null=True, blank=True)
+    # Whether that HR object is linked to this Tripletex item right now. With `selected` it says
+    # what «Ferdigstill» does: ticked and linked stays «Koblet», ticked and not linked «Kobles»,
+    # unticked and linked «Kobles fra».
+    linked_now = models.BooleanField(default=False)
     changes = models.JSONField(default=dict, blank=True)
     # The administrator's choices: {"activity_id"}, {"role", "department_id"}, {"link_user_id"}.
     options = models.JSONField(default=dict, blank=True)
@@ -141,6 +145,17 @@ class WizardItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.number} {self.name}"
+
+    @property
+    def plan(self) -> str:
+        """What «Ferdigstill» does with this item as it stands; the step's label says the same."""
+        if not self.eligible:
+            return "ineligible"
+        if self.linked_now:
+            return "keep" if self.selected else "unlink"
+        if self.local_id is not None:
+            return "link" if self.selected else "match"
+        return "create" if self.selected else "new"
 
 
 class LinkBase(models.Model):

@@ -34,9 +34,15 @@ STEPS = [
 STEP_SLUGS = {"prosjekter": ItemKind.PROJECT, "lonnsarter": ItemKind.WAGE_TYPE, "ansatte": ItemKind.EMPLOYEE}
 KIND_SLUGS = {kind: slug for slug, kind in STEP_SLUGS.items()}
 WIZARD_CANCELLED = gettext_lazy("Oppsettet er avbrutt. Ingenting er endret, og ingen timer blir sendt.")
+# Cancelling an update leaves the integration as it was: active, and still sending approved hours.
+UPDATE_CANCELLED = gettext_lazy(
+    "Oppdateringen er avbrutt. Ingenting er endret: integrasjonen med Tripletex er fortsatt aktiv med "
+    "de samme koblingene, og godkjente timer sendes fortsatt til Tripletex."
+)
 KEY_ACCEPTED = gettext_lazy("Nøkkelen virker: den hører til %(company)s (bruker %(user)s).")
 WIZARD_FINISHED = gettext_lazy(
-    "Integrasjonen med Tripletex er aktiv. %(created)s nye, %(linked)s koblet, %(updated)s oppdatert."
+    "Integrasjonen med Tripletex er aktiv. %(created)s nye, %(linked)s koblet, %(updated)s oppdatert, "
+    "%(unlinked)s koblet fra."
 )
 KEY_UNREADABLE = wizard.KEY_UNREADABLE
 REMOVE_WHILE_WIZARD_OPEN = gettext_lazy(
@@ -89,7 +95,8 @@ def wizard_cancel(request: EmployeeRequest) -> HttpResponse:
     run = selectors.wizard_for(company=request.employee.company)
     if run is not None:
         wizard.wizard_cancel(actor=request.employee, run=run)
-    messages.info(request, WIZARD_CANCELLED)
+    connection = selectors.connection_for(company=request.employee.company)
+    messages.info(request, UPDATE_CANCELLED if connection and connection.is_active else WIZARD_CANCELLED)
     return redirect(reverse("hr:settings_general") + "#integrasjoner")
 
 
@@ -262,6 +269,7 @@ def wizard_summary(request: EmployeeRequest) -> HttpResponse:
                     "created": created,
                     "linked": sum(len(v) for v in result.linked.values()),
                     "updated": sum(len(v) for v in result.updated.values()),
+                    "unlinked": sum(len(v) for v in result.unlinked.values()),
                 },
             )
             return redirect(reverse("hr:settings_general") + "#integrasjoner")

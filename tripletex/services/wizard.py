@@ -11,6 +11,7 @@ import logging
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any, TypeVar
 
 from django.contrib.auth.hashers import make_password
@@ -447,16 +448,48 @@ def _match_and_store(run: WizardRun, kind: str, page: list[WizardItem]) -> None:
         getattr(o, number_field): o
         for o in model.objects.filter(company_id=company_id, **{f"{number_field}__in": numbers})
     }
+    local_by_name = _wage_types_by_name(company_id, page) if kind == ItemKind.WAGE_TYPE else {}
+    # Local objects linked to some other Tripletex item: a number match must not steal them silently.
+    linked_elsewhere = set(
+        _link_model(kind)
+        .objects.filter(
+            company_id=company_id,
+            tripletex_company_id=run.tripletex_company_id,
+            **{f"{link_field}__in": [o.id for o in [*local_by_number.values(), *local_by_name.values()]]},
+        )
+        .values_list(link_field, flat=True)
+    )
     if kind == ItemKind.EMPLOYEE:
         _employee_emails(run, page)
     for item in page:
-        local = local_by_id.get(links.get(item.tripletex_id, 0)) or local_by_number.get(item.number)
+        linked_local = local_by_id.get(links.get(item.tripletex_id, 0))
+        local = linked_local or local_by_number.get(item.number)
+        if local is None and item.name.casefold() in local_by_name:
+            local = local_by_name[item.name.casefold()]
+            item.data = {**item.data, "matched_by": "name"}
         if local is None:
             continue
         item.local_id = local.id
+        item.linked_now = linked_local is not None
         item.changes = _changes(kind, local, item)
         item.link_state = LinkState.CHANGED if item.changes else LinkState.LINKED
+        # What matches is proposed for linking: ticked, so «Neste» and «Ferdigstill» link it.
+        item.selected = item.eligible and (item.linked_now or local.id not in linked_elsewhere)
     WizardItem.objects.bulk_create(page, batch_size=CHUNK)
+
+
+def _wage_types_by_name(company_id: int, page: list[WizardItem]) -> dict[str, WageType]:
+    """Lønnsarter here without a Tripletex number match, by name: «Overtid 50 %» here is Tripletex's
+    «Overtid 50 %» whatever its number. The built-in «Ordinær tid» is never matched."""
+    numbers = {i.number for i in page if i.number}
+    names = {i.name.casefold() for i in page if i.name}
+    return {
+        wage_type.name.casefold(): wage_type
+        for wage_type in WageType.objects.filter(company_id=company_id, is_builtin=False).exclude(
+            number__in=numbers
+        )
+        if wage_type.name.casefold() in names
+    }
 
 
 def _changes(kind: str, local: Any, item: WizardItem) -> dict[str, list[Any]]:
@@ -468,7 +501,9 @@ def _changes(kind: str, local: Any, item: WizardItem) -> dict[str, list[Any]]:
         return changes
     if local.name != item.name:
         changes["name"] = [local.name, item.name]
-    if item.number and NUMBER_FIELD[ItemKind(kind)] == "number" and local.number != item.number:
+    # A lønnsart's number here is the company's own: linked by Tripletex id, matched by number or
+    # name, it keeps it. A project's number is how GrønnJobb matches it, so a change there shows.
+    if kind == ItemKind.PROJECT and item.number and local.number != item.number:
         changes["number"] = [local.number, item.number]
     if kind == ItemKind.PROJECT and local.is_closed != item.data.get("is_closed", False):
         changes["is_closed"] = [local.is_closed, item.data.get("is_closed", False)]
@@ -606,6 +641,7 @@ class FinishResult:
     linked: dict[str, list[str]]
     updated: dict[str, list[str]]
     invited_employee_ids: list[int]
+    unlinked: dict[str, list[str]] = dataclass_field(default_factory=dict)
 
 
 def wizard_finish(*, actor: Employee, run: WizardRun) -> FinishResult:
@@ -626,6 +662,7 @@ def wizard_finish(*, actor: Employee, run: WizardRun) -> FinishResult:
         _apply_projects(locked, result)
         _apply_wage_types(locked, result)
         _apply_employees(locked, actor, result)
+        _unlink_unticked(locked, result)
         connection = _activate(locked, actor)
         locked.status = WizardStatus.FINISHED
         locked.finished_at = timezone.now()
@@ -636,10 +673,12 @@ def wizard_finish(*, actor: Employee, run: WizardRun) -> FinishResult:
                 "created": result.created.get(kind, [])[:200],
                 "linked": result.linked.get(kind, [])[:200],
                 "updated": result.updated.get(kind, [])[:200],
+                "unlinked": result.unlinked.get(kind, [])[:200],
                 "counts": [
                     len(result.created.get(kind, [])),
                     len(result.linked.get(kind, [])),
                     len(result.updated.get(kind, [])),
+                    len(result.unlinked.get(kind, [])),
                 ],
             }
             for kind in ItemKind.values
@@ -653,6 +692,22 @@ def wizard_finish(*, actor: Employee, run: WizardRun) -> FinishResult:
             transaction.on_commit(lambda: invitations_send_task.delay(invited))
     run.status = WizardStatus.FINISHED
     return result
+
+
+def _unlink_unticked(run: WizardRun, result: FinishResult) -> None:
+    """«Kobles fra»: an item linked now that the administrator unticked loses its link. Items the
+    run never fetched, or that cannot be imported, keep theirs."""
+    for kind in ItemKind.values:
+        unticked = WizardItem.objects.filter(
+            run=run, kind=kind, eligible=True, selected=False, linked_now=True
+        ).only("tripletex_id", "number", "name")
+        for chunk in _chunks(unticked.iterator(CHUNK)):
+            _link_model(kind).objects.filter(
+                company_id=run.company_id,
+                tripletex_company_id=run.tripletex_company_id,
+                tripletex_id__in=[item.tripletex_id for item in chunk],
+            ).delete()
+            result.unlinked.setdefault(kind, []).extend(item.number or item.name for item in chunk)
 
 
 def _verify_still_in_tripletex(run: WizardRun) -> None:
@@ -793,27 +848,39 @@ def _apply_wage_types(run: WizardRun, result: FinishResult) -> None:
             company_id=run.company_id, id__in=[i.local_id for i in items if i.local_id]
         )
     }
+    linked_here: set[int] = set()
+    by_name = {
+        w.name.casefold(): w
+        for w in WageType.objects.filter(company_id=run.company_id, is_builtin=False).only("id", "name")
+    }
     to_create, to_update, pairs = [], [], []
     for item in items:
         local = by_id.get(item.local_id or 0) or existing.get(item.number)
+        # Two lønnsarter with one name are not allowed: one made by hand since the step was fetched
+        # is linked, not imported a second time.
+        local = local or by_name.get(item.name[:200].casefold())
         if local is None:
             local = WageType(
                 company_id=run.company_id, number=item.number, name=item.name[:200], is_active=True
             )
+            by_name[local.name.casefold()] = local
             to_create.append((local, item))
             result.created.setdefault(ItemKind.WAGE_TYPE, []).append(item.number)
             continue
-        if local.is_builtin:
-            continue  # «Ordinær tid» is never replaced by an import
-        if (local.name, local.number) != (item.name[:200], item.number):
-            local.name, local.number = item.name[:200], item.number
+        if local.pk is None or local.is_builtin or local.id in linked_here:
+            # «Ordinær tid» is never replaced by an import, and one lønnsart links to one salary type
+            # (a second Tripletex salary type with the name of one imported just now is left out).
+            continue
+        linked_here.add(local.id)
+        if local.name != item.name[:200]:
+            local.name = item.name[:200]
             to_update.append(local)
             result.updated.setdefault(ItemKind.WAGE_TYPE, []).append(item.number)
         else:
             result.linked.setdefault(ItemKind.WAGE_TYPE, []).append(item.number)
         pairs.append((local.id, item))
     WageType.objects.bulk_create([w for w, _i in to_create], batch_size=CHUNK)
-    WageType.objects.bulk_update(to_update, ["name", "number"], batch_size=CHUNK)
+    WageType.objects.bulk_update(to_update, ["name"], batch_size=CHUNK)
     pairs += [(w.id, i) for w, i in to_create]
     _relink(WageTypeLink, run, "wage_type_id", pairs)
 

@@ -128,7 +128,7 @@ def test_connect_import_update_remove_and_reconnect(browser, live_server, admin,
     page.get_by_label("API-brukernøkkel", exact=True).fill(tripletex_sandbox.employee_token)
     page.get_by_role("button", name="Neste").click()
     page.get_by_role("heading", name="Steg 2: Prosjekter").wait_for()
-    page.get_by_role("link", name="Allerede koblet").click()
+    page.get_by_role("link", name="Koblet", exact=True).click()
     assert page.locator("tbody tr").count() == 3
     page.get_by_role("link", name="5. Oppsummering").click()
     page.get_by_role("button", name="Ferdigstill").click()

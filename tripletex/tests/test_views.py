@@ -136,7 +136,8 @@ def expected_counts_line(run: WizardRun, kind: str) -> str:
     counts = selectors.step_counts(run=run, kind=kind)
     return (
         f"{counts.total} hentet fra Tripletex · {counts.eligible} kan hentes · "
-        f"<strong>{counts.selected} valgt</strong> · {counts.new} nye, {counts.linked} allerede koblet, "
+        f"<strong>{counts.selected} valgt</strong> · {counts.new} nye, {counts.linked} koblet, "
+        f"{counts.to_link} kobles, {counts.to_unlink} kobles fra, "
         f"{counts.changed} endret i Tripletex, {counts.ineligible} kan ikke hentes"
     )
 
@@ -365,7 +366,14 @@ def test_step_page_shows_counts_search_and_filters(
         ).values_list("name", flat=True)
     )
     assert "Nybygg Bjørvika kontorbygg" not in new and "Bod på Røa" not in new
-    assert shown_names(admin_client.get(step_url("prosjekter", vis="valgte"))) == set()
+    # the project matching one here by number is proposed for linking: ticked, «Kobles»
+    assert shown_names(admin_client.get(step_url("prosjekter", vis="valgte"))) == {
+        "Nybygg Bjørvika kontorbygg"
+    }
+    to_link = admin_client.get(step_url("prosjekter", vis="kobles"))
+    assert shown_names(to_link) == {"Nybygg Bjørvika kontorbygg"}
+    assert 'data-plan="link">Kobles</span>' in text(to_link)
+    assert shown_names(admin_client.get(step_url("prosjekter", vis="koblet"))) == set()
     assert shown_names(admin_client.get(step_url("prosjekter", vis="nye", q="Bjørvika"))) == set()
 
 
@@ -448,7 +456,7 @@ def test_summary_shows_what_will_be_created_linked_and_updated(
     section = re.search(r'id="summary-project">(.*?)</section>', text(response), re.S)
     assert section
     found = dict(re.findall(r'data-count="(\w+)">(\d+)<', section.group(1)))
-    assert found == {"create": "1", "link": "1", "update": "1"}
+    assert found == {"create": "1", "link": "1", "keep": "0", "update": "1"}
     assert "P-200 Rehabilitering Ås sykehjem" in section.group(1)
     assert "Ikke åpnet: Lønnsarter, Ansatte." in text(response)
 
@@ -475,7 +483,7 @@ def test_ferdigstill_twice_imports_once_and_the_second_says_why(
     assert AuditEvent.objects.filter(company=admin.company, action=AuditAction.CONNECTED).count() == 1
     run.refresh_from_db()
     assert run.status == WizardStatus.FINISHED
-    assert views.WIZARD_FINISHED % {"created": 1, "linked": 0, "updated": 0} in text(second)
+    assert views.WIZARD_FINISHED % {"created": 1, "linked": 0, "updated": 0, "unlinked": 0} in text(second)
 
 
 def test_remove_asks_first_then_forgets_the_key_and_offers_connect_again(

@@ -351,7 +351,7 @@ def test_finish_creates_links_and_invites_in_one_go_and_writes_nothing_to_triple
     assert [m.to for m in mail.outbox] == [["tor.kjaernes@gronnbygg.no"]]
     assert writes(tripletex_sandbox) == []
     event = AuditEvent.objects.get(company=admin.company)
-    assert event.details[ItemKind.PROJECT]["counts"] == [2, 0, 0]
+    assert event.details[ItemKind.PROJECT]["counts"] == [2, 0, 0, 0]
     assert event.details[ItemKind.EMPLOYEE]["created"] == ["1014"]
 
 
@@ -517,3 +517,88 @@ def test_a_fetch_whose_worker_died_can_start_again(admin, tripletex_sandbox):
     wizard.wizard_fetch_start(actor=admin, run=run, kind=ItemKind.PROJECT, restart=True)
     run.refresh_from_db()
     assert run.fetch_state[ItemKind.PROJECT]["moved_at"] >= before
+
+
+# --- links that mean what they say ------------------------------------------------------------
+
+
+def demo_admin() -> Employee:
+    call_command("seed_demo", stdout=io.StringIO())
+    return Employee.objects.get(email="admin@gronnbygg.no")
+
+
+def test_matches_are_proposed_ticked_and_only_existing_links_count_as_linked(tripletex_sandbox):
+    # given: the demo company, never connected
+    admin = demo_admin()
+    # when
+    run = fetched(
+        checked_run(admin, tripletex_sandbox), ItemKind.PROJECT, ItemKind.WAGE_TYPE, ItemKind.EMPLOYEE
+    )
+    # then: matches by employee number, project number and lønnsart name are ticked, none linked yet
+    employees = items(run, ItemKind.EMPLOYEE)
+    assert {n for n, i in employees.items() if i.plan == "link"} == {str(n) for n in range(1001, 1009)}
+    assert not WizardItem.objects.filter(run=run, linked_now=True).exists()
+    assert employees["1014"].plan == "new" and not employees["1014"].selected
+    wage_types = items(run, ItemKind.WAGE_TYPE)
+    assert (wage_types["2010"].plan, wage_types["2020"].plan) == ("link", "link")
+    assert wage_types["2010"].local_id == WageType.objects.get(company=admin.company, name="Overtid 50 %").id
+
+
+def test_only_next_and_finish_links_every_matching_employee_project_and_wage_type(tripletex_sandbox):
+    # given: the demo company; the administrator opens every step and ticks nothing
+    admin = demo_admin()
+    run = fetched(
+        checked_run(admin, tripletex_sandbox), ItemKind.PROJECT, ItemKind.WAGE_TYPE, ItemKind.EMPLOYEE
+    )
+    # when
+    result = wizard.wizard_finish(actor=admin, run=run)
+    # then: every HR employee, open project and lønnsart with a match in Tripletex is linked
+    company = admin.company
+    linked_employees = set(
+        EmployeeLink.objects.filter(company=company).values_list("employee__employee_number", flat=True)
+    )
+    assert linked_employees == {str(n) for n in range(1001, 1009)}
+    matching_projects = set(
+        WizardItem.objects.filter(
+            run=run, kind=ItemKind.PROJECT, eligible=True, local_id__isnull=False
+        ).values_list("number", flat=True)
+    )
+    assert matching_projects
+    assert set(ProjectLink.objects.filter(company=company).values_list("project__number", flat=True)) == (
+        matching_projects
+    )
+    assert set(WageTypeLink.objects.filter(company=company).values_list("wage_type__name", flat=True)) == {
+        "Overtid 50 %",
+        "Overtid 100 %",
+    }
+    # nothing new was imported, and no second «Overtid 50 %» exists
+    assert result.created == {}
+    assert WageType.objects.filter(company=company, name="Overtid 50 %").count() == 1
+    # and the next run shows them as «Koblet»
+    update = fetched(
+        wizard.wizard_key_check(actor=admin, run=wizard.wizard_start(actor=admin), key=""), ItemKind.EMPLOYEE
+    )
+    assert items(update, ItemKind.EMPLOYEE)["1003"].plan == "keep"
+
+
+def test_unticking_a_linked_item_unlinks_it_at_finish(admin, tripletex_sandbox):
+    # given: P-100 imported and linked
+    run = fetched(checked_run(admin, tripletex_sandbox), ItemKind.PROJECT)
+    select(admin, run, ItemKind.PROJECT, "P-100")
+    wizard.wizard_finish(actor=admin, run=run)
+    update = fetched(
+        wizard.wizard_key_check(actor=admin, run=wizard.wizard_start(actor=admin), key=""), ItemKind.PROJECT
+    )
+    p100 = items(update, ItemKind.PROJECT)["P-100"]
+    assert (p100.plan, p100.selected) == ("keep", True)
+    # when: unticked («Kobles fra») and finished
+    wizard.wizard_selection_save(
+        actor=admin, run=update, kind=ItemKind.PROJECT, shown_ids=[p100.id], selected_ids=[], options={}
+    )
+    p100.refresh_from_db()
+    assert p100.plan == "unlink"
+    result = wizard.wizard_finish(actor=admin, run=update)
+    # then: the link is gone, the project stays
+    assert result.unlinked == {ItemKind.PROJECT: ["P-100"]}
+    assert not ProjectLink.objects.filter(company=admin.company).exists()
+    assert Project.objects.filter(company=admin.company, number="P-100").exists()
