@@ -31,6 +31,9 @@ class Connection(models.Model):
     )
     last_import_at = models.DateTimeField(null=True, blank=True)
     removed_at = models.DateTimeField(null=True, blank=True)
+    # «Send godkjente timer fra og med»: hours dated before it are never sent, whenever they are
+    # approved (a key Tripletex already holds keeps being kept equal). Empty: every date is sent.
+    send_hours_from = models.DateField(null=True, blank=True)
     # Transfers of the whole company wait until then: Tripletex asked us to slow down (429), or the
     # key stopped working (401) and waits for «Oppdater Tripletex» with a new one.
     paused_until = models.DateTimeField(null=True, blank=True)
@@ -85,6 +88,9 @@ class WizardRun(models.Model):
     # Per kind ("project", "wage_type", "employee"): {"state": "running|done|failed", "count": n,
     # "error": "…"}; shown while a step fetches, and polled by the page.
     fetch_state = models.JSONField(default=dict, blank=True)
+    # The date chosen in «Oppsummering»; empty until chosen (then the activation day, or the date the
+    # connection already has).
+    send_hours_from = models.DateField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -208,10 +208,13 @@ def transfer_counts(*, company: Company) -> TransferCounts:
 
 
 def transfer_problems(*, company: Company) -> QuerySet[RemoteHours]:
-    """What did not reach Tripletex: failed, conflicting and not sent, newest first."""
+    """What did not reach Tripletex: failed, conflicting, not sent, and waiting for a retry after a
+    failed attempt (with its next attempt and last error), newest first."""
     return (
         RemoteHours.objects.filter(
-            company=company, state__in=[TransferState.FAILED, TransferState.CONFLICT, TransferState.NOT_SENT]
+            Q(state__in=[TransferState.FAILED, TransferState.CONFLICT, TransferState.NOT_SENT])
+            | Q(state=TransferState.PENDING, attempts__gt=0),
+            company=company,
         )
         .select_related("employee", "project")
         .order_by("-changed_at", "-id")

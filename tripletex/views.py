@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -48,6 +49,7 @@ KEY_UNREADABLE = wizard.KEY_UNREADABLE
 REMOVE_WHILE_WIZARD_OPEN = gettext_lazy(
     "Et oppsett av Tripletex pågår. Fullfør eller avbryt det før du fjerner integrasjonen."
 )
+SEND_FROM_INVALID = gettext_lazy("Skriv datoen timene skal sendes fra og med, for eksempel 01.12.2026.")
 CONNECTION_REMOVED = gettext_lazy(
     "Integrasjonen med Tripletex er fjernet. Ingen timer blir sendt til Tripletex."
 )
@@ -253,9 +255,20 @@ def wizard_summary(request: EmployeeRequest) -> HttpResponse:
         messages.error(request, wizard.KEY_NOT_CHECKED)
         return redirect("tripletex:wizard_key")
     error = None
+    send_from = wizard.wizard_send_from_default(run=run)
     if request.method == "POST":
+        raw = request.POST.get("send_from", "").strip()
+        # Left out (an old form, a script): the default; typed but not a date: say so.
+        chosen = _date_or_none(raw) if raw else send_from
+        if chosen is None:
+            error = str(SEND_FROM_INVALID)
+        elif request.POST.get("action") == "count":
+            # «Vis antall»: the chosen date and what it includes, without finishing.
+            wizard.wizard_send_from_set(actor=request.employee, run=run, date=chosen)
+            return redirect("tripletex:wizard_summary")
+    if request.method == "POST" and error is None:
         try:
-            result = wizard.wizard_finish(actor=request.employee, run=run)
+            result = wizard.wizard_finish(actor=request.employee, run=run, send_hours_from=chosen)
         except ValidationError as exc:
             error = " ".join(exc.messages)
         except crypto.SecretUnreadable:
@@ -277,9 +290,18 @@ def wizard_summary(request: EmployeeRequest) -> HttpResponse:
         **_steps_context("summary", run),
         "lines": selectors.wizard_summary(run=run),
         "error": error,
+        "send_from": send_from,
+        "send_from_totals": transfer_services.approved_from(company=request.employee.company, date=send_from),
         "unfetched": [str(label) for key, label in STEPS[1:4] if key not in run.fetch_state],
     }
     return render(request, "tripletex/wizard_summary.html", context, status=400 if error else 200)
+
+
+def _date_or_none(value: str) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(value.strip())
+    except ValueError:
+        return None
 
 
 @administrator_required

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mass_mail
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -135,6 +135,8 @@ def approval_blockers(*, company: Company, entries: Sequence[HourEntry]) -> dict
     linked_wage_types = linked(WageTypeLink, "wage_type_id")
     blockers: dict[int, str] = {}
     for entry in entries:
+        if before_send_from(connection, entry.date):
+            continue  # never sent, so nothing to stop
         if entry.employee_id not in linked_employees:
             blockers[entry.id] = str(BLOCK_EMPLOYEE % {"name": entry.employee.full_name})
         elif entry.project_id not in linked_projects:
@@ -144,6 +146,31 @@ def approval_blockers(*, company: Company, entries: Sequence[HourEntry]) -> dict
         elif not entry.wage_type.is_builtin and entry.wage_type_id not in linked_wage_types:
             blockers[entry.id] = str(BLOCK_WAGE_TYPE % {"wage_type": entry.wage_type.name})
     return blockers
+
+
+def before_send_from(connection: Connection, date: datetime.date) -> bool:
+    """«Send godkjente timer fra og med»: hours dated before the connection's date are not sent."""
+    return connection.send_hours_from is not None and date < connection.send_hours_from
+
+
+def _keys_to_send(
+    model: type[Row], connection: Connection, field: str, keys: list[tuple[int, datetime.date, int]]
+) -> list[tuple[int, datetime.date, int]]:
+    """The keys dated from the connection's date, plus earlier ones Tripletex already holds from us
+    (a reopen there must still reach it). One query, only when some key is earlier."""
+    early = [key for key in keys if before_send_from(connection, key[1])]
+    if not early:
+        return keys
+    held = set(
+        model.objects.filter(
+            company_id=connection.company_id,
+            tripletex_company_id=_tripletex_company(connection),
+            employee_id__in={key[0] for key in early},
+            date__in={key[1] for key in early},
+            **{f"{field}__in": {key[2] for key in early}},
+        ).values_list("employee_id", "date", field)
+    )
+    return [key for key in keys if not before_send_from(connection, key[1]) or key in held]
 
 
 def hours_changed(*, company: Company, entries: Sequence[HourEntry]) -> list[int]:
@@ -161,6 +188,7 @@ def hours_changed(*, company: Company, entries: Sequence[HourEntry]) -> list[int
         )
     }
     keys = sorted({(e.employee_id, e.date, e.project_id) for e in entries if e.project_id in links})
+    keys = _keys_to_send(RemoteHours, connection, "project_id", keys)
     now = timezone.now()
     to_deliver = []
     for employee_id, date, project_id in keys:
@@ -205,6 +233,7 @@ def _salary_lines_changed(
         )
     }
     keys = sorted({(e.employee_id, e.date, e.wage_type_id) for e in entries if e.wage_type_id in links})
+    keys = _keys_to_send(RemoteSalaryLine, connection, "wage_type_id", keys)
     changed = []
     for employee_id, date, wage_type_id in keys:
         line, _created = RemoteSalaryLine.objects.select_for_update().get_or_create(
@@ -231,6 +260,41 @@ def _salary_lines_changed(
             line.message = str(STATUS_APPROVED_WHILE_REMOVED)
         line.save()
     return changed
+
+
+def approved_from(*, company: Company, date: datetime.date) -> tuple[int, Decimal]:
+    """How many approved entries, and hours, are dated from this date: what «Ferdigstill» sends."""
+    totals = HourEntry.objects.filter(company=company, status=EntryStatus.APPROVED, date__gte=date).aggregate(
+        entries=Count("id"), hours=Sum("hours")
+    )
+    return totals["entries"], totals["hours"] or Decimal("0")
+
+
+def approved_earlier_send(*, company: Company, connection: Connection) -> list[int]:
+    """At «Ferdigstill»: hours approved before, dated from the connection's date, on keys not in
+    Tripletex yet, go now. Entries approval would have blocked (not linked, closed) stay out; they
+    are sent when approved again after the fix. Runs in the finish's transaction."""
+    if connection.send_hours_from is None:
+        return []
+    entries = list(
+        HourEntry.objects.filter(
+            company=company, status=EntryStatus.APPROVED, date__gte=connection.send_hours_from
+        ).select_related("employee", "project", "wage_type")
+    )
+    blocked = approval_blockers(company=company, entries=entries)
+    held = set(
+        RemoteHours.objects.filter(
+            company=company,
+            tripletex_company_id=_tripletex_company(connection),
+            date__gte=connection.send_hours_from,
+        ).values_list("employee_id", "date", "project_id")
+    )
+    fresh = [
+        entry
+        for entry in entries
+        if entry.id not in blocked and (entry.employee_id, entry.date, entry.project_id) not in held
+    ]
+    return hours_changed(company=company, entries=fresh)
 
 
 def deliver_on_commit(remote_ids: list[int]) -> None:

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hr.models import Department, Employee, Project, Role, User, WageType
+from hr.weeks import today_local
 from tripletex import client as tx
 from tripletex import crypto
 from tripletex.models import (
@@ -36,7 +37,7 @@ from tripletex.models import (
     WizardRun,
     WizardStatus,
 )
-from tripletex.services import chunks
+from tripletex.services import chunks, transfer
 from tripletex.services.connection import audit, client_for_token, require_administrator
 
 logger = logging.getLogger(__name__)
@@ -644,14 +645,41 @@ class FinishResult:
     unlinked: dict[str, list[str]] = dataclass_field(default_factory=dict)
 
 
-def wizard_finish(*, actor: Employee, run: WizardRun) -> FinishResult:
+def wizard_send_from_default(*, run: WizardRun) -> datetime.date:
+    """«Send godkjente timer fra og med»: the date chosen, else the date an update's connection has,
+    else the activation day (today)."""
+    if run.send_hours_from is not None:
+        return run.send_hours_from
+    connection = Connection.objects.filter(
+        company_id=run.company_id, is_active=True, tripletex_company_id=run.tripletex_company_id
+    ).first()
+    if connection is not None and connection.send_hours_from is not None:
+        return connection.send_hours_from
+    return today_local()
+
+
+def wizard_send_from_set(*, actor: Employee, run: WizardRun, date: datetime.date) -> WizardRun:
+    require_administrator(actor)
+    _require_open(run)
+    run.send_hours_from = date
+    run.save(update_fields=["send_hours_from"])
+    return run
+
+
+def wizard_finish(
+    *, actor: Employee, run: WizardRun, send_hours_from: datetime.date | None = None
+) -> FinishResult:
     """Apply the whole import and activate the connection, all in one transaction.
 
     Before writing, the selected items are checked against Tripletex again: if one has vanished
-    since the step fetched it, nothing is applied and the message says what vanished.
+    since the step fetched it, nothing is applied and the message says what vanished. Approved hours
+    dated from `send_hours_from` (by default `wizard_send_from_default`) that are not in Tripletex
+    yet are sent once the transaction commits; earlier ones never are.
     """
     require_administrator(actor)
     _require_open(run)
+    if send_hours_from is not None:
+        run.send_hours_from = send_hours_from
     if not run.key_checked:
         raise ValidationError(KEY_NOT_CHECKED, code="key_not_checked")
     _verify_still_in_tripletex(run)
@@ -663,7 +691,11 @@ def wizard_finish(*, actor: Employee, run: WizardRun) -> FinishResult:
         _apply_wage_types(locked, result)
         _apply_employees(locked, actor, result)
         _unlink_unticked(locked, result)
+        locked.send_hours_from = wizard_send_from_default(run=run)
         connection = _activate(locked, actor)
+        transfer.deliver_on_commit(
+            transfer.approved_earlier_send(company=actor.company, connection=connection)
+        )
         locked.status = WizardStatus.FINISHED
         locked.finished_at = timezone.now()
         locked.employee_token = ""
@@ -982,6 +1014,7 @@ def _activate(run: WizardRun, actor: Employee) -> Connection:
     connection.tripletex_user_name = run.tripletex_user_name
     connection.tripletex_user_email = run.tripletex_user_email
     connection.last_import_at = now
+    connection.send_hours_from = run.send_hours_from
     connection.full_clean(exclude=["company", "connected_by"])
     connection.save()
     if run.employee_token:

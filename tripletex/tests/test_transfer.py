@@ -61,7 +61,7 @@ def connected(tripletex_sandbox):
         wizard.wizard_selection_save(
             actor=admin, run=run, kind=kind, shown_ids=ids, selected_ids=ids, options={}
         )
-    wizard.wizard_finish(actor=admin, run=run)
+    wizard.wizard_finish(actor=admin, run=run, send_hours_from=datetime.date(2026, 1, 1))
     project = Project.objects.get(company=company, number="P-100")
     return admin, worker, project
 
@@ -371,7 +371,7 @@ def test_hours_approved_while_removed_wait_until_the_administrator_sends_them(
     # reconnect: nothing is sent by itself
     run = wizard.wizard_start(actor=admin)
     run = wizard.wizard_key_check(actor=admin, run=run, key=tripletex_sandbox.employee_token)
-    wizard.wizard_finish(actor=admin, run=run)
+    wizard.wizard_finish(actor=admin, run=run, send_hours_from=datetime.date(2026, 1, 1))
     assert remote_entries(tripletex_sandbox) == []
     client.force_login(admin.user)
     with django_capture_on_commit_callbacks(execute=True):
@@ -598,3 +598,87 @@ def test_a_stale_version_on_a_lonnsart_line_is_read_again_and_retried_once(
     remote = tripletex_sandbox.client().salary_type_specification(line.remote_id)
     assert remote.count == Decimal("3.5")
     assert tripletex_sandbox.request_count("PUT /timesheet/salaryTypeSpecification/{id}") == 2
+
+
+# --- «Send godkjente timer fra og med» --------------------------------------------------------
+
+
+def connected_after_approvals(tripletex_sandbox, capture, *, send_from: datetime.date, approved_hours: str):
+    """Hours approved on DAY before the integration exists, then the wizard with «Neste» and
+    «Ferdigstill» only (P-100, 1001 and 1003 match and are ticked), sending from `send_from`."""
+    company = CompanyFactory(name="Grønn Bygg AS")
+    admin = administrator_of(company, email="admin@gronnbygg.no", employee_number="1001")
+    worker = EmployeeFactory(company=company, email="ansatt@gronnbygg.no", employee_number="1003")
+    project = Project.objects.create(company=company, number="P-100", name="Nybygg Bjørvika kontorbygg")
+    old = sent_in(worker, project, approved_hours)
+    hr_services.entries_approve(actor=admin, entry_ids=[old.id])
+    run = wizard.wizard_key_check(
+        actor=admin, run=wizard.wizard_start(actor=admin), key=tripletex_sandbox.employee_token
+    )
+    for kind in (ItemKind.PROJECT, ItemKind.EMPLOYEE):
+        wizard.wizard_fetch(run_id=run.id, kind=kind)
+    with capture(execute=True):
+        wizard.wizard_finish(actor=admin, run=run, send_hours_from=send_from)
+    return admin, worker, project
+
+
+def test_old_hours_on_a_key_touched_by_a_new_approval_stay_out_of_tripletex(
+    tripletex_sandbox, django_capture_on_commit_callbacks
+):
+    # given: 7,5 t approved on DAY before the integration, which sends from the day after
+    admin, worker, project = connected_after_approvals(
+        tripletex_sandbox,
+        django_capture_on_commit_callbacks,
+        send_from=DAY + datetime.timedelta(days=1),
+        approved_hours="7.5",
+    )
+    assert Connection.objects.get(company=admin.company).send_hours_from == DAY + datetime.timedelta(days=1)
+    assert remote_entries(tripletex_sandbox) == []
+    # when: 3 t more on the same key (employee, DAY, P-100) are approved after «Ferdigstill»
+    new = sent_in(worker, project, "3")
+    approve(admin, [new], django_capture_on_commit_callbacks)
+    # then: the approval stands, and neither the old 7,5 t nor the new 3 t reach Tripletex
+    new.refresh_from_db()
+    assert new.status == EntryStatus.APPROVED
+    assert remote_entries(tripletex_sandbox) == []
+    assert not RemoteHours.objects.filter(company=admin.company).exists()
+    # and hours dated from the chosen day are sent
+    later = sent_in(worker, project, "2", day=DAY + datetime.timedelta(days=1))
+    approve(admin, [later], django_capture_on_commit_callbacks)
+    [remote] = remote_entries(tripletex_sandbox, day=DAY + datetime.timedelta(days=1))
+    assert remote.hours == Decimal("2")
+    assert remote_entries(tripletex_sandbox) == []
+
+
+def test_hours_approved_before_dated_from_the_chosen_day_are_sent_at_finish(
+    tripletex_sandbox, django_capture_on_commit_callbacks
+):
+    # given / when: 7,5 t approved on DAY before the integration, which sends from DAY
+    admin, worker, project = connected_after_approvals(
+        tripletex_sandbox, django_capture_on_commit_callbacks, send_from=DAY, approved_hours="7.5"
+    )
+    # then: «Ferdigstill» sent them
+    [remote] = remote_entries(tripletex_sandbox)
+    assert remote.hours == Decimal("7.5")
+    # and a later approval on the key makes it the sum, sent once
+    new = sent_in(worker, project, "3")
+    approve(admin, [new], django_capture_on_commit_callbacks)
+    [remote] = remote_entries(tripletex_sandbox)
+    assert remote.hours == Decimal("10.5")
+    assert (
+        tripletex_sandbox.request_count("POST /timesheet/entry")
+        + tripletex_sandbox.request_count("POST /timesheet/entry/list")
+        == 1
+    )
+    ledger_check(tripletex_sandbox)
+
+
+def test_approved_from_counts_what_the_date_includes(tripletex_sandbox, django_capture_on_commit_callbacks):
+    admin, _worker, _project = connected_after_approvals(
+        tripletex_sandbox, django_capture_on_commit_callbacks, send_from=DAY, approved_hours="7.5"
+    )
+    assert transfer.approved_from(company=admin.company, date=DAY) == (1, Decimal("7.50"))
+    assert transfer.approved_from(company=admin.company, date=DAY + datetime.timedelta(days=1)) == (
+        0,
+        Decimal("0"),
+    )

@@ -9,6 +9,7 @@ import re
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from hr.models import Employee, Project
 from hr.tests.factories import (
@@ -40,9 +41,9 @@ pytestmark = pytest.mark.django_db
 # What a step page and the summary cost, whatever the number of items fetched (measured: 8 each).
 # Step: session, user, employee, the open run, the page's count and rows, the step's counts, and
 # the base layout's read. Summary: session, user, employee, the open run, one read per kind, and
-# the layout's read.
+# the layout's read, plus the connection's date and the count of approved hours from it.
 STEP_PAGE_MAX_QUERIES = 8
-SUMMARY_MAX_QUERIES = 8
+SUMMARY_MAX_QUERIES = 10
 # The employees' step adds one read: the company's departments, offered on every new row.
 EMPLOYEE_STEP_MAX_QUERIES = 9
 DEMO_PROJECT_COUNT = 9
@@ -661,3 +662,51 @@ def test_employee_step_query_count_does_not_grow_with_rows_and_their_choices(
     # then: a full page of rows, each with its own choices
     assert len(SHOWN.findall(text(page))) == selectors.STEP_PAGE_SIZE
     assert text(page).count('<option value="">–</option>') == selectors.STEP_PAGE_SIZE
+
+
+def test_summary_asks_from_which_date_hours_are_sent_and_the_card_says_it(
+    admin, admin_client, tripletex_sandbox
+):
+    # given
+    run = begin_and_check_key(admin_client, tripletex_sandbox.employee_token)
+    today = timezone.localdate()
+    # when: the summary opens
+    summary = text(admin_client.get(url("wizard_summary")))
+    # then: the activation day is proposed, with what it includes
+    assert "Send godkjente timer fra og med" in summary
+    assert f'name="send_from" value="{today:%Y-%m-%d}"' in summary
+    assert 'data-count="send-from">0<' in summary
+    # when: another date is chosen and counted, then «Ferdigstill»
+    chosen = datetime.date(2026, 11, 1)
+    assert (
+        admin_client.post(url("wizard_summary"), {"send_from": "2026-11-01", "action": "count"}).status_code
+        == 302
+    )
+    run.refresh_from_db()
+    assert run.send_hours_from == chosen
+    assert 'value="2026-11-01"' in text(admin_client.get(url("wizard_summary")))
+    admin_client.post(url("wizard_summary"), {"send_from": "2026-11-01", "action": "finish"})
+    # then
+    assert Connection.objects.get(company=admin.company).send_hours_from == chosen
+    assert 'id="tripletex-send-from">01.11.2026<' in text(admin_client.get(settings_url()))
+
+
+def test_a_date_that_is_not_a_date_is_refused_with_the_reason(admin, admin_client, tripletex_sandbox):
+    begin_and_check_key(admin_client, tripletex_sandbox.employee_token)
+    response = admin_client.post(url("wizard_summary"), {"send_from": "i går", "action": "finish"})
+    assert response.status_code == 400
+    assert str(views.SEND_FROM_INVALID) in text(response)
+    assert not Connection.objects.filter(company=admin.company, is_active=True).exists()
+
+
+def test_cancelling_an_update_says_the_integration_stays_active(admin, admin_client, tripletex_sandbox):
+    # given: connected, then «Oppdater Tripletex» started
+    begin_and_check_key(admin_client, tripletex_sandbox.employee_token)
+    admin_client.post(url("wizard_summary"))
+    admin_client.post(url("wizard_begin"))
+    # when
+    response = admin_client.post(url("wizard_cancel"), follow=True)
+    # then
+    assert str(views.UPDATE_CANCELLED) in text(response)
+    assert str(views.WIZARD_CANCELLED) not in text(response)
+    assert Connection.objects.get(company=admin.company).is_active
