@@ -64,19 +64,28 @@ THROTTLE_DEFAULT_SECONDS = 30
 # A key that stopped working pauses the company until a new key is saved.
 KEY_PAUSE = datetime.timedelta(days=3650)
 
+# Each refusal names the fix that works: «Oppdater Tripletex» links what exists in Tripletex with the
+# same number (lønnsarter also by name); what does not exist there must be made there first.
 BLOCK_EMPLOYEE = _(
-    "%(name)s er ikke koblet til en ansatt i Tripletex. En administrator kan hente den ansatte med "
-    "«Oppdater Tripletex»."
+    "%(name)s er ikke koblet til en ansatt i Tripletex. En administrator kan koble den ansatte i steget "
+    "«Ansatte» under «Oppdater Tripletex». Finnes ikke den ansatte i Tripletex med samme ansattnummer og "
+    "en e-postadresse, må det legges inn i Tripletex først."
 )
 BLOCK_PROJECT = _(
-    "Prosjektet «%(project)s» er ikke koblet til Tripletex. En administrator kan hente det med "
-    "«Oppdater Tripletex»."
+    "Prosjektet «%(project)s» er ikke koblet til Tripletex. En administrator kan koble det i steget "
+    "«Prosjekter» under «Oppdater Tripletex». Finnes ikke prosjektet i Tripletex med samme "
+    "prosjektnummer, må det opprettes i Tripletex først."
 )
 BLOCK_WAGE_TYPE = _(
-    "Lønnsarten «%(wage_type)s» er ikke koblet til Tripletex. En administrator kan hente den med "
+    "Lønnsarten «%(wage_type)s» er ikke koblet til Tripletex. En administrator kan koble den i steget "
+    "«Lønnsarter» under «Oppdater Tripletex» til lønnsarten i Tripletex med samme nummer eller navn; den "
+    "må vises i timelisten i Tripletex. Ellers kan timene føres på «Ordinær tid»."
+)
+BLOCK_PROJECT_CLOSED = _(
+    "Prosjektet «%(project)s» er avsluttet, så timene kan ikke sendes til Tripletex. Før timene på et "
+    "åpent prosjekt, eller la en administrator åpne prosjektet i Tripletex og hente endringen med "
     "«Oppdater Tripletex»."
 )
-BLOCK_PROJECT_CLOSED = _("Prosjektet «%(project)s» er avsluttet, så timene kan ikke sendes til Tripletex.")
 STATUS_REMOVED = _("Ikke sendt – integrasjonen ble fjernet")
 STATUS_APPROVED_WHILE_REMOVED = _("Ikke sendt – godkjent mens integrasjonen var fjernet")
 STATUS_CONFLICT = _(
