@@ -536,12 +536,20 @@ def test_matches_are_proposed_ticked_and_only_existing_links_count_as_linked(tri
     )
     # then: matches by employee number, project number and lønnsart name are ticked, none linked yet
     employees = items(run, ItemKind.EMPLOYEE)
-    assert {n for n, i in employees.items() if i.plan == "link"} == {str(n) for n in range(1001, 1009)}
+    assert {n for n, i in employees.items() if i.plan == "link"} == {str(n) for n in range(1001, 1014)}
+    # the deliberate differences of the demo data (hr/management/commands/seed_demo.py)
+    assert employees["1016"].plan == "ineligible"
+    assert employees["1008"].changes == {"first_name": ["Marte", "Marthe"]}
+    projects = items(run, ItemKind.PROJECT)
+    assert projects["P-300"].changes["name"] == ["Fasade rådhus Tromsø", "Fasade Tromsø rådhus"]
+    assert projects["P-500"].plan == "ineligible" and projects["P-500"].local_id is not None
+    assert {n for n, i in projects.items() if i.plan == "link"} == {"P-100", "P-200", "P-300", "P-600"}
     assert not WizardItem.objects.filter(run=run, linked_now=True).exists()
     assert employees["1014"].plan == "new" and not employees["1014"].selected
     wage_types = items(run, ItemKind.WAGE_TYPE)
     assert (wage_types["2010"].plan, wage_types["2020"].plan) == ("link", "link")
     assert wage_types["2010"].local_id == WageType.objects.get(company=admin.company, name="Overtid 50 %").id
+    assert wage_types["2010"].data.get("matched_by") is None  # by number: the demo data agree
 
 
 def test_only_next_and_finish_links_every_matching_employee_project_and_wage_type(tripletex_sandbox):
@@ -557,7 +565,7 @@ def test_only_next_and_finish_links_every_matching_employee_project_and_wage_typ
     linked_employees = set(
         EmployeeLink.objects.filter(company=company).values_list("employee__employee_number", flat=True)
     )
-    assert linked_employees == {str(n) for n in range(1001, 1009)}
+    assert linked_employees == {str(n) for n in range(1001, 1014)}
     matching_projects = set(
         WizardItem.objects.filter(
             run=run, kind=ItemKind.PROJECT, eligible=True, local_id__isnull=False
