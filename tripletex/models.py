@@ -5,6 +5,8 @@ hr knows nothing of these: links live here, one row per linked HR object.
 
 from __future__ import annotations
 
+import datetime
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -153,6 +155,14 @@ class WizardItem(models.Model):
         return f"{self.kind} {self.number} {self.name}"
 
     @property
+    def start_date(self) -> datetime.date | None:
+        return _date_or_none(self.data.get("start_date"))
+
+    @property
+    def end_date(self) -> datetime.date | None:
+        return _date_or_none(self.data.get("end_date"))
+
+    @property
     def plan(self) -> str:
         """What «Ferdigstill» does with this item as it stands; the step's label says the same."""
         if not self.eligible:
@@ -162,6 +172,13 @@ class WizardItem(models.Model):
         if self.local_id is not None:
             return "link" if self.selected else "match"
         return "create" if self.selected else "new"
+
+
+def _date_or_none(value: object) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 class LinkBase(models.Model):

@@ -73,6 +73,10 @@ WIZARD_NOT_OPEN = _("Oppsettet er allerede fullført eller avbrutt. Start på ny
 KEY_UNREADABLE = _(
     "Den lagrede API-brukernøkkelen kan ikke leses lenger. Lim inn nøkkelen fra Tripletex på nytt."
 )
+FETCH_FAILED = _(
+    "Hentingen stoppet på grunn av en feil hos oss. Ingenting er endret. Velg «Start hentingen på nytt»; "
+    "hjelper ikke det, kontakt brukerstøtte."
+)
 KEY_NOT_CHECKED = _("Lim inn og kontroller API-brukernøkkelen i første steg først.")
 ITEMS_VANISHED = _(
     "Dette finnes ikke lenger i Tripletex: %(items)s. Gå tilbake til steget og hent listen på nytt. "
@@ -92,6 +96,14 @@ REASON_DUPLICATE_EMAIL = _("E-postadressen %(email)s finnes flere ganger i Tripl
 REASON_EMAIL_IN_OTHER_COMPANY = _("E-postadressen brukes allerede av en bruker i et annet selskap")
 REASON_WAGE_TYPE_HIDDEN = _("Vises ikke i timelisten i Tripletex (slå på «Vis i timelisten» for lønnsarten)")
 REASON_WAGE_TYPE_NO_NUMBER = _("Mangler nummer i Tripletex")
+REASON_TOO_LONG = _("%(field)s i Tripletex har %(length)s tegn; GrønnJobb har plass til %(limit)s")
+FIELD_NAMES = {
+    "number": _("Nummeret"),
+    "name": _("Navnet"),
+    "first_name": _("Fornavnet"),
+    "last_name": _("Etternavnet"),
+    "email": _("E-postadressen"),
+}
 
 KIND_NAMES = {
     ItemKind.PROJECT: _("prosjekt"),
@@ -306,6 +318,12 @@ def wizard_fetch(*, run_id: int, kind: str) -> None:
         message = tripletex_error_message(error, what=str(WHAT_FOR_PERMISSION[ItemKind(kind)]))
         _fetch_state_set(run.id, kind, state="failed", count=count, error=message)
         return
+    except Exception:
+        # Whatever else went wrong, the step must end with a message and «Prøv igjen», never
+        # «Henter …» for ever.
+        logger.exception("Fetching %s for wizard %s failed unexpectedly", kind, run.id)
+        _fetch_state_set(run.id, kind, state="failed", count=count, error=str(FETCH_FAILED))
+        return
     _fetch_state_set(run.id, kind, state="done", count=count, fetched_at=timezone.now().isoformat())
 
 
@@ -337,6 +355,8 @@ def _fetch_projects(client: tx.TripletexClient, run: WizardRun) -> Iterator[Wiza
                 "start_date": project.start_date.isoformat() if project.start_date else None,
                 "end_date": project.end_date.isoformat() if project.end_date else None,
                 "activities": [{"id": a.id, "name": a.name} for a in usable],
+                # Tripletex refuses hours from anyone but the project's participants: said in the step.
+                "for_participants_only": project.for_participants_only,
             },
             eligible=not reason,
             reason=reason,
@@ -428,9 +448,43 @@ NUMBER_FIELD = {
 }
 
 
+def _length_limits(kind: str) -> dict[str, int]:
+    """Where each value of a Tripletex item lands here, and how long it may be there."""
+    model = _local_model(kind)
+    if kind == ItemKind.EMPLOYEE:
+        fields = {"number": "employee_number", "first_name": "first_name", "last_name": "last_name"}
+        fields["email"] = "email"
+    else:
+        fields = {"number": "number", "name": "name"}
+    return {value: model._meta.get_field(field).max_length for value, field in fields.items()}
+
+
+def _mark_too_long(kind: str, page: list[WizardItem]) -> set[int]:
+    """An item with a value that does not fit here cannot be imported, and the step says which and
+    why; it is stored cut to the step's own columns, and never matched on a cut number. Returns
+    the Tripletex ids of such items."""
+    limits = _length_limits(kind)
+    too_long = set()
+    for item in page:
+        values = {"number": item.number, "name": item.name, **item.data}
+        for field, limit in limits.items():
+            value = values.get(field) or ""
+            if isinstance(value, str) and len(value) > limit:
+                item.eligible, item.selected = False, False
+                item.reason = str(
+                    REASON_TOO_LONG % {"field": FIELD_NAMES[field], "length": len(value), "limit": limit}
+                )
+                too_long.add(item.tripletex_id)
+                break
+        item.number = item.number[: WizardItem._meta.get_field("number").max_length]
+        item.name = item.name[: WizardItem._meta.get_field("name").max_length]
+    return too_long
+
+
 def _match_and_store(run: WizardRun, kind: str, page: list[WizardItem]) -> None:
     """Mark what each item is here: linked before (same Tripletex company and id), matching by
     number, or new; and what changed in Tripletex since. A few queries per page."""
+    too_long = _mark_too_long(kind, page)
     company_id = run.company_id
     link_field = LINK_FIELD[ItemKind(kind)]
     number_field = NUMBER_FIELD[ItemKind(kind)]
@@ -463,6 +517,8 @@ def _match_and_store(run: WizardRun, kind: str, page: list[WizardItem]) -> None:
     if kind == ItemKind.EMPLOYEE:
         _employee_emails(run, page)
     for item in page:
+        if item.tripletex_id in too_long:
+            continue
         linked_local = local_by_id.get(links.get(item.tripletex_id, 0))
         local = linked_local or local_by_number.get(item.number)
         if local is None and item.name.casefold() in local_by_name:

@@ -710,3 +710,17 @@ def test_cancelling_an_update_says_the_integration_stays_active(admin, admin_cli
     assert str(views.UPDATE_CANCELLED) in text(response)
     assert str(views.WIZARD_CANCELLED) not in text(response)
     assert Connection.objects.get(company=admin.company).is_active
+
+
+def test_project_step_shows_dates_and_participants_only_projects(
+    admin_client, tripletex_sandbox, django_capture_on_commit_callbacks
+):
+    begin_and_check_key(admin_client, tripletex_sandbox.employee_token)
+    page = text(open_step(admin_client, django_capture_on_commit_callbacks, "prosjekter"))
+    row = re.search(r'<tr id="item-\d+"[^>]*>((?:(?!</tr>).)*Brygge på Stø(?:(?!</tr>).)*)</tr>', page, re.S)
+    assert row and 'data-warning="participants-only"' in row.group(1)
+    row = re.search(
+        r'<tr id="item-\d+"[^>]*>((?:(?!</tr>).)*Fasade Tromsø rådhus(?:(?!</tr>).)*)</tr>', page, re.S
+    )
+    assert row and "til 30.06.2027" in row.group(1)
+    assert page.count('data-warning="participants-only"') == 1

@@ -610,3 +610,49 @@ def test_unticking_a_linked_item_unlinks_it_at_finish(admin, tripletex_sandbox):
     assert result.unlinked == {ItemKind.PROJECT: ["P-100"]}
     assert not ProjectLink.objects.filter(company=admin.company).exists()
     assert Project.objects.filter(company=admin.company, number="P-100").exists()
+
+
+# --- warn before Tripletex refuses ------------------------------------------------------------
+
+
+def test_values_longer_than_ours_cannot_be_imported_and_say_why_and_finish_still_works(
+    admin, tripletex_sandbox
+):
+    # given: project numbers of 31 and 120 characters in Tripletex (ours hold 30)
+    with tripletex_sandbox.app.lock:
+        for number in ("P-" + "1" * 29, "P-" + "2" * 118):
+            demo.add_project(
+                tripletex_sandbox.app.store,
+                name="Langt nummer",
+                number=number,
+                start_date=datetime.date(2026, 1, 1),
+            )
+    run = checked_run(admin, tripletex_sandbox)
+    # when
+    run = fetched(run, ItemKind.PROJECT)
+    # then: the fetch ends, and both are «Kan ikke hentes» with the reason
+    assert run.fetch_state[ItemKind.PROJECT]["state"] == "done"
+    long_ones = WizardItem.objects.filter(run=run, kind=ItemKind.PROJECT, name="Langt nummer").order_by(
+        "number"
+    )
+    assert [(i.eligible, i.reason) for i in long_ones] == [
+        (False, str(wizard.REASON_TOO_LONG % {"field": "Nummeret", "length": 31, "limit": 30})),
+        (False, str(wizard.REASON_TOO_LONG % {"field": "Nummeret", "length": 120, "limit": 30})),
+    ]
+    # and «Velg alle» then «Ferdigstill» imports the rest without them
+    wizard.wizard_select_all(actor=admin, run=run, kind=ItemKind.PROJECT, select=True)
+    wizard.wizard_finish(actor=admin, run=run)
+    assert not Project.objects.filter(company=admin.company, name="Langt nummer").exists()
+    assert Project.objects.filter(company=admin.company, number="P-100").exists()
+
+
+def test_a_fetch_that_breaks_ends_with_a_message_not_a_spinner(admin, tripletex_sandbox, monkeypatch):
+    run = checked_run(admin, tripletex_sandbox)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(wizard, "_match_and_store", broken)
+    run = fetched(run, ItemKind.EMPLOYEE)
+    assert run.fetch_state[ItemKind.EMPLOYEE]["state"] == "failed"
+    assert run.fetch_state[ItemKind.EMPLOYEE]["error"] == str(wizard.FETCH_FAILED)
