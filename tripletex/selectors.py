@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
 
-from hr.models import Company, Department
+from hr.models import Company, Department, WageType
 from tripletex.models import (
     AuditEvent,
     Connection,
@@ -178,6 +178,11 @@ def link_counts(*, connection: Connection) -> LinkCounts:
         projects=ProjectLink.objects.filter(**scope).count(),
         wage_types=WageTypeLink.objects.filter(**scope).count(),
     )
+
+
+def wage_types_of(*, company: Company) -> QuerySet[WageType]:
+    """The lønnsarter a Tripletex salary type can be linked to (never the built-in «Ordinær tid»)."""
+    return WageType.objects.filter(company=company, is_builtin=False).order_by("name")
 
 
 def departments_of(*, company: Company) -> QuerySet[Department]:

@@ -138,7 +138,7 @@ def _options_from_post(request: EmployeeRequest, shown: list[int]) -> dict[int, 
     options: dict[int, dict[str, Any]] = {}
     for item_id in shown:
         raw: dict[str, Any] = {}
-        for field in ("activity_id", "role", "department_id"):
+        for field in ("activity_id", "role", "department_id", "wage_type_id"):
             key = f"{field}-{item_id}"
             if key in request.POST:
                 raw[field] = request.POST[key]
@@ -193,6 +193,9 @@ def wizard_step(request: EmployeeRequest, slug: str) -> HttpResponse:
             if kind == ItemKind.EMPLOYEE
             else [],
             "roles": wizard.Role.choices,
+            "wage_types": selectors.wage_types_of(company=request.employee.company)
+            if kind == ItemKind.WAGE_TYPE
+            else [],
         }
     )
     return render(request, "tripletex/wizard_step.html", context)

@@ -646,11 +646,35 @@ def wizard_selection_save(
     selected = set(selected_ids)
     items = list(WizardItem.objects.filter(run=run, kind=kind, id__in=list(shown_ids)))
     departments = set(Department.objects.filter(company=actor.company).values_list("id", flat=True))
+    wage_types = (
+        {w.id: w for w in WageType.objects.filter(company=actor.company, is_builtin=False)}
+        if kind == ItemKind.WAGE_TYPE
+        else {}
+    )
     for item in items:
         item.selected = item.eligible and item.id in selected
         item.options = _options_clean(kind, item, options.get(item.id, {}), departments)
-    WizardItem.objects.bulk_update(items, ["selected", "options"], batch_size=CHUNK)
+        if kind == ItemKind.WAGE_TYPE and item.eligible and "wage_type_id" in options.get(item.id, {}):
+            _wage_type_choose(item, options[item.id]["wage_type_id"], wage_types)
+    WizardItem.objects.bulk_update(
+        items, ["selected", "options", "local_id", "link_state", "changes"], batch_size=CHUNK
+    )
     return sum(1 for i in items if i.selected)
+
+
+def _wage_type_choose(item: WizardItem, raw: Any, wage_types: dict[int, WageType]) -> None:
+    """Step «Lønnsarter»: which lønnsart here this Tripletex salary type links to, or «Ny lønnsart»
+    (imported as new). A forged or another company's id is ignored."""
+    if raw == "new":
+        if not item.linked_now:
+            item.local_id, item.link_state, item.changes = None, LinkState.NEW, {}
+        return
+    chosen = wage_types.get(_int_or_none(raw) or 0)
+    if chosen is None or chosen.id == item.local_id:
+        return
+    item.local_id = chosen.id
+    item.changes = _changes(ItemKind.WAGE_TYPE, chosen, item)
+    item.link_state = LinkState.CHANGED if item.changes else LinkState.LINKED
 
 
 def _options_clean(kind: str, item: WizardItem, raw: dict[str, Any], departments: set[int]) -> dict[str, Any]:
@@ -960,8 +984,12 @@ def _apply_wage_types(run: WizardRun, result: FinishResult) -> None:
             # (a second Tripletex salary type with the name of one imported just now is left out).
             continue
         linked_here.add(local.id)
-        if local.name != item.name[:200]:
+        taken_by = by_name.get(item.name[:200].casefold())
+        if local.name != item.name[:200] and (taken_by is None or taken_by.pk == local.pk):
+            # Renamed like Tripletex, unless another lønnsart here has that name (one name each).
+            by_name.pop(local.name.casefold(), None)
             local.name = item.name[:200]
+            by_name[local.name.casefold()] = local
             to_update.append(local)
             result.updated.setdefault(ItemKind.WAGE_TYPE, []).append(item.number)
         else:

@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from hr.models import Employee, Project
+from hr.models import Employee, Project, WageType
 from hr.tests.factories import (
     PASSWORD,
     CompanyFactory,
@@ -724,3 +724,23 @@ def test_project_step_shows_dates_and_participants_only_projects(
     )
     assert row and "til 30.06.2027" in row.group(1)
     assert page.count('data-warning="participants-only"') == 1
+
+
+def test_lonnsart_step_offers_the_lonnsarter_here_and_saves_the_choice(
+    admin, admin_client, tripletex_sandbox, django_capture_on_commit_callbacks
+):
+    # given
+    helg = WageType.objects.create(company=admin.company, number="77", name="Helg")
+    run = begin_and_check_key(admin_client, tripletex_sandbox.employee_token)
+    page = text(open_step(admin_client, django_capture_on_commit_callbacks, "lonnsarter"))
+    holiday = WizardItem.objects.get(run=run, kind=ItemKind.WAGE_TYPE, number="2030")
+    assert f'name="wage_type_id-{holiday.id}"' in page
+    assert f'<option value="{helg.id}" >77 Helg</option>' in page
+    # when
+    admin_client.post(
+        step_url("lonnsarter"),
+        {"shown": [holiday.id], "selected": [holiday.id], f"wage_type_id-{holiday.id}": str(helg.id)},
+    )
+    # then
+    holiday.refresh_from_db()
+    assert (holiday.local_id, holiday.plan) == (helg.id, "link")

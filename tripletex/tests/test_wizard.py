@@ -656,3 +656,37 @@ def test_a_fetch_that_breaks_ends_with_a_message_not_a_spinner(admin, tripletex_
     run = fetched(run, ItemKind.EMPLOYEE)
     assert run.fetch_state[ItemKind.EMPLOYEE]["state"] == "failed"
     assert run.fetch_state[ItemKind.EMPLOYEE]["error"] == str(wizard.FETCH_FAILED)
+
+
+def test_a_tripletex_salary_type_can_be_linked_to_a_chosen_lonnsart_or_imported_as_new(
+    admin, tripletex_sandbox
+):
+    # given: «Helg» here matches nothing in Tripletex by number or name
+    helg = WageType.objects.create(company=admin.company, number="77", name="Helg")
+    foreign = WageType.objects.create(company=CompanyFactory(), number="78", name="Fremmed")
+    run = fetched(checked_run(admin, tripletex_sandbox), ItemKind.WAGE_TYPE)
+    wage_types = items(run, ItemKind.WAGE_TYPE)
+    holiday, overtime = wage_types["2030"], wage_types["2010"]
+    assert (holiday.plan, overtime.plan) == ("new", "new")
+    # when: 2030 is linked to «Helg», 2010 imported as new, and another company's lønnsart is sent for 2020
+    wizard.wizard_selection_save(
+        actor=admin,
+        run=run,
+        kind=ItemKind.WAGE_TYPE,
+        shown_ids=[holiday.id, overtime.id, wage_types["2020"].id],
+        selected_ids=[holiday.id, overtime.id],
+        options={
+            holiday.id: {"wage_type_id": str(helg.id)},
+            overtime.id: {"wage_type_id": "new"},
+            wage_types["2020"].id: {"wage_type_id": str(foreign.id)},
+        },
+    )
+    holiday.refresh_from_db()
+    assert (holiday.plan, holiday.local_id) == ("link", helg.id)
+    assert items(run, ItemKind.WAGE_TYPE)["2020"].local_id is None
+    result = wizard.wizard_finish(actor=admin, run=run)
+    # then
+    assert WageTypeLink.objects.get(wage_type=helg).tripletex_id == holiday.tripletex_id
+    assert result.created[ItemKind.WAGE_TYPE] == ["2010"]
+    assert WageTypeLink.objects.get(wage_type__number="2010").tripletex_id == overtime.tripletex_id
+    assert not WageTypeLink.objects.filter(wage_type=foreign).exists()
