@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mass_mail
 from django.db import transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, Exists, OuterRef, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -271,10 +271,23 @@ def _salary_lines_changed(
     return changed
 
 
-def approved_from(*, company: Company, date: datetime.date) -> tuple[int, Decimal]:
-    """How many approved entries, and hours, are dated from this date: what «Ferdigstill» sends."""
-    totals = HourEntry.objects.filter(company=company, status=EntryStatus.APPROVED, date__gte=date).aggregate(
-        entries=Count("id"), hours=Sum("hours")
+def approved_from(
+    *, company: Company, date: datetime.date, tripletex_company_id: int | None = None
+) -> tuple[int, Decimal]:
+    """How many approved entries, and hours, are dated from this date and not in Tripletex yet
+    (no row for their key in that Tripletex company): what «Ferdigstill» sends."""
+    held = RemoteHours.objects.filter(
+        company=company,
+        # No Tripletex company yet (the key is not checked): nothing is held there.
+        tripletex_company_id=tripletex_company_id or 0,
+        employee_id=OuterRef("employee_id"),
+        date=OuterRef("date"),
+        project_id=OuterRef("project_id"),
+    )
+    totals = (
+        HourEntry.objects.filter(company=company, status=EntryStatus.APPROVED, date__gte=date)
+        .exclude(Exists(held))
+        .aggregate(entries=Count("id"), hours=Sum("hours"))
     )
     return totals["entries"], totals["hours"] or Decimal("0")
 

@@ -673,12 +673,23 @@ def test_hours_approved_before_dated_from_the_chosen_day_are_sent_at_finish(
     ledger_check(tripletex_sandbox)
 
 
-def test_approved_from_counts_what_the_date_includes(tripletex_sandbox, django_capture_on_commit_callbacks):
+def test_approved_from_counts_what_the_date_includes_and_tripletex_lacks(
+    tripletex_sandbox, django_capture_on_commit_callbacks
+):
+    from tripletex.sandbox import demo
+
+    # given: 7,5 t approved on DAY, sent at «Ferdigstill» with the date DAY
     admin, _worker, _project = connected_after_approvals(
         tripletex_sandbox, django_capture_on_commit_callbacks, send_from=DAY, approved_hours="7.5"
     )
-    assert transfer.approved_from(company=admin.company, date=DAY) == (1, Decimal("7.50"))
-    assert transfer.approved_from(company=admin.company, date=DAY + datetime.timedelta(days=1)) == (
-        0,
-        Decimal("0"),
+    # then: counted for a Tripletex company that does not hold them, not for the one that does
+    assert transfer.approved_from(company=admin.company, date=DAY, tripletex_company_id=1) == (
+        1,
+        Decimal("7.50"),
     )
+    assert transfer.approved_from(
+        company=admin.company, date=DAY + datetime.timedelta(days=1), tripletex_company_id=1
+    ) == (0, Decimal("0"))
+    assert transfer.approved_from(
+        company=admin.company, date=DAY, tripletex_company_id=demo.DEMO_COMPANY_ID
+    ) == (0, Decimal("0"))
