@@ -22,6 +22,7 @@ from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Sum
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from hr.integration import TransferStatus
@@ -85,6 +86,9 @@ BLOCK_PROJECT_CLOSED = _(
     "Prosjektet «%(project)s» er avsluttet, så timene kan ikke sendes til Tripletex. Før timene på et "
     "åpent prosjekt, eller la en administrator åpne prosjektet i Tripletex og hente endringen med "
     "«Oppdater Tripletex»."
+)
+STATUS_BEFORE_SEND_FROM = _(
+    "Ikke sendt: timer datert før %(date)s sendes ikke til Tripletex (valgt ved «Koble til Tripletex»)."
 )
 STATUS_REMOVED = _("Ikke sendt – integrasjonen ble fjernet")
 STATUS_APPROVED_WHILE_REMOVED = _("Ikke sendt – godkjent mens integrasjonen var fjernet")
@@ -1034,10 +1038,13 @@ def _due(model: type[RemoteHours] | type[RemoteSalaryLine], limit: int) -> list[
 
 
 def transfer_statuses(*, company: Company, entries: Sequence[HourEntry]) -> dict[int, TransferStatus]:
-    """Each approved entry's transfer status, from the row of its key. One query."""
+    """Each approved entry's transfer status, from the row of its key; hours dated before the
+    connection's «Send godkjente timer fra og med» say so. A fixed number of queries."""
     approved = [e for e in entries if e.status == EntryStatus.APPROVED]
     if not approved:
         return {}
+    connection = Connection.objects.filter(company=company).first()
+    send_from = connection.send_hours_from if connection is not None else None
     rows = RemoteHours.objects.filter(
         company=company,
         employee_id__in={e.employee_id for e in approved},
@@ -1061,5 +1068,11 @@ def transfer_statuses(*, company: Company, entries: Sequence[HourEntry]) -> dict
         if row is not None:
             statuses[entry.id] = TransferStatus(
                 state=row.state, label=str(labels[row.state]), message=row.message
+            )
+        elif send_from is not None and entry.date < send_from:
+            statuses[entry.id] = TransferStatus(
+                state=TransferState.NOT_SENT,
+                label=str(labels[TransferState.NOT_SENT]),
+                message=str(STATUS_BEFORE_SEND_FROM % {"date": date_format(send_from, "SHORT_DATE_FORMAT")}),
             )
     return statuses

@@ -642,6 +642,12 @@ def test_old_hours_on_a_key_touched_by_a_new_approval_stay_out_of_tripletex(
     assert new.status == EntryStatus.APPROVED
     assert remote_entries(tripletex_sandbox) == []
     assert not RemoteHours.objects.filter(company=admin.company).exists()
+    # and the entry says why it stays here
+    status = transfer.transfer_statuses(company=admin.company, entries=[new])[new.id]
+    assert (status.state, status.message) == (
+        TransferState.NOT_SENT,
+        str(transfer.STATUS_BEFORE_SEND_FROM % {"date": "25.11.2026"}),
+    )
     # and hours dated from the chosen day are sent
     later = sent_in(worker, project, "2", day=DAY + datetime.timedelta(days=1))
     approve(admin, [later], django_capture_on_commit_callbacks)
