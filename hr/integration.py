@@ -7,6 +7,7 @@ itself in its AppConfig.ready(); without one, approval works on its own.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
@@ -32,10 +33,15 @@ class PayrollIntegration(Protocol):
         ...
 
     def row_warnings(
-        self, *, company: Company, employee: Employee, rows: Sequence[tuple[Project, WageType]]
+        self,
+        *,
+        company: Company,
+        employee: Employee,
+        rows: Sequence[tuple[Project, WageType]],
+        date: datetime.date,
     ) -> dict[tuple[int, int], str]:
-        """(project id, lønnsart id) → why hours on that row could not be sent once approved, for
-        reasons known locally: the same checks as approval_blockers, shown while typing."""
+        """(project id, lønnsart id) → why hours on that row and date could not be sent once
+        approved, for reasons known locally: the same checks as approval_blockers, shown while typing."""
         ...
 
     def entries_approved(self, *, company: Company, entries: Sequence[HourEntry]) -> None:
@@ -63,7 +69,12 @@ class NoIntegration:
         return {}
 
     def row_warnings(
-        self, *, company: Company, employee: Employee, rows: Sequence[tuple[Project, WageType]]
+        self,
+        *,
+        company: Company,
+        employee: Employee,
+        rows: Sequence[tuple[Project, WageType]],
+        date: datetime.date,
     ) -> dict[tuple[int, int], str]:
         return {}
 

@@ -12,6 +12,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
@@ -242,6 +243,13 @@ class WageType(models.Model):
         ordering = ["-is_builtin", "number"]
         constraints = [
             models.UniqueConstraint(fields=["company", "number"], name="wage_type_number_unique_per_company"),
+            # Two «Overtid 50 %» in one company cannot be told apart in the week view or in Tripletex.
+            models.UniqueConstraint(
+                Lower("name"),
+                "company",
+                name="wage_type_name_unique_per_company",
+                violation_error_message=_("Det finnes allerede en lønnsart med dette navnet."),
+            ),
             models.UniqueConstraint(
                 fields=["company"], condition=Q(is_builtin=True), name="one_builtin_wage_type_per_company"
             ),

@@ -467,7 +467,10 @@ def week_grid_annotate(grid: WeekGrid) -> None:
     integration = integration_get()
     company = grid.employee.company
     rows = [(row.project, row.wage_type) for row in grid.rows]
-    warnings = integration.row_warnings(company=company, employee=grid.employee, rows=rows)
+    # The week's last day: a row warns when hours on it would be sent once approved.
+    warnings = integration.row_warnings(
+        company=company, employee=grid.employee, rows=rows, date=grid.days[-1]
+    )
     for row in grid.rows:
         message = warnings.get((row.project.id, row.wage_type.id))
         row.warnings = ([message] if message else []) + project_date_warnings(row.project, grid.days)

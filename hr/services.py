@@ -77,6 +77,10 @@ EMAIL_TAKEN = _("E-postadressen %(email)s er allerede i bruk.")
 EMPLOYEE_NUMBER_TAKEN = _("Ansattnummeret %(number)s er allerede i bruk.")
 PROJECT_NUMBER_TAKEN = _("Prosjektnummeret %(number)s er allerede i bruk.")
 WAGE_TYPE_NUMBER_TAKEN = _("Lønnsartnummeret %(number)s er allerede i bruk.")
+WAGE_TYPE_NAME_TAKEN = _(
+    "Det finnes allerede en lønnsart som heter «%(name)s». Gi lønnsarten et annet navn, eller bruk den "
+    "som finnes."
+)
 DEPARTMENT_NAME_TAKEN = _("Avdelingen %(name)s finnes allerede.")
 BUILTIN_WAGE_TYPE_LOCKED = _("«Ordinær tid» er innebygd og kan ikke endres.")
 
@@ -456,6 +460,11 @@ def wage_type_save(
         duplicates = duplicates.exclude(id=wage_type.id)
     if duplicates.exists():
         raise ValidationError({"number": ValidationError(WAGE_TYPE_NUMBER_TAKEN, params={"number": number})})
+    same_name = WageType.objects.filter(company=actor.company, name__iexact=name.strip())
+    if wage_type is not None:
+        same_name = same_name.exclude(id=wage_type.id)
+    if same_name.exists():
+        raise ValidationError({"name": ValidationError(WAGE_TYPE_NAME_TAKEN, params={"name": name.strip()})})
     wage_type = wage_type or WageType(company=actor.company)
     wage_type.number = number
     wage_type.name = name.strip()

@@ -3,6 +3,7 @@ before approval and the transfer after it come with the transfer itself."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
 
 from django.http import HttpRequest
@@ -19,13 +20,23 @@ class TripletexIntegration:
         return transfer.approval_blockers(company=company, entries=entries)
 
     def row_warnings(
-        self, *, company: Company, employee: Employee, rows: Sequence[tuple[Project, WageType]]
+        self,
+        *,
+        company: Company,
+        employee: Employee,
+        rows: Sequence[tuple[Project, WageType]],
+        date: datetime.date,
     ) -> dict[tuple[int, int], str]:
         # The approval's own checks, run on one unsaved entry per row: the warning while typing and
         # the refusal at approval can never disagree.
         probes = [
             HourEntry(
-                id=-(index + 1), company=company, employee=employee, project=project, wage_type=wage_type
+                id=-(index + 1),
+                company=company,
+                employee=employee,
+                project=project,
+                wage_type=wage_type,
+                date=date,
             )
             for index, (project, wage_type) in enumerate(rows)
         ]
@@ -58,5 +69,8 @@ class TripletexIntegration:
             "connection": connection,
             "run": selectors.wizard_for(company=actor.company),
             "transfers": selectors.transfer_counts(company=actor.company) if connection else None,
+            "links": selectors.link_counts(connection=connection)
+            if connection is not None and connection.is_active
+            else None,
         }
         return render_to_string("tripletex/card.html", context, request=request)

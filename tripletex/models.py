@@ -5,6 +5,8 @@ hr knows nothing of these: links live here, one row per linked HR object.
 
 from __future__ import annotations
 
+import datetime
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -31,6 +33,9 @@ class Connection(models.Model):
     )
     last_import_at = models.DateTimeField(null=True, blank=True)
     removed_at = models.DateTimeField(null=True, blank=True)
+    # «Send godkjente timer fra og med»: hours dated before it are never sent, whenever they are
+    # approved (a key Tripletex already holds keeps being kept equal). Empty: every date is sent.
+    send_hours_from = models.DateField(null=True, blank=True)
     # Transfers of the whole company wait until then: Tripletex asked us to slow down (429), or the
     # key stopped working (401) and waits for «Oppdater Tripletex» with a new one.
     paused_until = models.DateTimeField(null=True, blank=True)
@@ -85,6 +90,9 @@ class WizardRun(models.Model):
     # Per kind ("project", "wage_type", "employee"): {"state": "running|done|failed", "count": n,
     # "error": "…"}; shown while a step fetches, and polled by the page.
     fetch_state = models.JSONField(default=dict, blank=True)
+    # The date chosen in «Oppsummering»; empty until chosen (then the activation day, or the date the
+    # connection already has).
+    send_hours_from = models.DateField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -126,6 +134,10 @@ class WizardItem(models.Model):
     link_state = models.CharField(max_length=20, choices=LinkState.choices, default=LinkState.NEW)
     # The HR object this item matches (project/lønnsart by number, employee by employee number).
     local_id = models.BigIntegerField(null=True, blank=True)
+    # Whether that HR object is linked to this Tripletex item right now. With `selected` it says
+    # what «Ferdigstill» does: ticked and linked stays «Koblet», ticked and not linked «Kobles»,
+    # unticked and linked «Kobles fra».
+    linked_now = models.BooleanField(default=False)
     changes = models.JSONField(default=dict, blank=True)
     # The administrator's choices: {"activity_id"}, {"role", "department_id"}, {"link_user_id"}.
     options = models.JSONField(default=dict, blank=True)
@@ -141,6 +153,32 @@ class WizardItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.number} {self.name}"
+
+    @property
+    def start_date(self) -> datetime.date | None:
+        return _date_or_none(self.data.get("start_date"))
+
+    @property
+    def end_date(self) -> datetime.date | None:
+        return _date_or_none(self.data.get("end_date"))
+
+    @property
+    def plan(self) -> str:
+        """What «Ferdigstill» does with this item as it stands; the step's label says the same."""
+        if not self.eligible:
+            return "ineligible"
+        if self.linked_now:
+            return "keep" if self.selected else "unlink"
+        if self.local_id is not None:
+            return "link" if self.selected else "match"
+        return "create" if self.selected else "new"
+
+
+def _date_or_none(value: object) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 class LinkBase(models.Model):

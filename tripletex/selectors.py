@@ -7,22 +7,25 @@ from dataclasses import dataclass
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
 
-from hr.models import Company, Department
+from hr.models import Company, Department, WageType
 from tripletex.models import (
     AuditEvent,
     Connection,
+    EmployeeLink,
     ItemKind,
     LinkState,
+    ProjectLink,
     RemoteHours,
     RemoteSalaryLine,
     TransferState,
+    WageTypeLink,
     WizardItem,
     WizardRun,
     WizardStatus,
 )
 
 STEP_PAGE_SIZE = 50
-FILTERS = ("alle", "valgbare", "valgte", "nye", "koblet", "endret", "ikke-valgbare")
+FILTERS = ("alle", "valgbare", "valgte", "nye", "koblet", "kobles", "kobles-fra", "endret", "ikke-valgbare")
 
 
 def connection_for(*, company: Company) -> Connection | None:
@@ -42,7 +45,9 @@ def _filtered(items: QuerySet[WizardItem], *, query: str, shown: str) -> QuerySe
         "valgbare": items.filter(eligible=True),
         "valgte": items.filter(selected=True),
         "nye": items.filter(eligible=True, link_state=LinkState.NEW),
-        "koblet": items.filter(link_state__in=[LinkState.LINKED, LinkState.CHANGED]),
+        "koblet": items.filter(linked_now=True),
+        "kobles": items.filter(eligible=True, selected=True, linked_now=False, local_id__isnull=False),
+        "kobles-fra": items.filter(eligible=True, selected=False, linked_now=True),
         "endret": items.filter(link_state=LinkState.CHANGED),
         "ikke-valgbare": items.filter(eligible=False),
     }.get(shown, items)
@@ -60,6 +65,8 @@ class StepCounts:
     selected: int
     new: int
     linked: int
+    to_link: int
+    to_unlink: int
     changed: int
 
     @property
@@ -74,7 +81,11 @@ def step_counts(*, run: WizardRun, kind: str) -> StepCounts:
         n_eligible=Count("id", filter=Q(eligible=True)),
         n_selected=Count("id", filter=Q(selected=True)),
         n_new=Count("id", filter=Q(eligible=True, link_state=LinkState.NEW)),
-        n_linked=Count("id", filter=Q(link_state=LinkState.LINKED)),
+        n_linked=Count("id", filter=Q(linked_now=True)),
+        n_to_link=Count(
+            "id", filter=Q(eligible=True, selected=True, linked_now=False, local_id__isnull=False)
+        ),
+        n_to_unlink=Count("id", filter=Q(eligible=True, selected=False, linked_now=True)),
         n_changed=Count("id", filter=Q(link_state=LinkState.CHANGED)),
     )
     return StepCounts(**{name.removeprefix("n_"): value for name, value in counts.items()})
@@ -85,11 +96,15 @@ class SummaryLine:
     kind: str
     create: list[WizardItem]
     link: list[WizardItem]
+    keep: list[WizardItem]
     update: list[WizardItem]
+    unlink: list[WizardItem]
     skipped_email: list[WizardItem]
     create_count: int
     link_count: int
+    keep_count: int
     update_count: int
+    unlink_count: int
 
 
 SUMMARY_SHOWN = 25
@@ -102,16 +117,28 @@ def wizard_summary(*, run: WizardRun) -> list[SummaryLine]:
     "not chosen", which SQL's three-valued NOT would get wrong.
     """
     lines = []
+    fields = ("id", "number", "name", "link_state", "email_user_id", "options", "linked_now", "local_id")
     for kind in ItemKind.values:
-        groups: dict[str, list[WizardItem]] = {"create": [], "link": [], "update": [], "skipped": []}
-        selected = WizardItem.objects.filter(run=run, kind=kind, selected=True, eligible=True).order_by(
-            "number", "id"
+        groups: dict[str, list[WizardItem]] = {
+            "create": [],
+            "link": [],
+            "keep": [],
+            "update": [],
+            "unlink": [],
+            "skipped": [],
+        }
+        chosen = WizardItem.objects.filter(run=run, kind=kind, eligible=True).filter(
+            Q(selected=True) | Q(linked_now=True)
         )
-        for item in selected.only("id", "number", "name", "link_state", "email_user_id", "options"):
+        for item in chosen.order_by("number", "id").only(*fields, "selected", "eligible"):
             links_user = bool(item.options.get("link_user"))
-            if item.link_state == LinkState.CHANGED:
+            if not item.selected:
+                groups["unlink"].append(item)
+            elif item.link_state == LinkState.CHANGED:
                 groups["update"].append(item)
-            elif item.link_state == LinkState.LINKED or links_user:
+            elif item.linked_now:
+                groups["keep"].append(item)
+            elif item.local_id is not None or links_user:
                 groups["link"].append(item)
             elif item.email_user_id is not None:
                 groups["skipped"].append(item)
@@ -122,14 +149,40 @@ def wizard_summary(*, run: WizardRun) -> list[SummaryLine]:
                 kind=kind,
                 create=groups["create"][:SUMMARY_SHOWN],
                 link=groups["link"][:SUMMARY_SHOWN],
+                keep=groups["keep"][:SUMMARY_SHOWN],
                 update=groups["update"][:SUMMARY_SHOWN],
+                unlink=groups["unlink"][:SUMMARY_SHOWN],
                 skipped_email=groups["skipped"][:SUMMARY_SHOWN],
                 create_count=len(groups["create"]),
                 link_count=len(groups["link"]),
+                keep_count=len(groups["keep"]),
                 update_count=len(groups["update"]),
+                unlink_count=len(groups["unlink"]),
             )
         )
     return lines
+
+
+@dataclass
+class LinkCounts:
+    employees: int
+    projects: int
+    wage_types: int
+
+
+def link_counts(*, connection: Connection) -> LinkCounts:
+    """What is linked now to the connection's Tripletex company: the card says the same as the steps."""
+    scope = {"company_id": connection.company_id, "tripletex_company_id": connection.tripletex_company_id}
+    return LinkCounts(
+        employees=EmployeeLink.objects.filter(**scope).count(),
+        projects=ProjectLink.objects.filter(**scope).count(),
+        wage_types=WageTypeLink.objects.filter(**scope).count(),
+    )
+
+
+def wage_types_of(*, company: Company) -> QuerySet[WageType]:
+    """The lønnsarter a Tripletex salary type can be linked to (never the built-in «Ordinær tid»)."""
+    return WageType.objects.filter(company=company, is_builtin=False).order_by("name")
 
 
 def departments_of(*, company: Company) -> QuerySet[Department]:
@@ -160,10 +213,13 @@ def transfer_counts(*, company: Company) -> TransferCounts:
 
 
 def transfer_problems(*, company: Company) -> QuerySet[RemoteHours]:
-    """What did not reach Tripletex: failed, conflicting and not sent, newest first."""
+    """What did not reach Tripletex: failed, conflicting, not sent, and waiting for a retry after a
+    failed attempt (with its next attempt and last error), newest first."""
     return (
         RemoteHours.objects.filter(
-            company=company, state__in=[TransferState.FAILED, TransferState.CONFLICT, TransferState.NOT_SENT]
+            Q(state__in=[TransferState.FAILED, TransferState.CONFLICT, TransferState.NOT_SENT])
+            | Q(state=TransferState.PENDING, attempts__gt=0),
+            company=company,
         )
         .select_related("employee", "project")
         .order_by("-changed_at", "-id")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -34,14 +35,21 @@ STEPS = [
 STEP_SLUGS = {"prosjekter": ItemKind.PROJECT, "lonnsarter": ItemKind.WAGE_TYPE, "ansatte": ItemKind.EMPLOYEE}
 KIND_SLUGS = {kind: slug for slug, kind in STEP_SLUGS.items()}
 WIZARD_CANCELLED = gettext_lazy("Oppsettet er avbrutt. Ingenting er endret, og ingen timer blir sendt.")
+# Cancelling an update leaves the integration as it was: active, and still sending approved hours.
+UPDATE_CANCELLED = gettext_lazy(
+    "Oppdateringen er avbrutt. Ingenting er endret: integrasjonen med Tripletex er fortsatt aktiv med "
+    "de samme koblingene, og godkjente timer sendes fortsatt til Tripletex."
+)
 KEY_ACCEPTED = gettext_lazy("Nøkkelen virker: den hører til %(company)s (bruker %(user)s).")
 WIZARD_FINISHED = gettext_lazy(
-    "Integrasjonen med Tripletex er aktiv. %(created)s nye, %(linked)s koblet, %(updated)s oppdatert."
+    "Integrasjonen med Tripletex er aktiv. %(created)s nye, %(linked)s koblet, %(updated)s oppdatert, "
+    "%(unlinked)s koblet fra."
 )
 KEY_UNREADABLE = wizard.KEY_UNREADABLE
 REMOVE_WHILE_WIZARD_OPEN = gettext_lazy(
     "Et oppsett av Tripletex pågår. Fullfør eller avbryt det før du fjerner integrasjonen."
 )
+SEND_FROM_INVALID = gettext_lazy("Skriv datoen timene skal sendes fra og med, for eksempel 01.12.2026.")
 CONNECTION_REMOVED = gettext_lazy(
     "Integrasjonen med Tripletex er fjernet. Ingen timer blir sendt til Tripletex."
 )
@@ -89,7 +97,8 @@ def wizard_cancel(request: EmployeeRequest) -> HttpResponse:
     run = selectors.wizard_for(company=request.employee.company)
     if run is not None:
         wizard.wizard_cancel(actor=request.employee, run=run)
-    messages.info(request, WIZARD_CANCELLED)
+    connection = selectors.connection_for(company=request.employee.company)
+    messages.info(request, UPDATE_CANCELLED if connection and connection.is_active else WIZARD_CANCELLED)
     return redirect(reverse("hr:settings_general") + "#integrasjoner")
 
 
@@ -129,7 +138,7 @@ def _options_from_post(request: EmployeeRequest, shown: list[int]) -> dict[int, 
     options: dict[int, dict[str, Any]] = {}
     for item_id in shown:
         raw: dict[str, Any] = {}
-        for field in ("activity_id", "role", "department_id"):
+        for field in ("activity_id", "role", "department_id", "wage_type_id"):
             key = f"{field}-{item_id}"
             if key in request.POST:
                 raw[field] = request.POST[key]
@@ -184,6 +193,9 @@ def wizard_step(request: EmployeeRequest, slug: str) -> HttpResponse:
             if kind == ItemKind.EMPLOYEE
             else [],
             "roles": wizard.Role.choices,
+            "wage_types": selectors.wage_types_of(company=request.employee.company)
+            if kind == ItemKind.WAGE_TYPE
+            else [],
         }
     )
     return render(request, "tripletex/wizard_step.html", context)
@@ -246,9 +258,20 @@ def wizard_summary(request: EmployeeRequest) -> HttpResponse:
         messages.error(request, wizard.KEY_NOT_CHECKED)
         return redirect("tripletex:wizard_key")
     error = None
+    send_from = wizard.wizard_send_from_default(run=run)
     if request.method == "POST":
+        raw = request.POST.get("send_from", "").strip()
+        # Left out (an old form, a script): the default; typed but not a date: say so.
+        chosen = _date_or_none(raw) if raw else send_from
+        if chosen is None:
+            error = str(SEND_FROM_INVALID)
+        elif request.POST.get("action") == "count":
+            # «Vis antall»: the chosen date and what it includes, without finishing.
+            wizard.wizard_send_from_set(actor=request.employee, run=run, date=chosen)
+            return redirect("tripletex:wizard_summary")
+    if request.method == "POST" and error is None:
         try:
-            result = wizard.wizard_finish(actor=request.employee, run=run)
+            result = wizard.wizard_finish(actor=request.employee, run=run, send_hours_from=chosen)
         except ValidationError as exc:
             error = " ".join(exc.messages)
         except crypto.SecretUnreadable:
@@ -262,6 +285,7 @@ def wizard_summary(request: EmployeeRequest) -> HttpResponse:
                     "created": created,
                     "linked": sum(len(v) for v in result.linked.values()),
                     "updated": sum(len(v) for v in result.updated.values()),
+                    "unlinked": sum(len(v) for v in result.unlinked.values()),
                 },
             )
             return redirect(reverse("hr:settings_general") + "#integrasjoner")
@@ -269,9 +293,20 @@ def wizard_summary(request: EmployeeRequest) -> HttpResponse:
         **_steps_context("summary", run),
         "lines": selectors.wizard_summary(run=run),
         "error": error,
+        "send_from": send_from,
+        "send_from_totals": transfer_services.approved_from(
+            company=request.employee.company, date=send_from, tripletex_company_id=run.tripletex_company_id
+        ),
         "unfetched": [str(label) for key, label in STEPS[1:4] if key not in run.fetch_state],
     }
     return render(request, "tripletex/wizard_summary.html", context, status=400 if error else 200)
+
+
+def _date_or_none(value: str) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(value.strip())
+    except ValueError:
+        return None
 
 
 @administrator_required

@@ -352,7 +352,7 @@ def test_copy_says_exactly_why_nothing_was_copied(
 
 
 class _Warns(NoIntegration):
-    def row_warnings(self, *, company, employee, rows):
+    def row_warnings(self, *, company, employee, rows, date):
         return {
             (project.id, wage_type.id): f"«{project.name}» er ikke koblet." for project, wage_type in rows
         }

@@ -206,7 +206,7 @@ def test_approved_and_sent_in_cells_are_read_only_rejected_ones_editable(
 
 
 class _NotLinked(NoIntegration):
-    def row_warnings(self, *, company, employee, rows):
+    def row_warnings(self, *, company, employee, rows, date):
         return {
             (
                 project.id,

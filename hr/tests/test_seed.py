@@ -19,7 +19,7 @@ def test_seed_demo_builds_the_documented_company_once():
     assert (Employee.objects.count(), HourEntry.objects.count()) == counts
     company = Company.objects.get(name="Grønn Bygg AS")
     roles = Counter(Employee.objects.filter(company=company).values_list("role", flat=True))
-    assert roles == {Role.ADMINISTRATOR: 1, Role.MANAGER: 2, Role.EMPLOYEE: 10}
+    assert roles == {Role.ADMINISTRATOR: 1, Role.MANAGER: 2, Role.EMPLOYEE: 11}
     bygg = Department.objects.get(company=company, name="Bygg")
     assert list(bygg.managers.values_list("email", flat=True)) == ["leder@gronnbygg.no"]
     assert Employee.objects.get(email="ansatt@gronnbygg.no").department == bygg

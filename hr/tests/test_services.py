@@ -807,3 +807,28 @@ def test_an_administrator_of_another_company_cannot_reach_the_hours(employee, ot
 
     entry.refresh_from_db()
     assert entry.status == EntryStatus.APPROVED
+
+
+def test_two_lonnsarter_with_one_name_are_refused_with_the_reason(administrator, company):
+    # given
+    services.wage_type_save(
+        actor=administrator, wage_type=None, number="2010", name="Overtid 50 %", is_active=True
+    )
+    # when: the same name, another case, another number
+    with pytest.raises(ValidationError) as raised:
+        services.wage_type_save(
+            actor=administrator, wage_type=None, number="1010", name="overtid 50 %", is_active=True
+        )
+    # then
+    assert raised.value.message_dict["name"] == [
+        str(services.WAGE_TYPE_NAME_TAKEN % {"name": "overtid 50 %"})
+    ]
+    assert WageType.objects.filter(company=company, name__iexact="Overtid 50 %").count() == 1
+
+
+def test_the_database_refuses_two_lonnsarter_with_one_name(company):
+    from django.db import IntegrityError, transaction
+
+    WageType.objects.create(company=company, number="2010", name="Overtid 50 %")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        WageType.objects.create(company=company, number="1010", name="OVERTID 50 %")

@@ -1,9 +1,11 @@
 """The demo company «Grønn Bygg AS», the fixed demo tokens, and the generator for large companies.
 
-Overlap with GrønnJobb's HR demo company (employee numbers 1001-1013, projects P-100/P-200/P-300)
-is deliberate: some numbers match, some are new, and some objects are not importable (no e-mail,
-no number, closed, contacts, salary types hidden from the timesheet) so the wizard has something
-to refuse. Everything here is deterministic; `seed` only changes the generated names.
+GrønnJobb's HR demo company (hr/management/commands/seed_demo.py) has the same employees
+1001-1013, projects P-100, P-200, P-300, P-500, P-600 and lønnsarter «Overtid 50 %» / «Overtid
+100 %» (2010/2020), so the wizard links them all; the deliberate differences are listed there.
+Some objects here are new (1014, 1015, P-400) and some are not importable (no e-mail, no number,
+closed, contacts, salary types hidden from the timesheet) so the wizard has something to refuse.
+Everything here is deterministic; `seed` only changes the generated names.
 """
 
 from __future__ import annotations
@@ -60,6 +62,11 @@ _EMPLOYEES: Final[list[tuple[str, str, str, str, dict[str, Any]]]] = [
     ("1006", "Siv", "Ødegård", "siv.odegard@gronnbygg.no", {}),
     ("1007", "Håkon", "Brække", "hakon.braekke@gronnbygg.no", {}),
     ("1008", "Marthe", "Løvås", "marthe.lovas@gronnbygg.no", {}),
+    ("1009", "Solveig", "Ødegaard", "leder.anlegg@gronnbygg.no", {}),
+    ("1010", "Marte", "Kvåle", "marte.kvale@gronnbygg.no", {}),
+    ("1011", "Bjørn", "Dahl", "bjorn.dahl@gronnbygg.no", {}),
+    ("1012", "Siri", "Holm", "siri.holm@gronnbygg.no", {}),
+    ("1013", "Even", "Strøm", "even.strom@gronnbygg.no", {}),
     ("1014", "Tor", "Kjærnes", "tor.kjaernes@gronnbygg.no", {}),
     ("1015", "Sølvi", "Grønås", "solvi.gronas@gronnbygg.no", {}),
     ("1016", "Per", "Uten Epost", "", {}),  # not importable: no e-mail

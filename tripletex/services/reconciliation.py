@@ -47,6 +47,10 @@ def reconciliation(*, company: Company, month: str) -> list[ReconciliationLine]:
         return []
     start, end = month_bounds(month)
     tripletex_company = _tripletex_company(connection)
+    # Hours dated before «Send godkjente timer fra og med» are not meant for Tripletex: they are no
+    # difference (the transfer follows the same rule, transfer.before_send_from).
+    if connection.send_hours_from is not None:
+        start = max(start, connection.send_hours_from)
     here: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
     for row in (
         HourEntry.objects.filter(company=company, status=EntryStatus.APPROVED, date__gte=start, date__lt=end)

@@ -20,8 +20,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mass_mail
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Count, Exists, OuterRef, Sum
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from hr.integration import TransferStatus
@@ -64,19 +65,31 @@ THROTTLE_DEFAULT_SECONDS = 30
 # A key that stopped working pauses the company until a new key is saved.
 KEY_PAUSE = datetime.timedelta(days=3650)
 
+# Each refusal names the fix that works: «Oppdater Tripletex» links what exists in Tripletex with the
+# same number (lønnsarter also by name); what does not exist there must be made there first.
 BLOCK_EMPLOYEE = _(
-    "%(name)s er ikke koblet til en ansatt i Tripletex. En administrator kan hente den ansatte med "
-    "«Oppdater Tripletex»."
+    "%(name)s er ikke koblet til en ansatt i Tripletex. En administrator kan koble den ansatte i steget "
+    "«Ansatte» under «Oppdater Tripletex». Finnes ikke den ansatte i Tripletex med samme ansattnummer og "
+    "en e-postadresse, må det legges inn i Tripletex først."
 )
 BLOCK_PROJECT = _(
-    "Prosjektet «%(project)s» er ikke koblet til Tripletex. En administrator kan hente det med "
-    "«Oppdater Tripletex»."
+    "Prosjektet «%(project)s» er ikke koblet til Tripletex. En administrator kan koble det i steget "
+    "«Prosjekter» under «Oppdater Tripletex». Finnes ikke prosjektet i Tripletex med samme "
+    "prosjektnummer, må det opprettes i Tripletex først."
 )
 BLOCK_WAGE_TYPE = _(
-    "Lønnsarten «%(wage_type)s» er ikke koblet til Tripletex. En administrator kan hente den med "
+    "Lønnsarten «%(wage_type)s» er ikke koblet til Tripletex. En administrator kan koble den i steget "
+    "«Lønnsarter» under «Oppdater Tripletex» til lønnsarten i Tripletex med samme nummer eller navn; den "
+    "må vises i timelisten i Tripletex. Ellers kan timene føres på «Ordinær tid»."
+)
+BLOCK_PROJECT_CLOSED = _(
+    "Prosjektet «%(project)s» er avsluttet, så timene kan ikke sendes til Tripletex. Før timene på et "
+    "åpent prosjekt, eller la en administrator åpne prosjektet i Tripletex og hente endringen med "
     "«Oppdater Tripletex»."
 )
-BLOCK_PROJECT_CLOSED = _("Prosjektet «%(project)s» er avsluttet, så timene kan ikke sendes til Tripletex.")
+STATUS_BEFORE_SEND_FROM = _(
+    "Ikke sendt: timer datert før %(date)s sendes ikke til Tripletex (valgt ved «Koble til Tripletex»)."
+)
 STATUS_REMOVED = _("Ikke sendt – integrasjonen ble fjernet")
 STATUS_APPROVED_WHILE_REMOVED = _("Ikke sendt – godkjent mens integrasjonen var fjernet")
 STATUS_CONFLICT = _(
@@ -135,6 +148,8 @@ def approval_blockers(*, company: Company, entries: Sequence[HourEntry]) -> dict
     linked_wage_types = linked(WageTypeLink, "wage_type_id")
     blockers: dict[int, str] = {}
     for entry in entries:
+        if before_send_from(connection, entry.date):
+            continue  # never sent, so nothing to stop
         if entry.employee_id not in linked_employees:
             blockers[entry.id] = str(BLOCK_EMPLOYEE % {"name": entry.employee.full_name})
         elif entry.project_id not in linked_projects:
@@ -144,6 +159,31 @@ def approval_blockers(*, company: Company, entries: Sequence[HourEntry]) -> dict
         elif not entry.wage_type.is_builtin and entry.wage_type_id not in linked_wage_types:
             blockers[entry.id] = str(BLOCK_WAGE_TYPE % {"wage_type": entry.wage_type.name})
     return blockers
+
+
+def before_send_from(connection: Connection, date: datetime.date) -> bool:
+    """«Send godkjente timer fra og med»: hours dated before the connection's date are not sent."""
+    return connection.send_hours_from is not None and date < connection.send_hours_from
+
+
+def _keys_to_send(
+    model: type[Row], connection: Connection, field: str, keys: list[tuple[int, datetime.date, int]]
+) -> list[tuple[int, datetime.date, int]]:
+    """The keys dated from the connection's date, plus earlier ones Tripletex already holds from us
+    (a reopen there must still reach it). One query, only when some key is earlier."""
+    early = [key for key in keys if before_send_from(connection, key[1])]
+    if not early:
+        return keys
+    held = set(
+        model.objects.filter(
+            company_id=connection.company_id,
+            tripletex_company_id=_tripletex_company(connection),
+            employee_id__in={key[0] for key in early},
+            date__in={key[1] for key in early},
+            **{f"{field}__in": {key[2] for key in early}},
+        ).values_list("employee_id", "date", field)
+    )
+    return [key for key in keys if not before_send_from(connection, key[1]) or key in held]
 
 
 def hours_changed(*, company: Company, entries: Sequence[HourEntry]) -> list[int]:
@@ -161,6 +201,7 @@ def hours_changed(*, company: Company, entries: Sequence[HourEntry]) -> list[int
         )
     }
     keys = sorted({(e.employee_id, e.date, e.project_id) for e in entries if e.project_id in links})
+    keys = _keys_to_send(RemoteHours, connection, "project_id", keys)
     now = timezone.now()
     to_deliver = []
     for employee_id, date, project_id in keys:
@@ -205,6 +246,7 @@ def _salary_lines_changed(
         )
     }
     keys = sorted({(e.employee_id, e.date, e.wage_type_id) for e in entries if e.wage_type_id in links})
+    keys = _keys_to_send(RemoteSalaryLine, connection, "wage_type_id", keys)
     changed = []
     for employee_id, date, wage_type_id in keys:
         line, _created = RemoteSalaryLine.objects.select_for_update().get_or_create(
@@ -231,6 +273,54 @@ def _salary_lines_changed(
             line.message = str(STATUS_APPROVED_WHILE_REMOVED)
         line.save()
     return changed
+
+
+def approved_from(
+    *, company: Company, date: datetime.date, tripletex_company_id: int | None = None
+) -> tuple[int, Decimal]:
+    """How many approved entries, and hours, are dated from this date and not in Tripletex yet
+    (no row for their key in that Tripletex company): what «Ferdigstill» sends."""
+    held = RemoteHours.objects.filter(
+        company=company,
+        # No Tripletex company yet (the key is not checked): nothing is held there.
+        tripletex_company_id=tripletex_company_id or 0,
+        employee_id=OuterRef("employee_id"),
+        date=OuterRef("date"),
+        project_id=OuterRef("project_id"),
+    )
+    totals = (
+        HourEntry.objects.filter(company=company, status=EntryStatus.APPROVED, date__gte=date)
+        .exclude(Exists(held))
+        .aggregate(entries=Count("id"), hours=Sum("hours"))
+    )
+    return totals["entries"], totals["hours"] or Decimal("0")
+
+
+def approved_earlier_send(*, company: Company, connection: Connection) -> list[int]:
+    """At «Ferdigstill»: hours approved before, dated from the connection's date, on keys not in
+    Tripletex yet, go now. Entries approval would have blocked (not linked, closed) stay out; they
+    are sent when approved again after the fix. Runs in the finish's transaction."""
+    if connection.send_hours_from is None:
+        return []
+    entries = list(
+        HourEntry.objects.filter(
+            company=company, status=EntryStatus.APPROVED, date__gte=connection.send_hours_from
+        ).select_related("employee", "project", "wage_type")
+    )
+    blocked = approval_blockers(company=company, entries=entries)
+    held = set(
+        RemoteHours.objects.filter(
+            company=company,
+            tripletex_company_id=_tripletex_company(connection),
+            date__gte=connection.send_hours_from,
+        ).values_list("employee_id", "date", "project_id")
+    )
+    fresh = [
+        entry
+        for entry in entries
+        if entry.id not in blocked and (entry.employee_id, entry.date, entry.project_id) not in held
+    ]
+    return hours_changed(company=company, entries=fresh)
 
 
 def deliver_on_commit(remote_ids: list[int]) -> None:
@@ -948,10 +1038,13 @@ def _due(model: type[RemoteHours] | type[RemoteSalaryLine], limit: int) -> list[
 
 
 def transfer_statuses(*, company: Company, entries: Sequence[HourEntry]) -> dict[int, TransferStatus]:
-    """Each approved entry's transfer status, from the row of its key. One query."""
+    """Each approved entry's transfer status, from the row of its key; hours dated before the
+    connection's «Send godkjente timer fra og med» say so. A fixed number of queries."""
     approved = [e for e in entries if e.status == EntryStatus.APPROVED]
     if not approved:
         return {}
+    connection = Connection.objects.filter(company=company).first()
+    send_from = connection.send_hours_from if connection is not None else None
     rows = RemoteHours.objects.filter(
         company=company,
         employee_id__in={e.employee_id for e in approved},
@@ -975,5 +1068,11 @@ def transfer_statuses(*, company: Company, entries: Sequence[HourEntry]) -> dict
         if row is not None:
             statuses[entry.id] = TransferStatus(
                 state=row.state, label=str(labels[row.state]), message=row.message
+            )
+        elif send_from is not None and entry.date < send_from:
+            statuses[entry.id] = TransferStatus(
+                state=TransferState.NOT_SENT,
+                label=str(labels[TransferState.NOT_SENT]),
+                message=str(STATUS_BEFORE_SEND_FROM % {"date": date_format(send_from, "SHORT_DATE_FORMAT")}),
             )
     return statuses

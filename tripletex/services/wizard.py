@@ -11,6 +11,7 @@ import logging
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any, TypeVar
 
 from django.contrib.auth.hashers import make_password
@@ -21,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hr.models import Department, Employee, Project, Role, User, WageType
+from hr.weeks import today_local
 from tripletex import client as tx
 from tripletex import crypto
 from tripletex.models import (
@@ -35,7 +37,7 @@ from tripletex.models import (
     WizardRun,
     WizardStatus,
 )
-from tripletex.services import chunks
+from tripletex.services import chunks, transfer
 from tripletex.services.connection import audit, client_for_token, require_administrator
 
 logger = logging.getLogger(__name__)
@@ -71,6 +73,10 @@ WIZARD_NOT_OPEN = _("Oppsettet er allerede fullført eller avbrutt. Start på ny
 KEY_UNREADABLE = _(
     "Den lagrede API-brukernøkkelen kan ikke leses lenger. Lim inn nøkkelen fra Tripletex på nytt."
 )
+FETCH_FAILED = _(
+    "Hentingen stoppet på grunn av en feil hos oss. Ingenting er endret. Velg «Start hentingen på nytt»; "
+    "hjelper ikke det, kontakt brukerstøtte."
+)
 KEY_NOT_CHECKED = _("Lim inn og kontroller API-brukernøkkelen i første steg først.")
 ITEMS_VANISHED = _(
     "Dette finnes ikke lenger i Tripletex: %(items)s. Gå tilbake til steget og hent listen på nytt. "
@@ -90,6 +96,14 @@ REASON_DUPLICATE_EMAIL = _("E-postadressen %(email)s finnes flere ganger i Tripl
 REASON_EMAIL_IN_OTHER_COMPANY = _("E-postadressen brukes allerede av en bruker i et annet selskap")
 REASON_WAGE_TYPE_HIDDEN = _("Vises ikke i timelisten i Tripletex (slå på «Vis i timelisten» for lønnsarten)")
 REASON_WAGE_TYPE_NO_NUMBER = _("Mangler nummer i Tripletex")
+REASON_TOO_LONG = _("%(field)s i Tripletex har %(length)s tegn; GrønnJobb har plass til %(limit)s")
+FIELD_NAMES = {
+    "number": _("Nummeret"),
+    "name": _("Navnet"),
+    "first_name": _("Fornavnet"),
+    "last_name": _("Etternavnet"),
+    "email": _("E-postadressen"),
+}
 
 KIND_NAMES = {
     ItemKind.PROJECT: _("prosjekt"),
@@ -304,6 +318,12 @@ def wizard_fetch(*, run_id: int, kind: str) -> None:
         message = tripletex_error_message(error, what=str(WHAT_FOR_PERMISSION[ItemKind(kind)]))
         _fetch_state_set(run.id, kind, state="failed", count=count, error=message)
         return
+    except Exception:
+        # Whatever else went wrong, the step must end with a message and «Prøv igjen», never
+        # «Henter …» for ever.
+        logger.exception("Fetching %s for wizard %s failed unexpectedly", kind, run.id)
+        _fetch_state_set(run.id, kind, state="failed", count=count, error=str(FETCH_FAILED))
+        return
     _fetch_state_set(run.id, kind, state="done", count=count, fetched_at=timezone.now().isoformat())
 
 
@@ -335,6 +355,8 @@ def _fetch_projects(client: tx.TripletexClient, run: WizardRun) -> Iterator[Wiza
                 "start_date": project.start_date.isoformat() if project.start_date else None,
                 "end_date": project.end_date.isoformat() if project.end_date else None,
                 "activities": [{"id": a.id, "name": a.name} for a in usable],
+                # Tripletex refuses hours from anyone but the project's participants: said in the step.
+                "for_participants_only": project.for_participants_only,
             },
             eligible=not reason,
             reason=reason,
@@ -426,9 +448,43 @@ NUMBER_FIELD = {
 }
 
 
+def _length_limits(kind: str) -> dict[str, int]:
+    """Where each value of a Tripletex item lands here, and how long it may be there."""
+    model = _local_model(kind)
+    if kind == ItemKind.EMPLOYEE:
+        fields = {"number": "employee_number", "first_name": "first_name", "last_name": "last_name"}
+        fields["email"] = "email"
+    else:
+        fields = {"number": "number", "name": "name"}
+    return {value: model._meta.get_field(field).max_length for value, field in fields.items()}
+
+
+def _mark_too_long(kind: str, page: list[WizardItem]) -> set[int]:
+    """An item with a value that does not fit here cannot be imported, and the step says which and
+    why; it is stored cut to the step's own columns, and never matched on a cut number. Returns
+    the Tripletex ids of such items."""
+    limits = _length_limits(kind)
+    too_long = set()
+    for item in page:
+        values = {"number": item.number, "name": item.name, **item.data}
+        for field, limit in limits.items():
+            value = values.get(field) or ""
+            if isinstance(value, str) and len(value) > limit:
+                item.eligible, item.selected = False, False
+                item.reason = str(
+                    REASON_TOO_LONG % {"field": FIELD_NAMES[field], "length": len(value), "limit": limit}
+                )
+                too_long.add(item.tripletex_id)
+                break
+        item.number = item.number[: WizardItem._meta.get_field("number").max_length]
+        item.name = item.name[: WizardItem._meta.get_field("name").max_length]
+    return too_long
+
+
 def _match_and_store(run: WizardRun, kind: str, page: list[WizardItem]) -> None:
     """Mark what each item is here: linked before (same Tripletex company and id), matching by
     number, or new; and what changed in Tripletex since. A few queries per page."""
+    too_long = _mark_too_long(kind, page)
     company_id = run.company_id
     link_field = LINK_FIELD[ItemKind(kind)]
     number_field = NUMBER_FIELD[ItemKind(kind)]
@@ -447,16 +503,50 @@ def _match_and_store(run: WizardRun, kind: str, page: list[WizardItem]) -> None:
         getattr(o, number_field): o
         for o in model.objects.filter(company_id=company_id, **{f"{number_field}__in": numbers})
     }
+    local_by_name = _wage_types_by_name(company_id, page) if kind == ItemKind.WAGE_TYPE else {}
+    # Local objects linked to some other Tripletex item: a number match must not steal them silently.
+    linked_elsewhere = set(
+        _link_model(kind)
+        .objects.filter(
+            company_id=company_id,
+            tripletex_company_id=run.tripletex_company_id,
+            **{f"{link_field}__in": [o.id for o in [*local_by_number.values(), *local_by_name.values()]]},
+        )
+        .values_list(link_field, flat=True)
+    )
     if kind == ItemKind.EMPLOYEE:
         _employee_emails(run, page)
     for item in page:
-        local = local_by_id.get(links.get(item.tripletex_id, 0)) or local_by_number.get(item.number)
+        if item.tripletex_id in too_long:
+            continue
+        linked_local = local_by_id.get(links.get(item.tripletex_id, 0))
+        local = linked_local or local_by_number.get(item.number)
+        if local is None and item.name.casefold() in local_by_name:
+            local = local_by_name[item.name.casefold()]
+            item.data = {**item.data, "matched_by": "name"}
         if local is None:
             continue
         item.local_id = local.id
+        item.linked_now = linked_local is not None
         item.changes = _changes(kind, local, item)
         item.link_state = LinkState.CHANGED if item.changes else LinkState.LINKED
+        # What matches is proposed for linking: ticked, so «Neste» and «Ferdigstill» link it.
+        item.selected = item.eligible and (item.linked_now or local.id not in linked_elsewhere)
     WizardItem.objects.bulk_create(page, batch_size=CHUNK)
+
+
+def _wage_types_by_name(company_id: int, page: list[WizardItem]) -> dict[str, WageType]:
+    """Lønnsarter here without a Tripletex number match, by name: «Overtid 50 %» here is Tripletex's
+    «Overtid 50 %» whatever its number. The built-in «Ordinær tid» is never matched."""
+    numbers = {i.number for i in page if i.number}
+    names = {i.name.casefold() for i in page if i.name}
+    return {
+        wage_type.name.casefold(): wage_type
+        for wage_type in WageType.objects.filter(company_id=company_id, is_builtin=False).exclude(
+            number__in=numbers
+        )
+        if wage_type.name.casefold() in names
+    }
 
 
 def _changes(kind: str, local: Any, item: WizardItem) -> dict[str, list[Any]]:
@@ -468,7 +558,9 @@ def _changes(kind: str, local: Any, item: WizardItem) -> dict[str, list[Any]]:
         return changes
     if local.name != item.name:
         changes["name"] = [local.name, item.name]
-    if item.number and NUMBER_FIELD[ItemKind(kind)] == "number" and local.number != item.number:
+    # A lønnsart's number here is the company's own: linked by Tripletex id, matched by number or
+    # name, it keeps it. A project's number is how GrønnJobb matches it, so a change there shows.
+    if kind == ItemKind.PROJECT and item.number and local.number != item.number:
         changes["number"] = [local.number, item.number]
     if kind == ItemKind.PROJECT and local.is_closed != item.data.get("is_closed", False):
         changes["is_closed"] = [local.is_closed, item.data.get("is_closed", False)]
@@ -554,11 +646,35 @@ def wizard_selection_save(
     selected = set(selected_ids)
     items = list(WizardItem.objects.filter(run=run, kind=kind, id__in=list(shown_ids)))
     departments = set(Department.objects.filter(company=actor.company).values_list("id", flat=True))
+    wage_types = (
+        {w.id: w for w in WageType.objects.filter(company=actor.company, is_builtin=False)}
+        if kind == ItemKind.WAGE_TYPE
+        else {}
+    )
     for item in items:
         item.selected = item.eligible and item.id in selected
         item.options = _options_clean(kind, item, options.get(item.id, {}), departments)
-    WizardItem.objects.bulk_update(items, ["selected", "options"], batch_size=CHUNK)
+        if kind == ItemKind.WAGE_TYPE and item.eligible and "wage_type_id" in options.get(item.id, {}):
+            _wage_type_choose(item, options[item.id]["wage_type_id"], wage_types)
+    WizardItem.objects.bulk_update(
+        items, ["selected", "options", "local_id", "link_state", "changes"], batch_size=CHUNK
+    )
     return sum(1 for i in items if i.selected)
+
+
+def _wage_type_choose(item: WizardItem, raw: Any, wage_types: dict[int, WageType]) -> None:
+    """Step «Lønnsarter»: which lønnsart here this Tripletex salary type links to, or «Ny lønnsart»
+    (imported as new). A forged or another company's id is ignored."""
+    if raw == "new":
+        if not item.linked_now:
+            item.local_id, item.link_state, item.changes = None, LinkState.NEW, {}
+        return
+    chosen = wage_types.get(_int_or_none(raw) or 0)
+    if chosen is None or chosen.id == item.local_id:
+        return
+    item.local_id = chosen.id
+    item.changes = _changes(ItemKind.WAGE_TYPE, chosen, item)
+    item.link_state = LinkState.CHANGED if item.changes else LinkState.LINKED
 
 
 def _options_clean(kind: str, item: WizardItem, raw: dict[str, Any], departments: set[int]) -> dict[str, Any]:
@@ -606,16 +722,44 @@ class FinishResult:
     linked: dict[str, list[str]]
     updated: dict[str, list[str]]
     invited_employee_ids: list[int]
+    unlinked: dict[str, list[str]] = dataclass_field(default_factory=dict)
 
 
-def wizard_finish(*, actor: Employee, run: WizardRun) -> FinishResult:
+def wizard_send_from_default(*, run: WizardRun) -> datetime.date:
+    """«Send godkjente timer fra og med»: the date chosen, else the date an update's connection has,
+    else the activation day (today)."""
+    if run.send_hours_from is not None:
+        return run.send_hours_from
+    connection = Connection.objects.filter(
+        company_id=run.company_id, is_active=True, tripletex_company_id=run.tripletex_company_id
+    ).first()
+    if connection is not None and connection.send_hours_from is not None:
+        return connection.send_hours_from
+    return today_local()
+
+
+def wizard_send_from_set(*, actor: Employee, run: WizardRun, date: datetime.date) -> WizardRun:
+    require_administrator(actor)
+    _require_open(run)
+    run.send_hours_from = date
+    run.save(update_fields=["send_hours_from"])
+    return run
+
+
+def wizard_finish(
+    *, actor: Employee, run: WizardRun, send_hours_from: datetime.date | None = None
+) -> FinishResult:
     """Apply the whole import and activate the connection, all in one transaction.
 
     Before writing, the selected items are checked against Tripletex again: if one has vanished
-    since the step fetched it, nothing is applied and the message says what vanished.
+    since the step fetched it, nothing is applied and the message says what vanished. Approved hours
+    dated from `send_hours_from` (by default `wizard_send_from_default`) that are not in Tripletex
+    yet are sent once the transaction commits; earlier ones never are.
     """
     require_administrator(actor)
     _require_open(run)
+    if send_hours_from is not None:
+        run.send_hours_from = send_hours_from
     if not run.key_checked:
         raise ValidationError(KEY_NOT_CHECKED, code="key_not_checked")
     _verify_still_in_tripletex(run)
@@ -626,7 +770,12 @@ def wizard_finish(*, actor: Employee, run: WizardRun) -> FinishResult:
         _apply_projects(locked, result)
         _apply_wage_types(locked, result)
         _apply_employees(locked, actor, result)
+        _unlink_unticked(locked, result)
+        locked.send_hours_from = wizard_send_from_default(run=run)
         connection = _activate(locked, actor)
+        transfer.deliver_on_commit(
+            transfer.approved_earlier_send(company=actor.company, connection=connection)
+        )
         locked.status = WizardStatus.FINISHED
         locked.finished_at = timezone.now()
         locked.employee_token = ""
@@ -636,10 +785,12 @@ def wizard_finish(*, actor: Employee, run: WizardRun) -> FinishResult:
                 "created": result.created.get(kind, [])[:200],
                 "linked": result.linked.get(kind, [])[:200],
                 "updated": result.updated.get(kind, [])[:200],
+                "unlinked": result.unlinked.get(kind, [])[:200],
                 "counts": [
                     len(result.created.get(kind, [])),
                     len(result.linked.get(kind, [])),
                     len(result.updated.get(kind, [])),
+                    len(result.unlinked.get(kind, [])),
                 ],
             }
             for kind in ItemKind.values
@@ -653,6 +804,22 @@ def wizard_finish(*, actor: Employee, run: WizardRun) -> FinishResult:
             transaction.on_commit(lambda: invitations_send_task.delay(invited))
     run.status = WizardStatus.FINISHED
     return result
+
+
+def _unlink_unticked(run: WizardRun, result: FinishResult) -> None:
+    """«Kobles fra»: an item linked now that the administrator unticked loses its link. Items the
+    run never fetched, or that cannot be imported, keep theirs."""
+    for kind in ItemKind.values:
+        unticked = WizardItem.objects.filter(
+            run=run, kind=kind, eligible=True, selected=False, linked_now=True
+        ).only("tripletex_id", "number", "name")
+        for chunk in _chunks(unticked.iterator(CHUNK)):
+            _link_model(kind).objects.filter(
+                company_id=run.company_id,
+                tripletex_company_id=run.tripletex_company_id,
+                tripletex_id__in=[item.tripletex_id for item in chunk],
+            ).delete()
+            result.unlinked.setdefault(kind, []).extend(item.number or item.name for item in chunk)
 
 
 def _verify_still_in_tripletex(run: WizardRun) -> None:
@@ -793,27 +960,43 @@ def _apply_wage_types(run: WizardRun, result: FinishResult) -> None:
             company_id=run.company_id, id__in=[i.local_id for i in items if i.local_id]
         )
     }
+    linked_here: set[int] = set()
+    by_name = {
+        w.name.casefold(): w
+        for w in WageType.objects.filter(company_id=run.company_id, is_builtin=False).only("id", "name")
+    }
     to_create, to_update, pairs = [], [], []
     for item in items:
         local = by_id.get(item.local_id or 0) or existing.get(item.number)
+        # Two lønnsarter with one name are not allowed: one made by hand since the step was fetched
+        # is linked, not imported a second time.
+        local = local or by_name.get(item.name[:200].casefold())
         if local is None:
             local = WageType(
                 company_id=run.company_id, number=item.number, name=item.name[:200], is_active=True
             )
+            by_name[local.name.casefold()] = local
             to_create.append((local, item))
             result.created.setdefault(ItemKind.WAGE_TYPE, []).append(item.number)
             continue
-        if local.is_builtin:
-            continue  # «Ordinær tid» is never replaced by an import
-        if (local.name, local.number) != (item.name[:200], item.number):
-            local.name, local.number = item.name[:200], item.number
+        if local.pk is None or local.is_builtin or local.id in linked_here:
+            # «Ordinær tid» is never replaced by an import, and one lønnsart links to one salary type
+            # (a second Tripletex salary type with the name of one imported just now is left out).
+            continue
+        linked_here.add(local.id)
+        taken_by = by_name.get(item.name[:200].casefold())
+        if local.name != item.name[:200] and (taken_by is None or taken_by.pk == local.pk):
+            # Renamed like Tripletex, unless another lønnsart here has that name (one name each).
+            by_name.pop(local.name.casefold(), None)
+            local.name = item.name[:200]
+            by_name[local.name.casefold()] = local
             to_update.append(local)
             result.updated.setdefault(ItemKind.WAGE_TYPE, []).append(item.number)
         else:
             result.linked.setdefault(ItemKind.WAGE_TYPE, []).append(item.number)
         pairs.append((local.id, item))
     WageType.objects.bulk_create([w for w, _i in to_create], batch_size=CHUNK)
-    WageType.objects.bulk_update(to_update, ["name", "number"], batch_size=CHUNK)
+    WageType.objects.bulk_update(to_update, ["name"], batch_size=CHUNK)
     pairs += [(w.id, i) for w, i in to_create]
     _relink(WageTypeLink, run, "wage_type_id", pairs)
 
@@ -915,6 +1098,7 @@ def _activate(run: WizardRun, actor: Employee) -> Connection:
     connection.tripletex_user_name = run.tripletex_user_name
     connection.tripletex_user_email = run.tripletex_user_email
     connection.last_import_at = now
+    connection.send_hours_from = run.send_hours_from
     connection.full_clean(exclude=["company", "connected_by"])
     connection.save()
     if run.employee_token:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import io
 import re
 
 import pytest
@@ -128,7 +129,7 @@ def test_connect_import_update_remove_and_reconnect(browser, live_server, admin,
     page.get_by_label("API-brukernøkkel", exact=True).fill(tripletex_sandbox.employee_token)
     page.get_by_role("button", name="Neste").click()
     page.get_by_role("heading", name="Steg 2: Prosjekter").wait_for()
-    page.get_by_role("link", name="Allerede koblet").click()
+    page.get_by_role("link", name="Koblet", exact=True).click()
     assert page.locator("tbody tr").count() == 3
     page.get_by_role("link", name="5. Oppsummering").click()
     page.get_by_role("button", name="Ferdigstill").click()
@@ -160,4 +161,57 @@ def test_wrong_key_and_abandoned_wizard(browser, live_server, admin, tripletex_s
     assert page.get_by_role("button", name="Koble til Tripletex").is_visible()
     assert WizardRun.objects.get().status == WizardStatus.CANCELLED
     assert not Connection.objects.filter(is_active=True).exists()
+    page.context.close()
+
+
+def test_demo_company_with_only_next_and_finish_links_everything_that_matches(
+    browser, live_server, tripletex_sandbox
+):
+    # given: the demo company, never connected
+    from django.core.management import call_command
+
+    from hr.management.commands.seed_demo import DEMO_PASSWORD
+    from tripletex.models import EmployeeLink, ProjectLink, WageTypeLink
+
+    call_command("seed_demo", stdout=io.StringIO())
+    page = log_in(browser, live_server, "admin@gronnbygg.no", DEMO_PASSWORD)
+    open_general(page)
+    # when: the key, then only «Neste» through the steps
+    page.get_by_role("button", name="Koble til Tripletex").click()
+    page.get_by_label("API-brukernøkkel", exact=True).fill(tripletex_sandbox.employee_token)
+    page.get_by_role("button", name="Neste").click()
+    for heading in ("Steg 2: Prosjekter", "Steg 3: Lønnsarter", "Steg 4: Ansatte"):
+        page.get_by_role("heading", name=heading).wait_for()
+        page.get_by_role("button", name="Neste →").wait_for()
+        assert page.locator("[data-plan=keep]").count() == 0  # nothing is linked yet
+        page.get_by_role("button", name="Neste →").click()
+    # then: the summary says what will be linked, and agrees with the steps' «Kobles»
+    page.get_by_role("heading", name="Steg 5: Oppsummering").wait_for()
+    counts = {
+        kind: {
+            what: page.locator(f"#summary-{kind} [data-count={what}]").inner_text()
+            for what in ("create", "link", "update")
+        }
+        for kind in ("project", "wage_type", "employee")
+    }
+    assert counts == {
+        "project": {"create": "0", "link": "3", "update": "1"},  # P-300 was renamed in Tripletex
+        "wage_type": {"create": "0", "link": "2", "update": "0"},
+        "employee": {"create": "0", "link": "12", "update": "1"},  # 1008 is «Marthe» there
+    }
+    page.get_by_role("button", name="Ferdigstill").click()
+    page.get_by_text("Integrasjonen med Tripletex er aktiv.").wait_for()
+    # and every match is linked; the card says the same
+    assert EmployeeLink.objects.count() == 13
+    assert set(ProjectLink.objects.values_list("project__number", flat=True)) == {
+        "P-100",
+        "P-200",
+        "P-300",
+        "P-600",
+    }
+    assert set(WageTypeLink.objects.values_list("wage_type__name", flat=True)) == {
+        "Overtid 50 %",
+        "Overtid 100 %",
+    }
+    assert page.locator("#tripletex-links").inner_text() == "13 ansatte, 4 prosjekter, 2 lønnsarter"
     page.context.close()

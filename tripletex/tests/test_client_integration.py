@@ -74,26 +74,26 @@ def test_tokens_stay_out_of_the_logs_over_real_http(tripletex_sandbox, caplog):
 
 
 def test_listing_reads_every_page_without_trusting_full_result_size(tripletex_sandbox):
-    # given pages of five and a fullResultSize that lies
+    # given pages of seven and a fullResultSize that lies
     tripletex_sandbox.set_faults(fullResultSize="approximate")
-    client = tripletex_sandbox.client(page_size=5)
+    client = tripletex_sandbox.client(page_size=7)
 
     # when
     employees = list(client.employees())
 
-    # then: 13 non-contact demo employees in three pages (5, 5, 3)
-    assert len(employees) == 13
+    # then: 18 non-contact demo employees in three pages (7, 7, 4)
+    assert len(employees) == 18
     assert tripletex_sandbox.request_count("GET /employee") == 3
     assert {e.employee_number for e in employees} >= {"1001", "1002", "1003", "1014", "1016", ""}
     assert all(not e.is_contact for e in employees)
 
 
 def test_an_exact_multiple_of_the_page_size_needs_one_empty_page(tripletex_sandbox):
-    client = tripletex_sandbox.client(page_size=13)
+    client = tripletex_sandbox.client(page_size=18)
 
     employees = list(client.employees())
 
-    assert len(employees) == 13
+    assert len(employees) == 18
     assert tripletex_sandbox.request_count("GET /employee") == 2
 
 
@@ -391,7 +391,7 @@ def test_wrong_consumer_token_means_invalid_credentials(tripletex_sandbox):
 def test_missing_entitlement_is_permission_denied(tripletex_sandbox):
     client = tripletex_sandbox.client(employee_token=DEMO_READ_ONLY_EMPLOYEE_TOKEN)
 
-    assert len(list(client.employees())) == 13
+    assert len(list(client.employees())) == 18
     with pytest.raises(PermissionDenied) as raised:
         list(client.projects())
 

@@ -57,7 +57,7 @@ def test_command_prints_url_and_tokens_and_serves_with_them():
     # then
     assert lines[1:] == ["consumer token: my-consumer", "employee token: my-employee"]
     assert created.status_code == 201
-    assert employees.json()["count"] == 13 + 5
+    assert employees.json()["count"] == 18 + 5
 
 
 @pytest.mark.parametrize("option", ["--employees", "--latency-ms", "--rate-limit"])

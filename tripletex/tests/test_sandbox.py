@@ -193,7 +193,7 @@ def test_full_result_size_can_be_made_useless(tripletex_sandbox, http):
 
     body = http.get(f"{tripletex_sandbox.base_url}/employee", timeout=5).json()
 
-    assert body["fullResultSize"] == 0 and body["count"] == 13
+    assert body["fullResultSize"] == 0 and body["count"] == 18
 
 
 def test_fields_filter_expands_nested_objects(tripletex_sandbox, http):
@@ -572,7 +572,7 @@ def test_generator_adds_employees_and_projects_and_seed_changes_only_names():
     same_seed = SandboxApp(options=SeedOptions(employees=50, projects=20, seed=1))
     other_seed = SandboxApp(options=SeedOptions(employees=50, projects=20, seed=2))
 
-    assert len(small.store.employees) == 14 + 50
+    assert len(small.store.employees) == 19 + 50
     assert len(small.store.projects) == 9 + 20
     assert _employees(small) == _employees(same_seed)
     assert _employees(small) != _employees(other_seed)

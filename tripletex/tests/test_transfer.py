@@ -61,7 +61,7 @@ def connected(tripletex_sandbox):
         wizard.wizard_selection_save(
             actor=admin, run=run, kind=kind, shown_ids=ids, selected_ids=ids, options={}
         )
-    wizard.wizard_finish(actor=admin, run=run)
+    wizard.wizard_finish(actor=admin, run=run, send_hours_from=datetime.date(2026, 1, 1))
     project = Project.objects.get(company=company, number="P-100")
     return admin, worker, project
 
@@ -376,7 +376,7 @@ def test_hours_approved_while_removed_wait_until_the_administrator_sends_them(
     # reconnect: nothing is sent by itself
     run = wizard.wizard_start(actor=admin)
     run = wizard.wizard_key_check(actor=admin, run=run, key=tripletex_sandbox.employee_token)
-    wizard.wizard_finish(actor=admin, run=run)
+    wizard.wizard_finish(actor=admin, run=run, send_hours_from=datetime.date(2026, 1, 1))
     assert remote_entries(tripletex_sandbox) == []
     client.force_login(admin.user)
     with django_capture_on_commit_callbacks(execute=True):
@@ -603,3 +603,132 @@ def test_a_stale_version_on_a_lonnsart_line_is_read_again_and_retried_once(
     remote = tripletex_sandbox.client().salary_type_specification(line.remote_id)
     assert remote.count == Decimal("3.5")
     assert tripletex_sandbox.request_count("PUT /timesheet/salaryTypeSpecification/{id}") == 2
+
+
+# --- «Send godkjente timer fra og med» --------------------------------------------------------
+
+
+def connected_after_approvals(tripletex_sandbox, capture, *, send_from: datetime.date, approved_hours: str):
+    """Hours approved on DAY before the integration exists, then the wizard with «Neste» and
+    «Ferdigstill» only (P-100, 1001 and 1003 match and are ticked), sending from `send_from`."""
+    company = CompanyFactory(name="Grønn Bygg AS")
+    admin = administrator_of(company, email="admin@gronnbygg.no", employee_number="1001")
+    worker = EmployeeFactory(company=company, email="ansatt@gronnbygg.no", employee_number="1003")
+    project = Project.objects.create(company=company, number="P-100", name="Nybygg Bjørvika kontorbygg")
+    old = sent_in(worker, project, approved_hours)
+    hr_services.entries_approve(actor=admin, entry_ids=[old.id])
+    run = wizard.wizard_key_check(
+        actor=admin, run=wizard.wizard_start(actor=admin), key=tripletex_sandbox.employee_token
+    )
+    for kind in (ItemKind.PROJECT, ItemKind.EMPLOYEE):
+        wizard.wizard_fetch(run_id=run.id, kind=kind)
+    with capture(execute=True):
+        wizard.wizard_finish(actor=admin, run=run, send_hours_from=send_from)
+    return admin, worker, project
+
+
+def test_old_hours_on_a_key_touched_by_a_new_approval_stay_out_of_tripletex(
+    tripletex_sandbox, django_capture_on_commit_callbacks
+):
+    # given: 7,5 t approved on DAY before the integration, which sends from the day after
+    admin, worker, project = connected_after_approvals(
+        tripletex_sandbox,
+        django_capture_on_commit_callbacks,
+        send_from=DAY + datetime.timedelta(days=1),
+        approved_hours="7.5",
+    )
+    assert Connection.objects.get(company=admin.company).send_hours_from == DAY + datetime.timedelta(days=1)
+    assert remote_entries(tripletex_sandbox) == []
+    # when: 3 t more on the same key (employee, DAY, P-100) are approved after «Ferdigstill»
+    new = sent_in(worker, project, "3")
+    approve(admin, [new], django_capture_on_commit_callbacks)
+    # then: the approval stands, and neither the old 7,5 t nor the new 3 t reach Tripletex
+    new.refresh_from_db()
+    assert new.status == EntryStatus.APPROVED
+    assert remote_entries(tripletex_sandbox) == []
+    assert not RemoteHours.objects.filter(company=admin.company).exists()
+    # and the entry says why it stays here
+    status = transfer.transfer_statuses(company=admin.company, entries=[new])[new.id]
+    assert (status.state, status.message) == (
+        TransferState.NOT_SENT,
+        str(transfer.STATUS_BEFORE_SEND_FROM % {"date": "25.11.2026"}),
+    )
+    # and hours dated from the chosen day are sent
+    later = sent_in(worker, project, "2", day=DAY + datetime.timedelta(days=1))
+    approve(admin, [later], django_capture_on_commit_callbacks)
+    [remote] = remote_entries(tripletex_sandbox, day=DAY + datetime.timedelta(days=1))
+    assert remote.hours == Decimal("2")
+    assert remote_entries(tripletex_sandbox) == []
+
+
+def test_hours_approved_before_dated_from_the_chosen_day_are_sent_at_finish(
+    tripletex_sandbox, django_capture_on_commit_callbacks
+):
+    # given / when: 7,5 t approved on DAY before the integration, which sends from DAY
+    admin, worker, project = connected_after_approvals(
+        tripletex_sandbox, django_capture_on_commit_callbacks, send_from=DAY, approved_hours="7.5"
+    )
+    # then: «Ferdigstill» sent them
+    [remote] = remote_entries(tripletex_sandbox)
+    assert remote.hours == Decimal("7.5")
+    # and a later approval on the key makes it the sum, sent once
+    new = sent_in(worker, project, "3")
+    approve(admin, [new], django_capture_on_commit_callbacks)
+    [remote] = remote_entries(tripletex_sandbox)
+    assert remote.hours == Decimal("10.5")
+    assert (
+        tripletex_sandbox.request_count("POST /timesheet/entry")
+        + tripletex_sandbox.request_count("POST /timesheet/entry/list")
+        == 1
+    )
+    ledger_check(tripletex_sandbox)
+
+
+def test_approved_from_counts_what_the_date_includes_and_tripletex_lacks(
+    tripletex_sandbox, django_capture_on_commit_callbacks
+):
+    from tripletex.sandbox import demo
+
+    # given: 7,5 t approved on DAY, sent at «Ferdigstill» with the date DAY
+    admin, _worker, _project = connected_after_approvals(
+        tripletex_sandbox, django_capture_on_commit_callbacks, send_from=DAY, approved_hours="7.5"
+    )
+    # then: counted for a Tripletex company that does not hold them, not for the one that does
+    assert transfer.approved_from(company=admin.company, date=DAY, tripletex_company_id=1) == (
+        1,
+        Decimal("7.50"),
+    )
+    assert transfer.approved_from(
+        company=admin.company, date=DAY + datetime.timedelta(days=1), tripletex_company_id=1
+    ) == (0, Decimal("0"))
+    assert transfer.approved_from(
+        company=admin.company, date=DAY, tripletex_company_id=demo.DEMO_COMPANY_ID
+    ) == (0, Decimal("0"))
+
+
+def test_the_week_grid_warns_while_typing_with_the_approvals_own_reason(client, connected):
+    # given: P-100 is linked; P-900 exists only here
+    admin, worker, project = connected
+    unlinked = Project.objects.create(company=worker.company, number="P-900", name="Ikke i Tripletex")
+    ordinary = WageType.objects.get(company=worker.company, is_builtin=True)
+    monday = datetime.date(2026, 11, 23)
+    for row_project in (project, unlinked):
+        hr_services.entry_create(
+            actor=worker, employee=worker, date=monday, project=row_project, wage_type=ordinary, hours="2"
+        )
+    # when the employee opens the week
+    client.force_login(worker.user)
+    page = client.get("/timer/?week=2026-W48").content.decode()
+    grid = client.get("/api/v1/weeks/2026-W48/").json()
+    # then only the unlinked row warns, with the words the approval would refuse with
+    expected = str(transfer.BLOCK_PROJECT % {"project": str(unlinked)})
+    # one row warns: once in the desktop grid, once in each of the phone list's seven days
+    assert page.count('class="row-warning"') == 1 + 7
+    assert expected in page
+    warnings = {row["project"]["number"]: row["warnings"] for row in grid["rows"]}
+    assert warnings == {"P-100": [], "P-900": [expected]}
+    hr_services.week_submit(actor=worker, employee=worker, monday=monday)
+    entry = HourEntry.objects.get(project=unlinked)
+    with pytest.raises(ValidationError) as refused:
+        hr_services.entries_approve(actor=admin, entry_ids=[entry.id])
+    assert refused.value.messages == [expected]

@@ -69,7 +69,7 @@ def people(transactional_db, tripletex_sandbox) -> tuple[Employee, Employee, Emp
         wizard.wizard_selection_save(
             actor=admin, run=run, kind=kind, shown_ids=ids, selected_ids=ids, options={}
         )
-    wizard.wizard_finish(actor=admin, run=run)
+    wizard.wizard_finish(actor=admin, run=run, send_hours_from=datetime.date(2026, 1, 1))
     return admin, manager, employee
 
 

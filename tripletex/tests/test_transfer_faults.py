@@ -393,7 +393,7 @@ def test_f11_after_a_new_key_everything_is_sent(
     # when: the administrator pastes a new key («Oppdater Tripletex») and chooses «Prøv alle på nytt»
     run = wizard.wizard_start(actor=admin)
     run = wizard.wizard_key_check(actor=admin, run=run, key=tripletex_sandbox.employee_token)
-    wizard.wizard_finish(actor=admin, run=run)
+    wizard.wizard_finish(actor=admin, run=run, send_hours_from=datetime.date(2026, 1, 1))
     with django_capture_on_commit_callbacks(execute=True):
         transfer.transfers_retry(company=admin.company)
     sweep()

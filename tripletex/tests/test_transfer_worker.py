@@ -318,7 +318,7 @@ def company_connect(sandbox) -> tuple[Employee, list[Employee], Project]:
         wizard.wizard_selection_save(
             actor=admin, run=run, kind=kind, shown_ids=ids, selected_ids=ids, options={}
         )
-    wizard.wizard_finish(actor=admin, run=run)
+    wizard.wizard_finish(actor=admin, run=run, send_hours_from=datetime.date(2026, 1, 1))
     assert EmployeeLink.objects.filter(employee__in=workers).count() == EMPLOYEES
     return admin, workers, Project.objects.get(company=company, number="P-100")
 
@@ -578,7 +578,7 @@ def test_an_approval_during_a_slow_update_does_not_leave_older_hours_in_triplete
         wizard.wizard_selection_save(
             actor=admin, run=run, kind=kind, shown_ids=ids, selected_ids=ids, options={}
         )
-    wizard.wizard_finish(actor=admin, run=run)
+    wizard.wizard_finish(actor=admin, run=run, send_hours_from=datetime.date(2026, 1, 1))
     project = Project.objects.get(company=company, number="P-100")
     ordinary = WageType.objects.get(company=company, is_builtin=True)
     day = DAYS[1]

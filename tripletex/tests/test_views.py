@@ -10,9 +10,10 @@ import pytest
 from django.http import HttpRequest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from grønnjobb.middleware import CONTROL_CHARACTER_REFUSED
-from hr.models import Employee, Project
+from hr.models import Employee, Project, WageType
 from hr.tests.factories import (
     PASSWORD,
     CompanyFactory,
@@ -42,9 +43,9 @@ pytestmark = pytest.mark.django_db
 # What a step page and the summary cost, whatever the number of items fetched (measured: 8 each).
 # Step: session, user, employee, the open run, the page's count and rows, the step's counts, and
 # the base layout's read. Summary: session, user, employee, the open run, one read per kind, and
-# the layout's read.
+# the layout's read, plus the connection's date and the count of approved hours from it.
 STEP_PAGE_MAX_QUERIES = 8
-SUMMARY_MAX_QUERIES = 8
+SUMMARY_MAX_QUERIES = 10
 # The employees' step adds one read: the company's departments, offered on every new row.
 EMPLOYEE_STEP_MAX_QUERIES = 9
 DEMO_PROJECT_COUNT = 9
@@ -138,7 +139,8 @@ def expected_counts_line(run: WizardRun, kind: str) -> str:
     counts = selectors.step_counts(run=run, kind=kind)
     return (
         f"{counts.total} hentet fra Tripletex · {counts.eligible} kan hentes · "
-        f"<strong>{counts.selected} valgt</strong> · {counts.new} nye, {counts.linked} allerede koblet, "
+        f"<strong>{counts.selected} valgt</strong> · {counts.new} nye, {counts.linked} koblet, "
+        f"{counts.to_link} kobles, {counts.to_unlink} kobles fra, "
         f"{counts.changed} endret i Tripletex, {counts.ineligible} kan ikke hentes"
     )
 
@@ -365,7 +367,14 @@ def test_step_page_shows_counts_search_and_filters(
         ).values_list("name", flat=True)
     )
     assert "Nybygg Bjørvika kontorbygg" not in new and "Bod på Røa" not in new
-    assert shown_names(admin_client.get(step_url("prosjekter", vis="valgte"))) == set()
+    # the project matching one here by number is proposed for linking: ticked, «Kobles»
+    assert shown_names(admin_client.get(step_url("prosjekter", vis="valgte"))) == {
+        "Nybygg Bjørvika kontorbygg"
+    }
+    to_link = admin_client.get(step_url("prosjekter", vis="kobles"))
+    assert shown_names(to_link) == {"Nybygg Bjørvika kontorbygg"}
+    assert 'data-plan="link">Kobles</span>' in text(to_link)
+    assert shown_names(admin_client.get(step_url("prosjekter", vis="koblet"))) == set()
     assert shown_names(admin_client.get(step_url("prosjekter", vis="nye", q="Bjørvika"))) == set()
 
 
@@ -448,7 +457,7 @@ def test_summary_shows_what_will_be_created_linked_and_updated(
     section = re.search(r'id="summary-project">(.*?)</section>', text(response), re.S)
     assert section
     found = dict(re.findall(r'data-count="(\w+)">(\d+)<', section.group(1)))
-    assert found == {"create": "1", "link": "1", "update": "1"}
+    assert found == {"create": "1", "link": "1", "keep": "0", "update": "1"}
     assert "P-200 Rehabilitering Ås sykehjem" in section.group(1)
     assert "Ikke åpnet: Lønnsarter, Ansatte." in text(response)
 
@@ -475,7 +484,7 @@ def test_ferdigstill_twice_imports_once_and_the_second_says_why(
     assert AuditEvent.objects.filter(company=admin.company, action=AuditAction.CONNECTED).count() == 1
     run.refresh_from_db()
     assert run.status == WizardStatus.FINISHED
-    assert views.WIZARD_FINISHED % {"created": 1, "linked": 0, "updated": 0} in text(second)
+    assert views.WIZARD_FINISHED % {"created": 1, "linked": 0, "updated": 0, "unlinked": 0} in text(second)
 
 
 def test_remove_asks_first_then_forgets_the_key_and_offers_connect_again(
@@ -673,3 +682,85 @@ def test_employee_step_query_count_does_not_grow_with_rows_and_their_choices(
     # then: a full page of rows, each with its own choices
     assert len(SHOWN.findall(text(page))) == selectors.STEP_PAGE_SIZE
     assert text(page).count('<option value="">–</option>') == selectors.STEP_PAGE_SIZE
+
+
+def test_summary_asks_from_which_date_hours_are_sent_and_the_card_says_it(
+    admin, admin_client, tripletex_sandbox
+):
+    # given
+    run = begin_and_check_key(admin_client, tripletex_sandbox.employee_token)
+    today = timezone.localdate()
+    # when: the summary opens
+    summary = text(admin_client.get(url("wizard_summary")))
+    # then: the activation day is proposed, with what it includes
+    assert "Send godkjente timer fra og med" in summary
+    assert f'name="send_from" value="{today:%Y-%m-%d}"' in summary
+    assert 'data-count="send-from">0<' in summary
+    # when: another date is chosen and counted, then «Ferdigstill»
+    chosen = datetime.date(2026, 11, 1)
+    assert (
+        admin_client.post(url("wizard_summary"), {"send_from": "2026-11-01", "action": "count"}).status_code
+        == 302
+    )
+    run.refresh_from_db()
+    assert run.send_hours_from == chosen
+    assert 'value="2026-11-01"' in text(admin_client.get(url("wizard_summary")))
+    admin_client.post(url("wizard_summary"), {"send_from": "2026-11-01", "action": "finish"})
+    # then
+    assert Connection.objects.get(company=admin.company).send_hours_from == chosen
+    assert 'id="tripletex-send-from">01.11.2026<' in text(admin_client.get(settings_url()))
+
+
+def test_a_date_that_is_not_a_date_is_refused_with_the_reason(admin, admin_client, tripletex_sandbox):
+    begin_and_check_key(admin_client, tripletex_sandbox.employee_token)
+    response = admin_client.post(url("wizard_summary"), {"send_from": "i går", "action": "finish"})
+    assert response.status_code == 400
+    assert str(views.SEND_FROM_INVALID) in text(response)
+    assert not Connection.objects.filter(company=admin.company, is_active=True).exists()
+
+
+def test_cancelling_an_update_says_the_integration_stays_active(admin, admin_client, tripletex_sandbox):
+    # given: connected, then «Oppdater Tripletex» started
+    begin_and_check_key(admin_client, tripletex_sandbox.employee_token)
+    admin_client.post(url("wizard_summary"))
+    admin_client.post(url("wizard_begin"))
+    # when
+    response = admin_client.post(url("wizard_cancel"), follow=True)
+    # then
+    assert str(views.UPDATE_CANCELLED) in text(response)
+    assert str(views.WIZARD_CANCELLED) not in text(response)
+    assert Connection.objects.get(company=admin.company).is_active
+
+
+def test_project_step_shows_dates_and_participants_only_projects(
+    admin_client, tripletex_sandbox, django_capture_on_commit_callbacks
+):
+    begin_and_check_key(admin_client, tripletex_sandbox.employee_token)
+    page = text(open_step(admin_client, django_capture_on_commit_callbacks, "prosjekter"))
+    row = re.search(r'<tr id="item-\d+"[^>]*>((?:(?!</tr>).)*Brygge på Stø(?:(?!</tr>).)*)</tr>', page, re.S)
+    assert row and 'data-warning="participants-only"' in row.group(1)
+    row = re.search(
+        r'<tr id="item-\d+"[^>]*>((?:(?!</tr>).)*Fasade Tromsø rådhus(?:(?!</tr>).)*)</tr>', page, re.S
+    )
+    assert row and "til 30.06.2027" in row.group(1)
+    assert page.count('data-warning="participants-only"') == 1
+
+
+def test_lonnsart_step_offers_the_lonnsarter_here_and_saves_the_choice(
+    admin, admin_client, tripletex_sandbox, django_capture_on_commit_callbacks
+):
+    # given
+    helg = WageType.objects.create(company=admin.company, number="77", name="Helg")
+    run = begin_and_check_key(admin_client, tripletex_sandbox.employee_token)
+    page = text(open_step(admin_client, django_capture_on_commit_callbacks, "lonnsarter"))
+    holiday = WizardItem.objects.get(run=run, kind=ItemKind.WAGE_TYPE, number="2030")
+    assert f'name="wage_type_id-{holiday.id}"' in page
+    assert f'<option value="{helg.id}" >77 Helg</option>' in page
+    # when
+    admin_client.post(
+        step_url("lonnsarter"),
+        {"shown": [holiday.id], "selected": [holiday.id], f"wage_type_id-{holiday.id}": str(helg.id)},
+    )
+    # then
+    holiday.refresh_from_db()
+    assert (holiday.local_id, holiday.plan) == (helg.id, "link")

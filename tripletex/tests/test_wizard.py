@@ -351,7 +351,7 @@ def test_finish_creates_links_and_invites_in_one_go_and_writes_nothing_to_triple
     assert [m.to for m in mail.outbox] == [["tor.kjaernes@gronnbygg.no"]]
     assert writes(tripletex_sandbox) == []
     event = AuditEvent.objects.get(company=admin.company)
-    assert event.details[ItemKind.PROJECT]["counts"] == [2, 0, 0]
+    assert event.details[ItemKind.PROJECT]["counts"] == [2, 0, 0, 0]
     assert event.details[ItemKind.EMPLOYEE]["created"] == ["1014"]
 
 
@@ -517,3 +517,176 @@ def test_a_fetch_whose_worker_died_can_start_again(admin, tripletex_sandbox):
     wizard.wizard_fetch_start(actor=admin, run=run, kind=ItemKind.PROJECT, restart=True)
     run.refresh_from_db()
     assert run.fetch_state[ItemKind.PROJECT]["moved_at"] >= before
+
+
+# --- links that mean what they say ------------------------------------------------------------
+
+
+def demo_admin() -> Employee:
+    call_command("seed_demo", stdout=io.StringIO())
+    return Employee.objects.get(email="admin@gronnbygg.no")
+
+
+def test_matches_are_proposed_ticked_and_only_existing_links_count_as_linked(tripletex_sandbox):
+    # given: the demo company, never connected
+    admin = demo_admin()
+    # when
+    run = fetched(
+        checked_run(admin, tripletex_sandbox), ItemKind.PROJECT, ItemKind.WAGE_TYPE, ItemKind.EMPLOYEE
+    )
+    # then: matches by employee number, project number and lønnsart name are ticked, none linked yet
+    employees = items(run, ItemKind.EMPLOYEE)
+    assert {n for n, i in employees.items() if i.plan == "link"} == {str(n) for n in range(1001, 1014)}
+    # the deliberate differences of the demo data (hr/management/commands/seed_demo.py)
+    assert employees["1016"].plan == "ineligible"
+    assert employees["1008"].changes == {"first_name": ["Marte", "Marthe"]}
+    projects = items(run, ItemKind.PROJECT)
+    assert projects["P-300"].changes["name"] == ["Fasade rådhus Tromsø", "Fasade Tromsø rådhus"]
+    assert projects["P-500"].plan == "ineligible" and projects["P-500"].local_id is not None
+    assert {n for n, i in projects.items() if i.plan == "link"} == {"P-100", "P-200", "P-300", "P-600"}
+    assert not WizardItem.objects.filter(run=run, linked_now=True).exists()
+    assert employees["1014"].plan == "new" and not employees["1014"].selected
+    wage_types = items(run, ItemKind.WAGE_TYPE)
+    assert (wage_types["2010"].plan, wage_types["2020"].plan) == ("link", "link")
+    assert wage_types["2010"].local_id == WageType.objects.get(company=admin.company, name="Overtid 50 %").id
+    assert wage_types["2010"].data.get("matched_by") is None  # by number: the demo data agree
+
+
+def test_only_next_and_finish_links_every_matching_employee_project_and_wage_type(tripletex_sandbox):
+    # given: the demo company; the administrator opens every step and ticks nothing
+    admin = demo_admin()
+    run = fetched(
+        checked_run(admin, tripletex_sandbox), ItemKind.PROJECT, ItemKind.WAGE_TYPE, ItemKind.EMPLOYEE
+    )
+    # when
+    result = wizard.wizard_finish(actor=admin, run=run)
+    # then: every HR employee, open project and lønnsart with a match in Tripletex is linked
+    company = admin.company
+    linked_employees = set(
+        EmployeeLink.objects.filter(company=company).values_list("employee__employee_number", flat=True)
+    )
+    assert linked_employees == {str(n) for n in range(1001, 1014)}
+    matching_projects = set(
+        WizardItem.objects.filter(
+            run=run, kind=ItemKind.PROJECT, eligible=True, local_id__isnull=False
+        ).values_list("number", flat=True)
+    )
+    assert matching_projects
+    assert set(ProjectLink.objects.filter(company=company).values_list("project__number", flat=True)) == (
+        matching_projects
+    )
+    assert set(WageTypeLink.objects.filter(company=company).values_list("wage_type__name", flat=True)) == {
+        "Overtid 50 %",
+        "Overtid 100 %",
+    }
+    # nothing new was imported, and no second «Overtid 50 %» exists
+    assert result.created == {}
+    assert WageType.objects.filter(company=company, name="Overtid 50 %").count() == 1
+    # and the next run shows them as «Koblet»
+    update = fetched(
+        wizard.wizard_key_check(actor=admin, run=wizard.wizard_start(actor=admin), key=""), ItemKind.EMPLOYEE
+    )
+    assert items(update, ItemKind.EMPLOYEE)["1003"].plan == "keep"
+
+
+def test_unticking_a_linked_item_unlinks_it_at_finish(admin, tripletex_sandbox):
+    # given: P-100 imported and linked
+    run = fetched(checked_run(admin, tripletex_sandbox), ItemKind.PROJECT)
+    select(admin, run, ItemKind.PROJECT, "P-100")
+    wizard.wizard_finish(actor=admin, run=run)
+    update = fetched(
+        wizard.wizard_key_check(actor=admin, run=wizard.wizard_start(actor=admin), key=""), ItemKind.PROJECT
+    )
+    p100 = items(update, ItemKind.PROJECT)["P-100"]
+    assert (p100.plan, p100.selected) == ("keep", True)
+    # when: unticked («Kobles fra») and finished
+    wizard.wizard_selection_save(
+        actor=admin, run=update, kind=ItemKind.PROJECT, shown_ids=[p100.id], selected_ids=[], options={}
+    )
+    p100.refresh_from_db()
+    assert p100.plan == "unlink"
+    result = wizard.wizard_finish(actor=admin, run=update)
+    # then: the link is gone, the project stays
+    assert result.unlinked == {ItemKind.PROJECT: ["P-100"]}
+    assert not ProjectLink.objects.filter(company=admin.company).exists()
+    assert Project.objects.filter(company=admin.company, number="P-100").exists()
+
+
+# --- warn before Tripletex refuses ------------------------------------------------------------
+
+
+def test_values_longer_than_ours_cannot_be_imported_and_say_why_and_finish_still_works(
+    admin, tripletex_sandbox
+):
+    # given: project numbers of 31 and 120 characters in Tripletex (ours hold 30)
+    with tripletex_sandbox.app.lock:
+        for number in ("P-" + "1" * 29, "P-" + "2" * 118):
+            demo.add_project(
+                tripletex_sandbox.app.store,
+                name="Langt nummer",
+                number=number,
+                start_date=datetime.date(2026, 1, 1),
+            )
+    run = checked_run(admin, tripletex_sandbox)
+    # when
+    run = fetched(run, ItemKind.PROJECT)
+    # then: the fetch ends, and both are «Kan ikke hentes» with the reason
+    assert run.fetch_state[ItemKind.PROJECT]["state"] == "done"
+    long_ones = WizardItem.objects.filter(run=run, kind=ItemKind.PROJECT, name="Langt nummer").order_by(
+        "number"
+    )
+    assert [(i.eligible, i.reason) for i in long_ones] == [
+        (False, str(wizard.REASON_TOO_LONG % {"field": "Nummeret", "length": 31, "limit": 30})),
+        (False, str(wizard.REASON_TOO_LONG % {"field": "Nummeret", "length": 120, "limit": 30})),
+    ]
+    # and «Velg alle» then «Ferdigstill» imports the rest without them
+    wizard.wizard_select_all(actor=admin, run=run, kind=ItemKind.PROJECT, select=True)
+    wizard.wizard_finish(actor=admin, run=run)
+    assert not Project.objects.filter(company=admin.company, name="Langt nummer").exists()
+    assert Project.objects.filter(company=admin.company, number="P-100").exists()
+
+
+def test_a_fetch_that_breaks_ends_with_a_message_not_a_spinner(admin, tripletex_sandbox, monkeypatch):
+    run = checked_run(admin, tripletex_sandbox)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(wizard, "_match_and_store", broken)
+    run = fetched(run, ItemKind.EMPLOYEE)
+    assert run.fetch_state[ItemKind.EMPLOYEE]["state"] == "failed"
+    assert run.fetch_state[ItemKind.EMPLOYEE]["error"] == str(wizard.FETCH_FAILED)
+
+
+def test_a_tripletex_salary_type_can_be_linked_to_a_chosen_lonnsart_or_imported_as_new(
+    admin, tripletex_sandbox
+):
+    # given: «Helg» here matches nothing in Tripletex by number or name
+    helg = WageType.objects.create(company=admin.company, number="77", name="Helg")
+    foreign = WageType.objects.create(company=CompanyFactory(), number="78", name="Fremmed")
+    run = fetched(checked_run(admin, tripletex_sandbox), ItemKind.WAGE_TYPE)
+    wage_types = items(run, ItemKind.WAGE_TYPE)
+    holiday, overtime = wage_types["2030"], wage_types["2010"]
+    assert (holiday.plan, overtime.plan) == ("new", "new")
+    # when: 2030 is linked to «Helg», 2010 imported as new, and another company's lønnsart is sent for 2020
+    wizard.wizard_selection_save(
+        actor=admin,
+        run=run,
+        kind=ItemKind.WAGE_TYPE,
+        shown_ids=[holiday.id, overtime.id, wage_types["2020"].id],
+        selected_ids=[holiday.id, overtime.id],
+        options={
+            holiday.id: {"wage_type_id": str(helg.id)},
+            overtime.id: {"wage_type_id": "new"},
+            wage_types["2020"].id: {"wage_type_id": str(foreign.id)},
+        },
+    )
+    holiday.refresh_from_db()
+    assert (holiday.plan, holiday.local_id) == ("link", helg.id)
+    assert items(run, ItemKind.WAGE_TYPE)["2020"].local_id is None
+    result = wizard.wizard_finish(actor=admin, run=run)
+    # then
+    assert WageTypeLink.objects.get(wage_type=helg).tripletex_id == holiday.tripletex_id
+    assert result.created[ItemKind.WAGE_TYPE] == ["2010"]
+    assert WageTypeLink.objects.get(wage_type__number="2010").tripletex_id == overtime.tripletex_id
+    assert not WageTypeLink.objects.filter(wage_type=foreign).exists()

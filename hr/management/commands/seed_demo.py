@@ -20,8 +20,15 @@ from hr.weeks import monday_of, today_local
 DEMO_PASSWORD = "gronnjobb-demo"
 ORGANISATION_NUMBER = "912345674"
 
-# Employee numbers 1001-1008 exist in the Tripletex sandbox's demo company too (same people, same
-# e-mails; 1008's first name is spelled differently there, to show a change), 1009-1013 are here only.
+# The Tripletex sandbox's demo company (tripletex/sandbox/demo.py) has the same people, projects and
+# lønnsarter, so the wizard with only «Neste» and «Ferdigstill» links them all. They disagree only in
+# these deliberate examples (README, «Demo logins»):
+# - 1008 is «Marthe» in Tripletex: a name changed there since.
+# - 1016 Per Uten Epost has no e-mail in Tripletex: he cannot be linked, and his approvals are refused.
+# - P-300 is «Fasade Tromsø rådhus» in Tripletex: a renamed project.
+# - P-500 is closed here and in Tripletex: a closed project, never linked.
+# - P-600 is for participants only in Tripletex (1001 and 1002): others' hours there are refused by
+#   Tripletex after approval.
 PEOPLE = [
     # e-mail, first name, last name, employee number, department, role
     ("admin@gronnbygg.no", "Åse", "Bråten", "1001", None, Role.ADMINISTRATOR),
@@ -37,14 +44,17 @@ PEOPLE = [
     ("bjorn.dahl@gronnbygg.no", "Bjørn", "Dahl", "1011", "Anlegg", Role.EMPLOYEE),
     ("siri.holm@gronnbygg.no", "Siri", "Holm", "1012", "Anlegg", Role.EMPLOYEE),
     ("even.strom@gronnbygg.no", "Even", "Strøm", "1013", "Anlegg", Role.EMPLOYEE),
+    ("per.uten.epost@gronnbygg.no", "Per", "Uten Epost", "1016", "Anlegg", Role.EMPLOYEE),
 ]
 PROJECTS = [
-    ("P-100", "Kontorbygg Bjørvika", False),
-    ("P-200", "Barnehage Årstad", False),
-    ("P-300", "Rehabilitering Tøyen skole", False),
-    ("P-400", "Garasjeanlegg Økern", True),
+    ("P-100", "Nybygg Bjørvika kontorbygg", False),
+    ("P-200", "Rehabilitering Ås sykehjem", False),
+    ("P-300", "Fasade rådhus Tromsø", False),
+    ("P-500", "Bod på Røa", True),
+    ("P-600", "Brygge på Stø", False),
 ]
-WAGE_TYPES = [("1010", "Overtid 50 %"), ("1020", "Overtid 100 %")]
+# Tripletex's salary types 2010 and 2020, shown in its timesheet.
+WAGE_TYPES = [("2010", "Overtid 50 %"), ("2020", "Overtid 100 %")]
 
 
 class Command(BaseCommand):
@@ -86,7 +96,8 @@ class Command(BaseCommand):
             for number, name, closed in PROJECTS
         ]
         for number, name in WAGE_TYPES:
-            WageType.objects.get_or_create(company=company, number=number, defaults={"name": name})
+            # By name: a company seeded before these numbers keeps its «Overtid 50 %» (one per name).
+            WageType.objects.get_or_create(company=company, name=name, defaults={"number": number})
         if not HourEntry.objects.filter(company=company).exists():
             self._hours(company, people, [p for p in projects if not p.is_closed])
         self.stdout.write(self.style.SUCCESS(f"Demo company «{company.name}» is ready."))
@@ -97,7 +108,7 @@ class Command(BaseCommand):
     def _hours(self, company: Company, people: dict[str, Employee], projects: list[Project]) -> None:
         """Four weeks: three weeks back approved, rejected and sent in; this week registered."""
         ordinary = WageType.objects.get(company=company, is_builtin=True)
-        overtime = WageType.objects.get(company=company, number="1010")
+        overtime = WageType.objects.get(company=company, name="Overtid 50 %")
         this_monday = monday_of(today_local())
         admin = people["admin@gronnbygg.no"]
         managers = {"Bygg": people["leder@gronnbygg.no"], "Anlegg": people["leder.anlegg@gronnbygg.no"]}
