@@ -9,23 +9,11 @@ from decimal import Decimal
 import pytest
 
 from hr.models import EntryStatus, HourEntry
-from hr.tests.browser_helpers import wait_for_js
-from hr.tests.factories import PASSWORD, EmployeeFactory, ProjectFactory, manager_of
+from hr.tests.browser_helpers import logged_in, wait_for_js
+from hr.tests.factories import EmployeeFactory, ProjectFactory, manager_of
 from hr.weeks import monday_of, today_local
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def logged_in(browser, live_server, email: str):
-    context = browser.new_context(base_url=live_server.url, locale="nb-NO", timezone_id="Europe/Oslo")
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.goto("/logg-inn/")
-    page.get_by_label("E-post").fill(email)
-    page.get_by_label("Passord").fill(PASSWORD)
-    page.get_by_role("button", name="Logg inn").click()
-    page.wait_for_url(re.compile(r"/timer/"))
-    return page
 
 
 def test_week_sent_in_rejected_fixed_and_approved(browser, live_server, department):

@@ -74,6 +74,9 @@ def _pages(department, administrator) -> list[str]:
         reverse("password_change"),
         reverse("v1:docs"),
         reverse("v1:redoc"),
+        reverse("tripletex:transfers"),
+        reverse("tripletex:reconciliation"),
+        reverse("tripletex:audit"),
     ]
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import re
 import time
 from decimal import Decimal
 
@@ -11,26 +10,12 @@ import pytest
 
 from hr.integration import NoIntegration, integration_register
 from hr.models import EntryStatus, HourEntry, WageType
-from hr.tests.browser_helpers import wait_for_js
-from hr.tests.factories import PASSWORD, EmployeeFactory, HourEntryFactory, ProjectFactory, manager_of
+from hr.tests.browser_helpers import logged_in, wait_for_js
+from hr.tests.factories import EmployeeFactory, HourEntryFactory, ProjectFactory, manager_of
 from hr.weeks import monday_of, today_local
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SENT = datetime.datetime(2026, 11, 2, 12, 0, tzinfo=datetime.UTC)
-
-
-def logged_in(browser, live_server, email: str, **context_options):
-    context = browser.new_context(
-        base_url=live_server.url, locale="nb-NO", timezone_id="Europe/Oslo", **context_options
-    )
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.goto("/logg-inn/")
-    page.get_by_label("E-post").fill(email)
-    page.get_by_label("Passord").fill(PASSWORD)
-    page.get_by_role("button", name="Logg inn").click()
-    page.wait_for_url(re.compile(r"/timer/"))
-    return page
 
 
 def wait_for(predicate, timeout: float = 10.0) -> None:

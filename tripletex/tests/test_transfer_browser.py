@@ -10,15 +10,13 @@ Tripletex. Celery runs eagerly here (the development default): the transfer happ
 from __future__ import annotations
 
 import datetime
-import re
 from decimal import Decimal
 
 import pytest
 
 from hr.models import Employee, HourEntry
-from hr.tests.browser_helpers import wait_for_js
+from hr.tests.browser_helpers import logged_in, wait_for_js
 from hr.tests.factories import (
-    PASSWORD,
     CompanyFactory,
     DepartmentFactory,
     EmployeeFactory,
@@ -71,18 +69,6 @@ def people(transactional_db, tripletex_sandbox) -> tuple[Employee, Employee, Emp
         )
     wizard.wizard_finish(actor=admin, run=run, send_hours_from=datetime.date(2026, 1, 1))
     return admin, manager, employee
-
-
-def logged_in(browser, live_server, email: str):
-    context = browser.new_context(base_url=live_server.url, locale="nb-NO", timezone_id="Europe/Oslo")
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.goto("/logg-inn/")
-    page.get_by_label("E-post").fill(email)
-    page.get_by_label("Passord").fill(PASSWORD)
-    page.get_by_role("button", name="Logg inn").click()
-    page.wait_for_url(re.compile(r"/timer/"))
-    return page
 
 
 def send_in(page, day: datetime.date, hours: str) -> HourEntry:
