@@ -8,10 +8,12 @@ from collections.abc import Sequence
 
 from django.http import HttpRequest
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 from hr.integration import TransferStatus
 from hr.models import Company, Employee, HourEntry, Project, WageType
 from tripletex import selectors
+from tripletex.models import Connection
 from tripletex.services import transfer
 
 
@@ -72,5 +74,13 @@ class TripletexIntegration:
             "links": selectors.link_counts(connection=connection)
             if connection is not None and connection.is_active
             else None,
+            "rate_paused_until": _rate_paused_until(connection),
         }
         return render_to_string("tripletex/card.html", context, request=request)
+
+
+def _rate_paused_until(connection: Connection | None) -> datetime.datetime | None:
+    """When transfers resume after Tripletex answered 429, while that pause lasts."""
+    if connection is None or connection.pause_reason != "rate" or connection.paused_until is None:
+        return None
+    return connection.paused_until if connection.paused_until > timezone.now() else None

@@ -732,3 +732,21 @@ def test_the_week_grid_warns_while_typing_with_the_approvals_own_reason(client, 
     with pytest.raises(ValidationError) as refused:
         hr_services.entries_approve(actor=admin, entry_ids=[entry.id])
     assert refused.value.messages == [expected]
+
+
+def test_a_rate_limit_pause_shows_on_the_card_until_it_ends(client, connected):
+    # given: Tripletex answered 429 and the company's transfers wait until 14:30:17 Oslo time
+    admin, _worker, _project = connected
+    resume = timezone.now() + datetime.timedelta(seconds=17)
+    Connection.objects.filter(company=admin.company).update(pause_reason="rate", paused_until=resume)
+    client.force_login(admin.user)
+    # when / then: the card says so, with the time it resumes
+    card = client.get("/innstillinger/").content.decode()
+    shown = timezone.localtime(resume).strftime("%H:%M")
+    assert 'id="tripletex-rate-pause"' in card
+    assert f"Overføringene fortsetter av seg selv kl. {shown}; ingenting går tapt." in card
+    # and once the pause is over it is gone
+    Connection.objects.filter(company=admin.company).update(
+        paused_until=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    assert 'id="tripletex-rate-pause"' not in client.get("/innstillinger/").content.decode()
