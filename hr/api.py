@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.authentication import SessionScheme
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -45,6 +44,7 @@ from hr.serializers import (
     WeekGridQuerySerializer,
     WeekGridSerializer,
     WeekInputSerializer,
+    WeekNotFound,
     WeekQuerySerializer,
     WeekSerializer,
 )
@@ -55,6 +55,7 @@ WEEK_OUT_OF_RANGE = _(
     "Uken finnes ikke: skriv den som ÅÅÅÅ-Www, for eksempel 2026-W50, mellom år 2000 og 2099."
 )
 DEFAULT_TOKEN_NAME = _("API-nøkkel")
+QUERY_VALUE_EMPTY = _("Gi parameteren en verdi, eller utelat den.")
 CSRF_FAILED = _("CSRF-kontrollen feilet. Send med CSRF-token, eller bruk token-autentisering.")
 
 _ERRORS = {
@@ -62,11 +63,27 @@ _ERRORS = {
     401: OpenApiResponse(description=_("Ikke innlogget.")),
     403: OpenApiResponse(description=_('Ikke tilgang: {"detail": "…"}.')),
     404: OpenApiResponse(description=_("Finnes ikke (også id-er fra et annet selskap).")),
+    409: OpenApiResponse(
+        description=_(
+            "Avvist av reglene for dataene slik de er nå (status, 24 timer per dag, avsluttet prosjekt …): "
+            "samme form som 400."
+        )
+    ),
+    429: OpenApiResponse(description=_('For mange forsøk: {"detail": "…"}, med Retry-After.')),
 }
 
 
 def _errors(*codes: int) -> dict[int, OpenApiResponse]:
     return {code: _ERRORS[code] for code in codes}
+
+
+def _parsed_query(serializer_class: type, query: Any) -> dict[str, Any]:
+    """Query parameters: one left empty (``?week=``) is refused like any other value that does not
+    fit, where DRF would take it as left out."""
+    blank = {name: [str(QUERY_VALUE_EMPTY)] for name, value in query.items() if value == ""}
+    if blank:
+        raise exceptions.ValidationError(blank)
+    return _parsed(serializer_class, query)
 
 
 def _parsed(serializer_class: type, data: Any, **kwargs: Any) -> dict[str, Any]:
@@ -153,10 +170,14 @@ class TokenObtainView(APIView):
     def get_exception_handler(self) -> Any:
         return api_exception_handler
 
+    def get_authenticate_header(self, request: Request) -> str:
+        # Wrong e-mail or password is a 401 that names the scheme to use, as for every other endpoint.
+        return "Token"
+
     @extend_schema(
         tags=["auth"],
         request=TokenObtainSerializer,
-        responses={200: TokenSerializer, **_errors(400)},
+        responses={200: TokenSerializer, **_errors(400, 401, 429)},
         summary=_("Hent API-nøkkel"),
         auth=[],
     )
@@ -181,7 +202,7 @@ class EntryListCreateView(EmployeeAPIView):
         ),
     )
     def get(self, request: Request) -> Response:
-        query = _parsed(WeekQuerySerializer, request.query_params)
+        query = _parsed_query(WeekQuerySerializer, request.query_params)
         employee = self.subject(query.get("employee"))
         access.require_can_act_for(self.actor, employee)
         week = selectors.week_view(employee=employee, monday=query["monday"], status=query.get("status"))
@@ -191,7 +212,7 @@ class EntryListCreateView(EmployeeAPIView):
     @extend_schema(
         tags=["timer"],
         request=EntryCreateSerializer,
-        responses={201: EntrySerializer, **_errors(400, 401, 403, 404)},
+        responses={201: EntrySerializer, **_errors(400, 401, 403, 404, 409)},
         summary=_("Før timer"),
         operation_id="entries_create",
     )
@@ -220,7 +241,7 @@ class EntryDetailView(EmployeeAPIView):
     @extend_schema(
         tags=["timer"],
         request=EntryInputSerializer,
-        responses={200: EntrySerializer, **_errors(400, 401, 403, 404)},
+        responses={200: EntrySerializer, **_errors(400, 401, 403, 404, 409)},
         summary=_("Endre en føring (mens den er registrert eller avvist)"),
     )
     def put(self, request: Request, entry_id: int) -> Response:
@@ -229,7 +250,7 @@ class EntryDetailView(EmployeeAPIView):
     @extend_schema(
         tags=["timer"],
         request=EntryInputSerializer(partial=True),
-        responses={200: EntrySerializer, **_errors(400, 401, 403, 404)},
+        responses={200: EntrySerializer, **_errors(400, 401, 403, 404, 409)},
         summary=_("Endre deler av en føring"),
     )
     def patch(self, request: Request, entry_id: int) -> Response:
@@ -262,7 +283,7 @@ class EntryDetailView(EmployeeAPIView):
 
     @extend_schema(
         tags=["timer"],
-        responses={204: None, **_errors(400, 401, 403, 404)},
+        responses={204: None, **_errors(400, 401, 403, 404, 409)},
         summary=_("Slett en føring (mens den er registrert eller avvist)"),
     )
     def delete(self, request: Request, entry_id: int) -> Response:
@@ -274,7 +295,7 @@ class WeekSubmitView(EmployeeAPIView):
     @extend_schema(
         tags=["timer"],
         request=WeekInputSerializer,
-        responses={200: EntryListSerializer, **_errors(400, 401, 403, 404)},
+        responses={200: EntryListSerializer, **_errors(400, 401, 403, 404, 409)},
         summary=_("Send inn uken"),
         description=_("Sender ukens registrerte og avviste timer til godkjenning."),
     )
@@ -290,7 +311,7 @@ class WeekCopyPreviousView(EmployeeAPIView):
     @extend_schema(
         tags=["timer"],
         request=WeekInputSerializer,
-        responses={201: EntryListSerializer, **_errors(400, 401, 403, 404)},
+        responses={201: EntryListSerializer, **_errors(400, 401, 403, 404, 409)},
         summary=_("Kopier forrige uke"),
         description=_("Kopierer forrige ukes rader inn i uken som nye registrerte timer."),
     )
@@ -314,7 +335,7 @@ class ApprovalQueueView(EmployeeAPIView):
         ),
     )
     def get(self, request: Request) -> Response:
-        query = _parsed(ApprovalQuerySerializer, request.query_params)
+        query = _parsed_query(ApprovalQuerySerializer, request.query_params)
         employee_id = query.get("employee")
         if employee_id is not None:
             employee_id = selectors.employee_get(company=self.actor.company, employee_id=employee_id).id
@@ -326,7 +347,7 @@ class ApproveView(EmployeeAPIView):
     @extend_schema(
         tags=["godkjenning"],
         request=EntryIdsSerializer,
-        responses={200: EntryListSerializer, **_errors(400, 401, 403, 404)},
+        responses={200: EntryListSerializer, **_errors(400, 401, 403, 404, 409)},
         summary=_("Godkjenn timer"),
         description=_("Alt eller ingenting: kan én føring ikke godkjennes, godkjennes ingen."),
     )
@@ -341,7 +362,7 @@ class RejectView(EmployeeAPIView):
     @extend_schema(
         tags=["godkjenning"],
         request=RejectInputSerializer,
-        responses={200: EntryListSerializer, **_errors(400, 401, 403, 404)},
+        responses={200: EntryListSerializer, **_errors(400, 401, 403, 404, 409)},
         summary=_("Avvis timer (begrunnelse kreves)"),
     )
     def post(self, request: Request) -> Response:
@@ -354,7 +375,7 @@ class ReopenView(EmployeeAPIView):
     @extend_schema(
         tags=["godkjenning"],
         request=EntryIdsSerializer,
-        responses={200: EntryListSerializer, **_errors(400, 401, 403, 404)},
+        responses={200: EntryListSerializer, **_errors(400, 401, 403, 404, 409)},
         summary=_("Åpne godkjente timer igjen (bare administratorer)"),
         description=_("Godkjente timer går tilbake til «Til godkjenning»."),
     )
@@ -389,6 +410,16 @@ class WageTypeListView(EmployeeAPIView):
         )
 
 
+WEEK_PATH = OpenApiParameter(
+    "week",
+    str,
+    OpenApiParameter.PATH,
+    pattern=r"^20[0-9]{2}-W(0[1-9]|[1-4][0-9]|5[0-3])$",
+    description=_("ISO-uken som ÅÅÅÅ-Www, for eksempel 2026-W50 (år 2000–2099)."),
+)
+
+
+@extend_schema(parameters=[WEEK_PATH])
 class WeekGridView(EmployeeAPIView):
     """The week as «Mine timer» shows it, read and saved whole."""
 
@@ -396,7 +427,7 @@ class WeekGridView(EmployeeAPIView):
         try:
             return monday_from_label(week)
         except ValueError:
-            raise DjangoValidationError({"week": [WEEK_OUT_OF_RANGE]}) from None
+            raise WeekNotFound(WEEK_OUT_OF_RANGE) from None
 
     def _grid_response(self, employee: Employee, monday: Any) -> Response:
         grid = selectors.week_grid(employee=employee, monday=monday)
@@ -414,7 +445,7 @@ class WeekGridView(EmployeeAPIView):
         ),
     )
     def get(self, request: Request, week: str) -> Response:
-        query = _parsed(WeekGridQuerySerializer, request.query_params)
+        query = _parsed_query(WeekGridQuerySerializer, request.query_params)
         monday = self._monday(week)
         employee = self.subject(query.get("employee"))
         access.require_can_act_for(self.actor, employee)
@@ -423,7 +454,7 @@ class WeekGridView(EmployeeAPIView):
     @extend_schema(
         tags=["timer"],
         request=WeekGridInputSerializer,
-        responses={200: WeekGridSerializer, 400: WeekGridErrorSerializer, **_errors(401, 403, 404)},
+        responses={200: WeekGridSerializer, 409: WeekGridErrorSerializer, **_errors(400, 401, 403, 404)},
         summary=_("Lagre hele uken"),
         description=_(
             "Cellene som sendes, får timene som står i dem; redigerbare celler som ikke sendes, tømmes. "
@@ -436,7 +467,7 @@ class WeekGridView(EmployeeAPIView):
     @extend_schema(
         tags=["timer"],
         request=WeekGridInputSerializer,
-        responses={200: WeekGridSerializer, 400: WeekGridErrorSerializer, **_errors(401, 403, 404)},
+        responses={200: WeekGridSerializer, 409: WeekGridErrorSerializer, **_errors(400, 401, 403, 404)},
         summary=_("Lagre noen celler i uken"),
         description=_("Som PUT, men celler som ikke sendes, står som de er."),
     )
@@ -470,5 +501,5 @@ class WeekGridView(EmployeeAPIView):
                 ],
                 "non_field_errors": error.errors,
             }
-            return Response(WeekGridErrorSerializer(body).data, status=status.HTTP_400_BAD_REQUEST)
+            return Response(WeekGridErrorSerializer(body).data, status=status.HTTP_409_CONFLICT)
         return self._grid_response(employee, monday)

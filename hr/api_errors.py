@@ -26,6 +26,8 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
+from hr.serializers import WeekNotFound
+
 NOT_FOUND = _("Fant ikke det du ba om.")
 PERMISSION_DENIED = _("Du har ikke tilgang til dette.")
 MALFORMED_REQUEST = _("Forespørselen kunne ikke leses. Send gyldig JSON.")
@@ -44,9 +46,13 @@ def validation_error_body(error: DjangoValidationError) -> dict[str, list[str]]:
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DjangoValidationError):
+        # The services' refusals: the request was well-formed (the serializers answered 400
+        # otherwise), but the data as it is now does not allow it.
         set_rollback()
-        return Response(validation_error_body(exc), status=status.HTTP_400_BAD_REQUEST)
-    if isinstance(exc, Http404 | ObjectDoesNotExist | exceptions.NotFound):
+        return Response(validation_error_body(exc), status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, WeekNotFound):
+        pass  # its own message: a week that does not exist says so
+    elif isinstance(exc, Http404 | ObjectDoesNotExist | exceptions.NotFound):
         exc = exceptions.NotFound(NOT_FOUND)
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or PERMISSION_DENIED)

@@ -6,14 +6,17 @@ Hours are passed through untouched (``HoursField``) so "7,5", "7.5" and 7.5 are 
 
 from __future__ import annotations
 
+import re
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import authenticate
+from django.core.validators import ProhibitNullCharactersValidator, RegexValidator
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 
-from hr.models import EntryStatus
+from hr.models import MAX_HOURS_PER_DAY, EntryStatus
 from hr.weeks import (
     FIRST_DATE,
     LAST_DATE,
@@ -37,9 +40,11 @@ WEEK_INVALID = _("Uken finnes ikke: oppgi år og ukenummer (1–53), eller en da
 WEEK_INCOMPLETE = _("Oppgi både år og uke, eller en dato.")
 ENTRIES_REQUIRED = _("Velg minst én timeføring.")
 ENTRIES_TOO_MANY = _("Du kan behandle høyst {max_length} timeføringer om gangen.")
+REASON_REQUIRED = _("Skriv en begrunnelse for avvisningen.")
 STATUS_INVALID = _("Ukjent status.")
 TEXT_TOO_LONG = _("Teksten kan ha høyst 500 tegn.")
 CREDENTIALS_INVALID = _("Feil e-post eller passord.")
+TEXT_NOT_TEXT = _("Skriv tekst her.")
 TOKEN_NAME_TOO_LONG = _("Navnet kan ha høyst 100 tegn.")
 
 MAX_ENTRIES_PER_DECISION = 1000
@@ -60,8 +65,10 @@ _ID_ERRORS: dict[str, str | StrPromise] = {
 }
 
 
+@extend_schema_field({"type": "string", "format": "date", "pattern": r"^20[0-9]{2}-[0-9]{2}-[0-9]{2}$"})
 class BoundedDateField(serializers.DateField):
-    """A date within the years the product accepts (hr.weeks.FIRST_DATE … LAST_DATE)."""
+    """A date within the years the product accepts (hr.weeks.FIRST_DATE … LAST_DATE); the schema
+    says so with a pattern, since OpenAPI has no bounds for dates."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("error_messages", _DATE_ERRORS)
@@ -83,22 +90,99 @@ def _id_field(**kwargs: Any) -> serializers.IntegerField:
 # --- input -----------------------------------------------------------------------------------
 
 
+# What an API client may send as hours: the notations people type (7,5 · 7.5 · 7:30 · 7t 30m),
+# from a minute up to 24 hours, as a string; or a number from 0.01 to 24, rounded to hundredths.
+HOURS_TEXT_PATTERN = (
+    r"^(?:(?:[1-9]|1[0-9]|2[0-3])(?:[.,][0-9]{1,2})?|24(?:[.,]00?)?|0?[.,](?:0[1-9]|[1-9][0-9]?)"
+    r"|(?:[1-9]|1[0-9]|2[0-3]):[0-5][0-9]|0:(?:0[1-9]|[1-5][0-9])|24:00"
+    r"|(?:[1-9]|1[0-9]|2[0-3])[th](?: ?(?:[1-9]|[1-5][0-9])m)?|24[th]|(?:[1-9]|[1-5][0-9])m)$"
+)
+HOURS_TEXT = re.compile(HOURS_TEXT_PATTERN)
+HOURS_MINIMUM = Decimal("0.01")
+
+
 @extend_schema_field(
     {
-        "oneOf": [{"type": "string", "example": "7,5"}, {"type": "number", "example": 7.5}],
-        "description": _("Antall timer, med komma eller punktum og høyst to desimaler (7,5 eller 7.5)."),
+        "oneOf": [
+            {"type": "string", "pattern": HOURS_TEXT_PATTERN, "example": "7,5"},
+            {"type": "number", "minimum": 0.01, "maximum": 24, "example": 7.5},
+        ],
+        "description": _(
+            "Antall timer: tekst som 7,5, 7.5, 7:30 eller 7t 30m, eller et tall fra 0,01 til 24 "
+            "(rundes til hundredeler)."
+        ),
     }
 )
 class HoursField(serializers.Field):
-    """The raw value; services.hours_parse turns it into Decimal or a Norwegian error."""
+    """Hours in one of the documented notations; the services still apply the day's 24 hours."""
 
     default_error_messages = {"required": FIELD_REQUIRED, "null": FIELD_REQUIRED}
 
     def to_internal_value(self, data: object) -> object:
-        return data
+        from django.core.exceptions import ValidationError as DjangoValidationError
+
+        from hr.services import HOURS_NOT_A_NUMBER, hours_parse
+
+        if isinstance(data, str) and HOURS_TEXT.fullmatch(data):
+            return data
+        if isinstance(data, int | float) and not isinstance(data, bool):
+            hours = Decimal(str(data)).quantize(HOURS_MINIMUM, rounding=ROUND_HALF_UP)
+            if HOURS_MINIMUM <= hours <= MAX_HOURS_PER_DAY:
+                return hours
+        # Outside the documented notations: the person-facing parser says what is wrong, when it can.
+        try:
+            hours_parse(data)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages, code="invalid") from None
+        raise serializers.ValidationError(HOURS_NOT_A_NUMBER, code="invalid")
 
     def to_representation(self, value: object) -> object:
         return value
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "string", "pattern": HOURS_TEXT_PATTERN.replace("^(?:", "^(?:|", 1), "example": "7:30"},
+            {"type": "number", "minimum": 0.01, "maximum": 24, "example": 7.5},
+        ],
+        "nullable": True,
+        "description": _("Som `hours` for en føring; tom tekst eller null tømmer cellen."),
+    }
+)
+class ClearableHoursField(HoursField):
+    """A grid cell's hours: also "" or null, which clear the cell."""
+
+    def to_internal_value(self, data: object) -> object:
+        return "" if data == "" else super().to_internal_value(data)
+
+
+# Any text but control characters (PostgreSQL cannot store NUL, and nobody types the others).
+NO_CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
+TEXT_PATTERN = rf"^[^{NO_CONTROL}]*$"
+NON_BLANK_TEXT_PATTERN = rf"^[^{NO_CONTROL}]*[^{NO_CONTROL}\s][^{NO_CONTROL}]*$"
+
+
+class TextField(serializers.CharField):
+    """Free text (a comment, a reason, a name): a JSON string without control characters. The rule
+    is a pattern, so the schema states it too."""
+
+    def __init__(self, *, pattern: str = TEXT_PATTERN, **kwargs: Any) -> None:
+        from grønnjobb.middleware import CONTROL_CHARACTER_REFUSED
+
+        super().__init__(**kwargs)
+        # One message for every control character, NUL included (DRF adds its own for NUL).
+        self.validators = [v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)]
+        self.validators.append(RegexValidator(pattern, message=CONTROL_CHARACTER_REFUSED))
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            raise serializers.ValidationError(TEXT_NOT_TEXT, code="invalid")
+        return str(super().to_internal_value(data))
+
+
+class WeekNotFound(exceptions.NotFound):
+    """A well-formed week that does not exist; its message says why (hr.api_errors keeps it)."""
 
 
 class WeekInputSerializer(serializers.Serializer):
@@ -106,13 +190,13 @@ class WeekInputSerializer(serializers.Serializer):
 
     year = serializers.IntegerField(
         required=False,
-        min_value=FIRST_DATE.year - 1,
+        min_value=FIRST_DATE.year,
         max_value=LAST_DATE.year,
         error_messages={"invalid": WEEK_INVALID, "min_value": WEEK_INVALID, "max_value": WEEK_INVALID},
-        help_text=_("ISO-år, 1999–2099 (sammen med `week`)."),
+        help_text=_("ISO-år, 2000–2099 (sammen med `week`)."),
     )
     week = serializers.RegexField(
-        r"^([1-9]|[1-4][0-9]|5[0-3]|[0-9]{4}-W[0-9]{2})$",
+        r"^([1-9]|[1-4][0-9]|5[0-3]|20[0-9]{2}-W(0[1-9]|[1-4][0-9]|5[0-3]))$",
         required=False,
         error_messages={"invalid": WEEK_INVALID},
         help_text=_("Ukenummer 1–53 sammen med `year`, eller hele uken som ÅÅÅÅ-Www (2026-W50)."),
@@ -125,6 +209,8 @@ class WeekInputSerializer(serializers.Serializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         year, week, date = attrs.get("year"), attrs.get("week"), attrs.get("date")
+        # A well-formed week that does not exist (week 53 of most years, a year without a week)
+        # is «not found», as the schema cannot say which years have 53 weeks.
         try:
             if date is not None:
                 attrs["monday"] = monday_of(date)
@@ -133,11 +219,11 @@ class WeekInputSerializer(serializers.Serializer):
             elif year is None and week is None:
                 attrs["monday"] = monday_of(today_local())
             elif year is None or week is None:
-                raise serializers.ValidationError({"week": [WEEK_INCOMPLETE]})
+                raise WeekNotFound(WEEK_INCOMPLETE)
             else:
                 attrs["monday"] = monday_from_iso(year, int(week))
         except ValueError:
-            raise serializers.ValidationError({"week": [WEEK_INVALID]}) from None
+            raise WeekNotFound(WEEK_INVALID) from None
         return attrs
 
 
@@ -152,7 +238,7 @@ class EntryInputSerializer(serializers.Serializer):
     project = _id_field(help_text=_("Prosjekt-id (se projects/)."))
     wage_type = _id_field(help_text=_("Lønnsart-id (se wage-types/)."))
     hours = HoursField()
-    comment = serializers.CharField(
+    comment = TextField(
         required=False,
         allow_blank=True,
         default="",
@@ -185,13 +271,11 @@ class EntryIdsSerializer(serializers.Serializer):
 
 
 class RejectInputSerializer(EntryIdsSerializer):
-    # Blank is let through on purpose: the service refuses it with its own message.
-    reason = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        default="",
+    reason = TextField(
+        pattern=NON_BLANK_TEXT_PATTERN,
         max_length=500,
-        error_messages={"max_length": TEXT_TOO_LONG},
+        error_messages={"max_length": TEXT_TOO_LONG, "required": REASON_REQUIRED, "blank": REASON_REQUIRED},
+        help_text=_("Hvorfor timene avvises. Påkrevd."),
     )
 
 
@@ -202,14 +286,19 @@ class ApprovalQuerySerializer(serializers.Serializer):
 class TokenObtainSerializer(serializers.Serializer):
     """E-mail and password, checked by Django's authentication backends as DRF's own serializer does."""
 
-    email = serializers.EmailField(
-        error_messages={"required": FIELD_REQUIRED, "invalid": CREDENTIALS_INVALID}
+    # Any text: an address that is no user's fails like a wrong password (401).
+    email = serializers.CharField(
+        max_length=254, allow_blank=True, error_messages={"required": FIELD_REQUIRED}
     )
     password = serializers.CharField(
-        style={"input_type": "password"}, trim_whitespace=False, error_messages={"required": FIELD_REQUIRED}
+        style={"input_type": "password"},
+        trim_whitespace=False,
+        allow_blank=True,
+        error_messages={"required": FIELD_REQUIRED},
     )
-    name = serializers.CharField(
+    name = TextField(
         required=False,
+        allow_blank=True,  # blank: the default name
         max_length=100,
         help_text=_("Et navn som forteller hvor nøkkelen brukes, for eksempel «Lønnsskript»."),
         error_messages={"max_length": TOKEN_NAME_TOO_LONG},
@@ -222,7 +311,7 @@ class TokenObtainSerializer(serializers.Serializer):
         http_request = getattr(request, "_request", request)
         user = authenticate(http_request, email=attrs["email"].lower(), password=attrs["password"])
         if user is None:
-            raise serializers.ValidationError(CREDENTIALS_INVALID, code="authorization")
+            raise exceptions.AuthenticationFailed(CREDENTIALS_INVALID)
         attrs["user"] = user
         return attrs
 
@@ -330,11 +419,8 @@ ROWS_TOO_MANY = _("En uke kan ha høyst {max_length} rader.")
 
 class GridCellInputSerializer(serializers.Serializer):
     date = BoundedDateField()
-    hours = HoursField(
-        allow_null=True,
-        help_text=_('Timer som 7,5, 7.5, "7:30" eller "7t 30m"; tom eller null tømmer cellen.'),
-    )
-    comment = serializers.CharField(
+    hours = ClearableHoursField(allow_null=True)
+    comment = TextField(
         required=False,
         allow_blank=True,
         max_length=500,
@@ -356,8 +442,13 @@ class WeekGridInputSerializer(serializers.Serializer):
         required=False,
         help_text=_("Ansatt-id når en leder eller administrator fører for en annen. Standard: deg selv."),
     )
+    # Left out: no rows (PUT then clears the week's editable cells; PATCH changes nothing).
     rows = GridRowInputSerializer(  # type: ignore[call-arg]  # ListSerializer's own argument
-        many=True, max_length=MAX_GRID_ROWS, error_messages={"max_length": ROWS_TOO_MANY}
+        many=True,
+        required=False,
+        default=list,
+        max_length=MAX_GRID_ROWS,
+        error_messages={"max_length": ROWS_TOO_MANY},
     )
 
 

@@ -128,8 +128,9 @@ def test_a_wrong_password_gets_no_token(employee):
         url("token"), {"email": employee.user.email, "password": "feil"}, format="json"
     )
 
-    assert response.status_code == 400
-    assert response.json() == {"non_field_errors": [str(serializers.CREDENTIALS_INVALID)]}
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+    assert response.json() == {"detail": str(serializers.CREDENTIALS_INVALID)}
     assert not ApiToken.objects.exists()
 
 
@@ -236,7 +237,6 @@ def test_list_entries_defaults_to_this_week(employee):
     ("query", "errors"),
     [
         ({"year": 2026, "week": 54}, {"week": [str(serializers.WEEK_INVALID)]}),
-        ({"year": 2026}, {"week": [str(serializers.WEEK_INCOMPLETE)]}),
         ({"year": "i år", "week": 1}, {"year": [str(serializers.WEEK_INVALID)]}),
         ({"date": "24.11.2026x"}, {"date": [str(serializers.DATE_INVALID)]}),
         ({"status": "paid"}, {"status": [str(serializers.STATUS_INVALID)]}),
@@ -247,6 +247,27 @@ def test_list_entries_refuses_a_malformed_week(employee, query, errors):
 
     assert response.status_code == 400
     assert response.json() == errors
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"year": 2026}, serializers.WEEK_INCOMPLETE),
+        ({"year": 2025, "week": 53}, serializers.WEEK_INVALID),  # 2025 has 52 weeks
+        ({"week": "2025-W53"}, serializers.WEEK_INVALID),
+    ],
+)
+def test_a_well_formed_week_that_does_not_exist_is_not_found(employee, query, message):
+    response = client_for(employee).get(url("entries"), query)
+
+    assert (response.status_code, response.json()) == (404, {"detail": str(message)})
+
+
+def test_an_empty_query_parameter_is_refused_not_ignored(employee):
+    response = client_for(employee).get(url("entries"), {"week": ""})
+
+    assert response.status_code == 400
+    assert response.json() == {"week": ["Gi parameteren en verdi, eller utelat den."]}
 
 
 @pytest.mark.parametrize(("actor_name", "status_code"), [("manager", 200), ("administrator", 200)])
@@ -321,7 +342,7 @@ def test_create_refuses_more_than_24_hours_on_one_day(employee, project, ordinar
         url("entries"), _entry_payload(project, ordinary, hours="4,25"), format="json"
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert response.json() == {"hours": [services.HOURS_OVER_DAY % {"existing": "20"}]}
     assert HourEntry.objects.count() == 1
 
@@ -426,8 +447,8 @@ def test_sent_in_and_approved_entries_cannot_be_changed_or_deleted(employee, mak
     delete = client.delete(url("entry", entry_id=entry.id))
 
     expected = {"non_field_errors": [str(services.ENTRY_NOT_EDITABLE)]}
-    assert (patch.status_code, patch.json()) == (400, expected)
-    assert (delete.status_code, delete.json()) == (400, expected)
+    assert (patch.status_code, patch.json()) == (409, expected)
+    assert (delete.status_code, delete.json()) == (409, expected)
     entry.refresh_from_db()
     assert entry.hours == Decimal("7.50")
 
@@ -480,7 +501,7 @@ def test_send_in_a_week(employee, manager, administrator, django_capture_on_comm
 def test_send_in_an_empty_week_says_so(employee):
     response = client_for(employee).post(url("week-submit"), {"date": "2026-11-25"}, format="json")
 
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert response.json() == {"non_field_errors": [str(services.NOTHING_TO_SUBMIT)]}
 
 
@@ -617,7 +638,7 @@ def test_approving_twice_is_refused_the_second_time(employee, manager):
     client.post(url("approve"), {"entries": [entry.id]}, format="json")
     second = client.post(url("approve"), {"entries": [entry.id]}, format="json")
 
-    assert second.status_code == 400
+    assert second.status_code == 409
     assert second.json() == {"non_field_errors": [str(services.ENTRY_NOT_SUBMITTED)]}
 
 
@@ -654,7 +675,7 @@ def test_a_payroll_integration_blocker_is_reported_and_nothing_is_approved(emplo
 
     response = client_for(manager).post(url("approve"), {"entries": [entry.id]}, format="json")
 
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert response.json() == {"non_field_errors": ["Ansattnummeret finnes ikke i Tripletex."]}
     entry.refresh_from_db()
     assert entry.status == EntryStatus.SUBMITTED

@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from hr import selectors, services, views
+from hr import api, selectors, services, views
 from hr.integration import NoIntegration, integration_register
 from hr.models import EntryStatus, HourEntry, WageType
 from hr.tests.factories import PASSWORD, HourEntryFactory, ProjectFactory
@@ -445,40 +445,59 @@ def test_api_patch_changes_only_the_cells_sent(logged_in, employee, ordinary):
     assert response.json()["total"] == "7.50"
 
 
-def test_api_put_answers_errors_per_cell_and_saves_nothing(logged_in, employee, ordinary):
-    project = ProjectFactory(company=employee.company)
-    cells = [
-        {"date": "2026-11-23", "hours": "7,5"},
-        {"date": "2026-11-24", "hours": "25"},
-        {"date": "2026-12-01", "hours": "1"},
+def test_api_put_answers_errors_per_cell_with_409_and_saves_nothing(logged_in, employee, ordinary):
+    # given: well-formed cells that the rules refuse: 25 hours on one day, a date in another week
+    first, second = ProjectFactory(company=employee.company), ProjectFactory(company=employee.company)
+    rows = [
+        {
+            "project": first.id,
+            "wage_type": ordinary.id,
+            "cells": [
+                {"date": "2026-11-23", "hours": "7,5"},
+                {"date": "2026-11-24", "hours": "20"},
+                {"date": "2026-12-01", "hours": "1"},
+            ],
+        },
+        {"project": second.id, "wage_type": ordinary.id, "cells": [{"date": "2026-11-24", "hours": 5}]},
     ]
+    # when
+    response = put(logged_in, "2026-W48", rows)
+    # then
+    assert response.status_code == 409
+    errors = {(c["project"], c["date"]): c["errors"] for c in response.json()["cells"]}
+    assert errors == {
+        (first.id, "2026-11-24"): ["Du kan ikke føre mer enn 24 timer på én dag (allerede ført: 5 t)."],
+        (second.id, "2026-11-24"): ["Du kan ikke føre mer enn 24 timer på én dag (allerede ført: 20 t)."],
+        (first.id, "2026-12-01"): [str(services.DATE_NOT_IN_WEEK)],
+    }
+    assert response.json()["non_field_errors"] == []
+    assert not HourEntry.objects.exists()
+
+
+def test_api_put_refuses_hours_in_no_known_notation_with_400(logged_in, employee, ordinary):
+    project = ProjectFactory(company=employee.company)
+    cells = [{"date": "2026-11-23", "hours": "sju"}, {"date": "2026-11-24", "hours": "25"}]
     response = put(logged_in, "2026-W48", [{"project": project.id, "wage_type": ordinary.id, "cells": cells}])
     assert response.status_code == 400
+    # DRF names list positions as keys: row 0, cells 0 and 1
     assert response.json() == {
-        "cells": [
-            {
-                "project": project.id,
-                "wage_type": ordinary.id,
-                "date": "2026-11-24",
-                "errors": ["Du kan ikke føre mer enn 24 timer på én dag (allerede ført: 0 t)."],
-            },
-            {
-                "project": project.id,
-                "wage_type": ordinary.id,
-                "date": "2026-12-01",
-                "errors": [str(services.DATE_NOT_IN_WEEK)],
-            },
-        ],
-        "non_field_errors": [],
+        "rows": {
+            "0": {
+                "cells": {
+                    "0": {"hours": [str(services.HOURS_NOT_A_NUMBER)]},
+                    "1": {"hours": ["Du kan ikke føre mer enn 24 timer på én dag (allerede ført: 0 t)."]},
+                }
+            }
+        }
     }
     assert not HourEntry.objects.exists()
 
 
 @pytest.mark.parametrize("week", ["9999-W52", "1999-W01", "2026-W54", "2026-W00"])
-def test_api_refuses_weeks_outside_the_supported_years(logged_in, week):
+def test_api_answers_not_found_for_weeks_that_do_not_exist_or_lie_outside_the_years(logged_in, week):
     response = logged_in.get(f"/api/v1/weeks/{week}/")
-    assert response.status_code == 400
-    assert "week" in response.json()
+    assert response.status_code == 404
+    assert response.json() == {"detail": str(api.WEEK_OUT_OF_RANGE)}
 
 
 def test_api_treats_another_companys_project_as_missing(logged_in, ordinary, other_company):

@@ -42,7 +42,7 @@ def test_a_nul_in_a_form_field_saves_nothing(logged_in, employee):
 
 
 @pytest.mark.parametrize("comment", ["null\x00byte", "escape\x1b[31m"])
-def test_a_control_character_in_a_json_body_is_a_json_400(logged_in, employee, comment):
+def test_a_control_character_in_a_json_field_is_a_400_on_that_field(logged_in, employee, comment):
     project = ProjectFactory(company=employee.company)
     ordinary = WageType.objects.get(company=employee.company, is_builtin=True)
     body = {
@@ -54,5 +54,5 @@ def test_a_control_character_in_a_json_body_is_a_json_400(logged_in, employee, c
     }
     response = logged_in.post("/api/v1/entries/", json.dumps(body), content_type="application/json")
     assert response.status_code == 400
-    assert response.json() == {"detail": str(CONTROL_CHARACTER_REFUSED)}
+    assert response.json() == {"comment": [str(CONTROL_CHARACTER_REFUSED)]}
     assert not HourEntry.objects.exists()

@@ -100,7 +100,7 @@ def test_twenty_wrong_passwords_lock_the_token_endpoint(employee, _token_throttl
     response = token_post(client, employee.email, PASSWORD, forwarded_for="10.0.0.1")
 
     # then
-    assert answers[:9] == [400] * 9
+    assert answers[:9] == [401] * 9
     assert response.status_code == 429
     assert response.json() == {"detail": LOCKED_OUT}
     assert response["Retry-After"] == "900"

@@ -137,12 +137,15 @@
           announce(form.getAttribute("data-saved"));
           return;
         }
+        // 409: the rules refused cells ({"cells": [{…, "errors": […]}]}); 400: a field's value
+        // did not fit (messages nested under the field's position); else {"detail": "…"}.
         var messages = [];
-        (data.cells || []).forEach(function (item) { messages = messages.concat(item.errors); });
-        Object.keys(data).forEach(function (field) {
-          if (field !== "cells" && Array.isArray(data[field])) messages = messages.concat(data[field]);
-          else if (field === "detail") messages.push(data.detail);
-        });
+        if (Array.isArray(data.cells)) {
+          data.cells.forEach(function (item) { messages = messages.concat(item.errors); });
+          messages = messages.concat(data.non_field_errors || []);
+        } else {
+          messages = textsIn(data);
+        }
         var text = messages.join(" ") || form.getAttribute("data-failed");
         showError(input, text);
         announce(form.getAttribute("data-failed") + ": " + text);
@@ -152,6 +155,14 @@
       showError(input, form.getAttribute("data-offline"));
       announce(form.getAttribute("data-offline"));
     });
+  }
+
+  function textsIn(value) {
+    if (typeof value === "string") return [value];
+    if (!value || typeof value !== "object") return [];
+    var texts = [];
+    Object.keys(value).forEach(function (key) { texts = texts.concat(textsIn(value[key])); });
+    return texts;
   }
 
   function findHours(grid, key) {
