@@ -299,10 +299,6 @@ class GridRow:
     def total(self) -> Decimal:
         return sum((cell.hours for cell in self.cells), Decimal("0"))
 
-    @property
-    def is_editable(self) -> bool:
-        return any(cell.is_editable for cell in self.cells)
-
 
 @dataclass
 class WeekGrid:
@@ -330,13 +326,6 @@ class WeekGrid:
     @property
     def has_editable(self) -> bool:
         return any(e.is_editable for e in self.entries)
-
-    @property
-    def status_counts(self) -> dict[str, int]:
-        counts: dict[str, int] = defaultdict(int)
-        for entry in self.entries:
-            counts[entry.status] += 1
-        return dict(counts)
 
 
 def grid_row_key(project_id: int, wage_type_id: int) -> str:

@@ -27,11 +27,6 @@ def hours(value: Decimal | None) -> str:
 
 
 @register.filter
-def get_item(mapping: dict, key: object) -> object:
-    return mapping.get(key, 0) if mapping else 0
-
-
-@register.filter
 def get_index(sequence: list, index: int) -> object:
     try:
         return sequence[index]
