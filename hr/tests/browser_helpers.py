@@ -16,8 +16,11 @@ def wait_for_js(page: object, expression: str, timeout: float = 15.0) -> None:
     raise AssertionError(f"never true: {expression}")
 
 
-def logged_in(browser: object, live_server: object, email: str, **context_options: object) -> object:
-    """A new browser context in Norwegian and Oslo time, logged in as `email`, on «Mine timer»."""
+def logged_in(
+    browser: object, live_server: object, email: str, password: str | None = None, **context_options: object
+) -> object:
+    """A new browser context in Norwegian and Oslo time, logged in as `email` (with the factories'
+    password unless another is given), on «Mine timer»."""
     import re
 
     from hr.tests.factories import PASSWORD
@@ -32,7 +35,7 @@ def logged_in(browser: object, live_server: object, email: str, **context_option
     page = context.new_page()
     page.goto("/logg-inn/")
     page.get_by_label("E-post").fill(email)
-    page.get_by_label("Passord").fill(PASSWORD)
+    page.get_by_label("Passord").fill(password or PASSWORD)
     page.get_by_role("button", name="Logg inn").click()
     page.wait_for_url(re.compile(r"/timer/"))
     return page

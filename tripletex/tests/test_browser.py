@@ -10,7 +10,8 @@ import pytest
 from django.core import mail
 
 from hr.models import Employee, Project
-from hr.tests.factories import PASSWORD, CompanyFactory, DepartmentFactory, administrator_of
+from hr.tests.browser_helpers import logged_in
+from hr.tests.factories import CompanyFactory, DepartmentFactory, administrator_of
 from tripletex.models import Connection, WizardRun, WizardStatus
 from tripletex.sandbox import demo
 
@@ -30,18 +31,6 @@ def admin(transactional_db):
     return administrator_of(company, email="admin@gronnbygg.no", employee_number="1001")
 
 
-def log_in(browser, live_server, email: str, password: str = PASSWORD):
-    context = browser.new_context(base_url=live_server.url, locale="nb-NO")
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.goto("/logg-inn/")
-    page.get_by_label("E-post").fill(email)
-    page.get_by_label("Passord").fill(password)
-    page.get_by_role("button", name="Logg inn").click()
-    page.wait_for_url(re.compile(r"/timer/"))
-    return page
-
-
 def open_general(page):
     page.get_by_role("link", name="Selskapsinnstillinger").click()
     page.get_by_role("heading", name="Integrasjoner").wait_for()
@@ -52,7 +41,7 @@ def tick(page, name: str) -> None:
 
 
 def test_connect_import_update_remove_and_reconnect(browser, live_server, admin, tripletex_sandbox):
-    page = log_in(browser, live_server, admin.email)
+    page = logged_in(browser, live_server, admin.email)
     open_general(page)
 
     # step 1: the key, with the application name shown exactly
@@ -98,7 +87,7 @@ def test_connect_import_update_remove_and_reconnect(browser, live_server, admin,
     employee_page.get_by_label("Bekreft nytt passord").fill("et-langt-passord-42")
     employee_page.get_by_role("button", name="Lagre passord").click()
     employee_page.get_by_text("Passordet er lagret").wait_for()
-    log_in(browser, live_server, "tor.kjaernes@gronnbygg.no", "et-langt-passord-42")
+    logged_in(browser, live_server, "tor.kjaernes@gronnbygg.no", "et-langt-passord-42")
     assert Employee.objects.get(employee_number="1014").department.name == "Bygg"
 
     # «Oppdater Tripletex» after the sandbox gained a project; keep the key
@@ -139,7 +128,7 @@ def test_connect_import_update_remove_and_reconnect(browser, live_server, admin,
 
 
 def test_wrong_key_and_abandoned_wizard(browser, live_server, admin, tripletex_sandbox):
-    page = log_in(browser, live_server, admin.email)
+    page = logged_in(browser, live_server, admin.email)
     open_general(page)
     page.get_by_role("button", name="Koble til Tripletex").click()
     page.get_by_label("API-brukernøkkel", exact=True).fill(demo.DEMO_WRONG_APPLICATION_EMPLOYEE_TOKEN)
@@ -174,7 +163,7 @@ def test_demo_company_with_only_next_and_finish_links_everything_that_matches(
     from tripletex.models import EmployeeLink, ProjectLink, WageTypeLink
 
     call_command("seed_demo", stdout=io.StringIO())
-    page = log_in(browser, live_server, "admin@gronnbygg.no", DEMO_PASSWORD)
+    page = logged_in(browser, live_server, "admin@gronnbygg.no", DEMO_PASSWORD)
     open_general(page)
     # when: the key, then only «Neste» through the steps
     page.get_by_role("button", name="Koble til Tripletex").click()
