@@ -127,6 +127,31 @@ def _read_only_cell(cell: GridCell) -> SafeString:
     )  # fmt: skip
 
 
+@register.simple_tag
+def approval_cell(cell: GridCell) -> SafeString:
+    """One day of a row on «Godkjenning»: the hours, read-only, marked when not waiting for approval
+    (approved, with where the hours went, or rejected). Python for the same reason as grid_cell."""
+    if not cell.entries:
+        return SafeString('<td class="num cell"></td>')
+    value = hours(cell.hours)
+    status = cell.status
+    if status in ("", EntryStatus.SUBMITTED):
+        return format_html('<td class="num cell">{}</td>', value)
+    if status == "mixed":
+        label = gettext("flere statuser")
+    else:
+        label = cell.entries[0].get_status_display()
+    transfer = cell.transfer
+    if transfer is not None:
+        label = f"{label} · Tripletex: {transfer.label}"  # type: ignore[attr-defined]
+    marker = {"approved": "✓", "rejected": "✗"}.get(status, "•")
+    return format_html(
+        '<td class="num cell status-{}" title="{}">{}<span class="cell-mark" aria-hidden="true">{}</span>'
+        '<span class="visually-hidden"> ({})</span></td>',
+        status, label, value, marker, label,
+    )  # fmt: skip
+
+
 @register.simple_tag(takes_context=True)
 def entry_rows(context: template.Context, entries: list[HourEntry]) -> SafeString:
     """The rows of «Timeføringer» under the grid, as HTML: one per entry, with its status, transfer
