@@ -24,8 +24,6 @@ from hr.tests.factories import (
     EmployeeFactory,
     HourEntryFactory,
     ProjectFactory,
-    administrator_of,
-    manager_of,
 )
 
 MONDAY = datetime.date(2026, 11, 23)  # week 48
