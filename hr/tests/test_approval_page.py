@@ -547,3 +547,19 @@ def test_the_page_takes_the_same_number_of_queries_for_10_and_500_person_weeks(
     # then
     assert response.status_code == 200
     assert cards(response.content.decode()) == min(person_weeks, APPROVAL_WEEKS_PER_PAGE)
+
+
+def test_the_page_in_english_shows_english_texts(client, employee, manager):
+    # given
+    sent_in(employee, days=(0, 1, 2, 3, 4, 5))  # 45 h
+    login(client, manager)
+    client.cookies["django_language"] = "en"
+
+    # when
+    html = page(client)
+
+    # then
+    for text in ("Approve all shown", "Approve week", "Reject week", "7.5 h over", "Normal working week"):
+        assert text in html, text
+    for text in ("Godkjenn", "Avvis uke", "t over", "Avdeling"):
+        assert text not in html, text
