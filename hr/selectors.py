@@ -272,8 +272,12 @@ class ApprovalWeek:
         return self.grid.monday.isocalendar()[1]
 
     @cached_property
+    def submitted(self) -> list[HourEntry]:
+        return [e for e in self.grid.entries if e.status == EntryStatus.SUBMITTED]
+
+    @cached_property
     def submitted_ids(self) -> list[int]:
-        return [e.id for e in self.grid.entries if e.status == EntryStatus.SUBMITTED]
+        return [e.id for e in self.submitted]
 
     @property
     def shown_ids(self) -> str:

@@ -363,6 +363,8 @@ def test_approve_all_shown_with_nothing_waiting_says_so(client, manager):
     login(client, manager)
     response = client.post(reverse("hr:approval"), {"action": "approve-shown"}, follow=True)
     assert str(views.NOTHING_SHOWN_TO_APPROVE) in response.content.decode()
+    assert "Ingen timer venter på godkjenning." in response.content.decode()
+    assert "Ingen uker passer filteret." in page(client, week="2026-W48")
 
 
 def test_approve_all_shown_never_approves_what_the_actor_may_not(client, company, manager):
