@@ -141,17 +141,20 @@ def test_godkjenn_uke_is_reached_with_tab_and_pressed_with_enter(browser, live_s
     assert page.locator(".approval-week").count() == 1
 
     # when: Tab until «Godkjenn uke» has the focus, then Enter
+    whole_name_on_focus = False
     for _ in range(80):
         page.keyboard.press("Tab")
         focused = page.evaluate("document.activeElement.textContent.trim()")
         if focused == "Godkjenn uke":
             break
-        if focused.startswith("P-100"):
+        if focused.startswith("P-100") and not whole_name_on_focus:
             # the project's cell takes the focus, and shows the whole name while it has it
             cell = page.locator(".approval-week .project-name:focus .truncate")
             assert cell.evaluate("el => getComputedStyle(el).whiteSpace") == "normal"
+            whole_name_on_focus = True
     else:
         raise AssertionError("«Godkjenn uke» never had the focus")
+    assert whole_name_on_focus
     outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
     assert outline != "none"  # the focus is visible
     page.keyboard.press("Enter")
@@ -161,4 +164,28 @@ def test_godkjenn_uke_is_reached_with_tab_and_pressed_with_enter(browser, live_s
     assert "5 timeføringer er godkjent." in page.locator(".messages").inner_text()
     assert _statuses(anne, WEEK_48) == {EntryStatus.APPROVED}
     assert _statuses(anne, WEEK_47) == {EntryStatus.SUBMITTED}
+    page.context.close()
+
+
+def test_a_bad_filter_says_why_and_the_entry_by_entry_table_passes_axe(
+    browser, live_server, world, axe_check
+):
+    page = logged_in(browser, live_server, world["manager"].email)
+
+    # when: a week that does not exist
+    page.goto("/godkjenning/?week=2025-W53")
+
+    # then
+    assert "Skriv uken som år og ukenummer" in page.locator("#filter-week-error").inner_text()
+    assert page.locator("#filter-week").get_attribute("aria-invalid") == "true"
+    assert page.locator(".approval-week").count() == 0
+    axe_check(page)
+
+    # when: a valid filter, and a card's entries opened one by one
+    page.goto(f"/godkjenning/?employee={world['bygg'][0].id}")
+    page.get_by_text("Godkjenn eller avvis føring for føring").first.click()
+
+    # then
+    assert page.locator(".week-entries[open] tbody tr").count() == 5
+    axe_check(page)
     page.context.close()
