@@ -36,10 +36,6 @@ class EntryForm(forms.Form):
         self.fields["wage_type"].queryset = selectors.wage_types_active(company=company)  # type: ignore[attr-defined]
 
 
-class RejectForm(forms.Form):
-    reason = forms.CharField(label=_("Begrunnelse"), max_length=500, required=False, widget=forms.Textarea)
-
-
 FILTER_DEPARTMENT_UNKNOWN = _(
     "Avdelingen finnes ikke, eller du godkjenner ikke timer for den. Velg en avdeling i listen."
 )
