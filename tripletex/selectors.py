@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 
-from hr.models import Company, Department, WageType
+from hr.models import Company, Department, EntryStatus, HourEntry, WageType
 from tripletex.models import (
     AuditEvent,
     Connection,
@@ -26,6 +28,33 @@ from tripletex.models import (
 
 STEP_PAGE_SIZE = 50
 FILTERS = ("alle", "valgbare", "valgte", "nye", "koblet", "kobles", "kobles-fra", "endret", "ikke-valgbare")
+
+
+@dataclass(frozen=True)
+class WaitingHours:
+    """Hours sent in for approval, split at «Send godkjente timer fra og med»."""
+
+    before_entries: int
+    before_hours: Decimal
+    from_entries: int
+    from_hours: Decimal
+
+
+def waiting_around(*, company: Company, date: datetime.date) -> WaitingHours:
+    """What waits for approval before the date (never sent, even once approved) and from it (sent
+    when approved): shown on «Oppsummering» beside the already-approved count."""
+    totals = HourEntry.objects.filter(company=company, status=EntryStatus.SUBMITTED).aggregate(
+        before_entries=Count("id", filter=Q(date__lt=date)),
+        before_hours=Sum("hours", filter=Q(date__lt=date)),
+        from_entries=Count("id", filter=Q(date__gte=date)),
+        from_hours=Sum("hours", filter=Q(date__gte=date)),
+    )
+    return WaitingHours(
+        before_entries=totals["before_entries"],
+        before_hours=totals["before_hours"] or Decimal("0"),
+        from_entries=totals["from_entries"],
+        from_hours=totals["from_hours"] or Decimal("0"),
+    )
 
 
 def connection_for(*, company: Company) -> Connection | None:

@@ -297,6 +297,7 @@ def wizard_summary(request: EmployeeRequest) -> HttpResponse:
         "send_from_totals": transfer_services.approved_from(
             company=request.employee.company, date=send_from, tripletex_company_id=run.tripletex_company_id
         ),
+        "send_from_waiting": selectors.waiting_around(company=request.employee.company, date=send_from),
         "unfetched": [str(label) for key, label in STEPS[1:4] if key not in run.fetch_state],
     }
     return render(request, "tripletex/wizard_summary.html", context, status=400 if error else 200)

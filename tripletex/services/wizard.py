@@ -17,11 +17,11 @@ from typing import Any, TypeVar
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from hr.models import Department, Employee, Project, Role, User, WageType
+from hr.models import Department, Employee, EntryStatus, HourEntry, Project, Role, User, WageType
 from hr.weeks import today_local
 from tripletex import client as tx
 from tripletex import crypto
@@ -727,7 +727,9 @@ class FinishResult:
 
 def wizard_send_from_default(*, run: WizardRun) -> datetime.date:
     """«Send godkjente timer fra og med»: the date chosen, else the date an update's connection has,
-    else the activation day (today)."""
+    else the activation day (today) — moved back to the earliest hours sent in for approval, so that
+    hours waiting when the integration is activated are sent once approved, as every later approval
+    is. Hours approved before activation and dated earlier stay out (docs/wizard.md#send-from)."""
     if run.send_hours_from is not None:
         return run.send_hours_from
     connection = Connection.objects.filter(
@@ -735,7 +737,11 @@ def wizard_send_from_default(*, run: WizardRun) -> datetime.date:
     ).first()
     if connection is not None and connection.send_hours_from is not None:
         return connection.send_hours_from
-    return today_local()
+    today = today_local()
+    waiting = HourEntry.objects.filter(
+        company_id=run.company_id, status=EntryStatus.SUBMITTED, date__lt=today
+    ).aggregate(first=Min("date"))["first"]
+    return min(waiting, today) if waiting is not None else today
 
 
 def wizard_send_from_set(*, actor: Employee, run: WizardRun, date: datetime.date) -> WizardRun:

@@ -13,12 +13,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from grønnjobb.middleware import CONTROL_CHARACTER_REFUSED
-from hr.models import Employee, Project, WageType
+from hr.models import Employee, EntryStatus, Project, WageType
 from hr.tests.factories import (
     PASSWORD,
     CompanyFactory,
     DepartmentFactory,
     EmployeeFactory,
+    HourEntryFactory,
     ProjectFactory,
     administrator_of,
     manager_of,
@@ -43,9 +44,10 @@ pytestmark = pytest.mark.django_db
 # What a step page and the summary cost, whatever the number of items fetched (measured: 8 each).
 # Step: session, user, employee, the open run, the page's count and rows, the step's counts, and
 # the base layout's read. Summary: session, user, employee, the open run, one read per kind, and
-# the layout's read, plus the connection's date and the count of approved hours from it.
+# the layout's read, plus the connection's date, the first hours waiting for approval, the count of
+# approved hours from the date and the waiting hours around it.
 STEP_PAGE_MAX_QUERIES = 8
-SUMMARY_MAX_QUERIES = 10
+SUMMARY_MAX_QUERIES = 12
 # The employees' step adds one read: the company's departments, offered on every new row.
 EMPLOYEE_STEP_MAX_QUERIES = 9
 DEMO_PROJECT_COUNT = 9
@@ -709,6 +711,34 @@ def test_summary_asks_from_which_date_hours_are_sent_and_the_card_says_it(
     # then
     assert Connection.objects.get(company=admin.company).send_hours_from == chosen
     assert 'id="tripletex-send-from">01.11.2026<' in text(admin_client.get(settings_url()))
+
+
+def test_hours_waiting_for_approval_move_the_proposed_date_back_so_none_is_lost(
+    admin, admin_client, tripletex_sandbox
+):
+    # given: last week sent in for approval (7,5 t on Monday, 5 t on Tuesday), not yet approved
+    today = timezone.localdate()
+    monday = today - datetime.timedelta(days=today.weekday() + 7)
+    employee = EmployeeFactory(company=admin.company)
+    sent_in = {"status": EntryStatus.SUBMITTED, "submitted_by": employee, "submitted_at": timezone.now()}
+    HourEntryFactory(employee=employee, date=monday, **sent_in)
+    HourEntryFactory(employee=employee, date=monday + datetime.timedelta(days=1), hours="5", **sent_in)
+    HourEntryFactory(employee=employee, date=monday - datetime.timedelta(days=7))
+    begin_and_check_key(admin_client, tripletex_sandbox.employee_token)
+    # when
+    summary = text(admin_client.get(url("wizard_summary")))
+    # then: the date proposed is the first day waiting, and both entries are said to go once approved
+    assert f'name="send_from" value="{monday:%Y-%m-%d}"' in summary
+    assert 'data-count="waiting-from">2<' in summary
+    assert "12,5 t" in summary
+    assert "waiting-before" not in summary
+    # when: a later date is chosen
+    later = monday + datetime.timedelta(days=1)
+    admin_client.post(url("wizard_summary"), {"send_from": f"{later:%Y-%m-%d}", "action": "count"})
+    summary = text(admin_client.get(url("wizard_summary")))
+    # then: the Monday's entry is said to be left out for good
+    assert 'data-count="waiting-before">1<' in summary
+    assert 'data-count="waiting-from">1<' in summary
 
 
 def test_a_date_that_is_not_a_date_is_refused_with_the_reason(admin, admin_client, tripletex_sandbox):
