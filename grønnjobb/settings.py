@@ -112,6 +112,11 @@ if (
     and not env.bool("ALLOW_SQLITE_IN_PRODUCTION", default=False)
 ):
     raise ImproperlyConfigured("Set DATABASE_URL to a PostgreSQL database in production.")
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The same backend, told SQLite's real limit of parameters per statement (grønnjobb/sqlite/base.py).
+    DATABASES["default"]["ENGINE"] = "grønnjobb.sqlite"
+    # Tests in memory, as with Django's own engine (test runners recognise only that engine's name).
+    DATABASES["default"].setdefault("TEST", {}).setdefault("NAME", ":memory:")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "hr.User"

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -43,6 +43,7 @@ from tripletex.services import chunks
 from tripletex.services.connection import client_for_token
 
 Row = RemoteHours | RemoteSalaryLine
+RowT = TypeVar("RowT", RemoteHours, RemoteSalaryLine)
 ROW_MODELS: tuple[type[RemoteHours], type[RemoteSalaryLine]] = (RemoteHours, RemoteSalaryLine)
 
 logger = logging.getLogger(__name__)
@@ -188,11 +189,13 @@ def _keys_to_send(
 
 def hours_changed(*, company: Company, entries: Sequence[HourEntry]) -> list[int]:
     """Recompute the wanted hours of every key these entries touch. Runs inside the approval's (or
-    reopen's) transaction; returns the ids of the rows to deliver once it commits."""
+    reopen's) transaction; returns the ids of the rows to deliver once it commits (lønnsart lines
+    negated)."""
     connection = Connection.objects.filter(company=company).first()
     if connection is None or connection.tripletex_company_id is None:
         return []
-    links = {
+    now = timezone.now()
+    activities = {
         link.project_id: link.activity_id
         for link in ProjectLink.objects.filter(
             company=company,
@@ -200,79 +203,101 @@ def hours_changed(*, company: Company, entries: Sequence[HourEntry]) -> list[int
             project_id__in={e.project_id for e in entries},
         )
     }
-    keys = sorted({(e.employee_id, e.date, e.project_id) for e in entries if e.project_id in links})
-    keys = _keys_to_send(RemoteHours, connection, "project_id", keys)
-    now = timezone.now()
-    to_deliver = []
-    for employee_id, date, project_id in keys:
-        # Lock the key's row first, so two approvals on one key sum in turn, never past each other.
-        row, _created = RemoteHours.objects.select_for_update().get_or_create(
-            company=company,
-            tripletex_company_id=connection.tripletex_company_id,
-            employee_id=employee_id,
-            date=date,
-            project_id=project_id,
-            activity_id=links[project_id],
-        )
-        wanted = HourEntry.objects.filter(
-            company=company,
-            employee_id=employee_id,
-            date=date,
-            project_id=project_id,
-            status=EntryStatus.APPROVED,
-        ).aggregate(total=Sum("hours"))["total"] or Decimal("0")
-        row.wanted_hours = wanted
-        row.attempts = 0
-        if connection.is_active:
-            row.state, row.next_attempt_at, row.message = TransferState.PENDING, now, ""
-            to_deliver.append(row.id)
-        else:
-            row.state, row.next_attempt_at = TransferState.NOT_SENT, None
-            row.message = str(STATUS_APPROVED_WHILE_REMOVED)
-        row.save()
-    return to_deliver + [-line_id for line_id in _salary_lines_changed(company, connection, entries, now)]
-
-
-def _salary_lines_changed(
-    company: Company, connection: Connection, entries: Sequence[HourEntry], now: datetime.datetime
-) -> list[int]:
-    """A lønnsart imported from Tripletex also gets a lønnsart line: count = its approved hours that day."""
-    links = {
+    hours = _rows_changed(
+        RemoteHours,
+        connection,
+        "project_id",
+        {(e.employee_id, e.date, e.project_id) for e in entries if e.project_id in activities},
+        ("activity_id", activities),
+        now,
+    )
+    salary_types = {
         link.wage_type_id: link.tripletex_id
         for link in WageTypeLink.objects.filter(
             company=company,
-            tripletex_company_id=_tripletex_company(connection),
+            tripletex_company_id=connection.tripletex_company_id,
             wage_type_id__in={e.wage_type_id for e in entries},
         )
     }
-    keys = sorted({(e.employee_id, e.date, e.wage_type_id) for e in entries if e.wage_type_id in links})
-    keys = _keys_to_send(RemoteSalaryLine, connection, "wage_type_id", keys)
-    changed = []
-    for employee_id, date, wage_type_id in keys:
-        line, _created = RemoteSalaryLine.objects.select_for_update().get_or_create(
-            company=company,
-            tripletex_company_id=_tripletex_company(connection),
-            employee_id=employee_id,
-            date=date,
-            wage_type_id=wage_type_id,
-            defaults={"salary_type_id": links[wage_type_id]},
+    # A lønnsart imported from Tripletex also gets a lønnsart line: count = its approved hours that day.
+    lines = _rows_changed(
+        RemoteSalaryLine,
+        connection,
+        "wage_type_id",
+        {(e.employee_id, e.date, e.wage_type_id) for e in entries if e.wage_type_id in salary_types},
+        ("salary_type_id", salary_types),
+        now,
+    )
+    return hours + [-line_id for line_id in lines]
+
+
+def _rows_changed(
+    model: type[RowT],
+    connection: Connection,
+    field: str,
+    touched: set[tuple[int, datetime.date, int]],
+    remote: tuple[str, dict[int, int]],
+    now: datetime.datetime,
+) -> list[int]:
+    """Set each key's row to the approved hours of the key, with a fixed number of queries whatever
+    the number of keys: one insert that skips existing rows, one locking read, one grouped sum and
+    two updates (docs/transfer.md#outbox). `remote` names the Tripletex side of a key's row and
+    gives it per project or lønnsart (the project's activity, the lønnsart's salary type)."""
+    remote_field, remote_of = remote
+    keys = sorted(_keys_to_send(model, connection, field, sorted(touched)))
+    if not keys:
+        return []
+    scope = {
+        "company_id": connection.company_id,
+        "tripletex_company_id": _tripletex_company(connection),
+    }
+    # Rows for new keys; a key some other approval has just created is skipped by the constraint.
+    model.objects.bulk_create(
+        [
+            model(**scope, employee_id=employee, date=date, **{field: third, remote_field: remote_of[third]})
+            for employee, date, third in keys
+        ],
+        ignore_conflicts=True,
+    )
+    wanted_rows = {(employee_id, date, third, remote_of[third]) for employee_id, date, third in keys}
+    in_keys = {
+        "employee_id__in": {key[0] for key in keys},
+        "date__in": {key[1] for key in keys},
+        f"{field}__in": {key[2] for key in keys},
+    }
+    # Lock every row first, in one order, so two approvals on one key sum in turn, never past each
+    # other, and never lock in opposite orders; then read the sums the locks now protect.
+    rows = [
+        row
+        for row in model.objects.select_for_update().filter(**scope, **in_keys).order_by("id")
+        if (row.employee_id, row.date, getattr(row, field), getattr(row, remote_field)) in wanted_rows
+    ]
+    approved = {
+        (total["employee_id"], total["date"], total[field]): total["hours"]
+        for total in HourEntry.objects.filter(
+            company_id=connection.company_id, status=EntryStatus.APPROVED, **in_keys
         )
-        line.wanted_hours = HourEntry.objects.filter(
-            company=company,
-            employee_id=employee_id,
-            date=date,
-            wage_type_id=wage_type_id,
-            status=EntryStatus.APPROVED,
-        ).aggregate(total=Sum("hours"))["total"] or Decimal("0")
-        line.attempts = 0
-        if connection.is_active:
-            line.state, line.next_attempt_at, line.message = TransferState.PENDING, now, ""
-            changed.append(line.id)
-        else:
-            line.state, line.next_attempt_at = TransferState.NOT_SENT, None
-            line.message = str(STATUS_APPROVED_WHILE_REMOVED)
-        line.save()
-    return changed
+        .values("employee_id", "date", field)
+        .annotate(hours=Sum("hours"))
+    }
+    for row in rows:
+        row.wanted_hours = approved.get((row.employee_id, row.date, getattr(row, field)), Decimal("0"))
+    # One field per row in bulk_update keeps a batch at a third of SQLite's 999 parameters, so up to
+    # 333 keys cost one query; what every row shares is one plain update.
+    model.objects.bulk_update(rows, ["wanted_hours"])
+    ids = [row.id for row in rows]
+    if connection.is_active:
+        model.objects.filter(id__in=ids).update(
+            state=TransferState.PENDING, next_attempt_at=now, message="", attempts=0
+        )
+        return ids
+    model.objects.filter(id__in=ids).update(
+        state=TransferState.NOT_SENT,
+        next_attempt_at=None,
+        message=str(STATUS_APPROVED_WHILE_REMOVED),
+        attempts=0,
+    )
+    return []
 
 
 def approved_from(
