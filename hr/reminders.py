@@ -9,11 +9,12 @@ with `--dry-run` only lists what it would send.
 
 Who gets the employees' reminder (one e-mail about the current week):
 
-- an active employee with an active login and an e-mail address, from whom hours are expected
-  that week: the company's normal week is the hours expected of everyone (the database keeps it
-  above 0; should it be 0, nobody is reminded), except in the week someone got their login, which
-  began before they were there. GrønnJobb has no per-person working hours or absences, so nobody
-  else is excused;
+- an active employee with an e-mail address and an active login whose password is set (someone
+  invited who has not set one yet cannot log in to act on it);
+- from whom hours are expected that week: the company's normal week is the hours expected of
+  everyone (the database keeps it above 0; were it 0, nobody would be reminded), except in the week
+  someone got their login, which began before they were there. GrønnJobb has no per-person working
+  hours or absences, so nobody else is excused;
 - who has not sent in the week: they have hours in it that are not sent in (Registrert) or were
   rejected (Avvist), or the hours they sent in (Til godkjenning or Godkjent) are fewer than the
   normal week, which includes having no hours at all.
@@ -36,6 +37,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet, Sum
@@ -111,10 +113,12 @@ def _rounds_due(now: datetime.datetime) -> Iterator[tuple[Company, str, datetime
 
 
 def _recipients(company: Company) -> QuerySet[Employee]:
-    """People who can receive e-mail and act on it: active, with an active login and an address."""
+    """People who can receive e-mail and act on it: active, with an address and an active login
+    whose password is set (someone invited who has not set one yet cannot log in to act)."""
     return (
         Employee.objects.filter(company=company, is_active=True, user__is_active=True)
         .exclude(email="")
+        .exclude(user__password__startswith=UNUSABLE_PASSWORD_PREFIX)
         .select_related("company")
     )
 

@@ -105,6 +105,7 @@ def people(company, department, employee, manager, administrator):
         "over": EmployeeFactory(company=company, department=department),
         "deactivated": EmployeeFactory(company=company, department=department, is_active=False),
         "no_login": EmployeeFactory(company=company, department=department, user=None),
+        "invited": EmployeeFactory(company=company, department=department),
         "manager": manager,
         "administrator": administrator,
     }
@@ -117,6 +118,8 @@ def people(company, department, employee, manager, administrator):
     week_of_hours(cast["over"], EntryStatus.SUBMITTED, days=4, hours="10")
     cast["deactivated"].user.is_active = False
     cast["deactivated"].user.save()
+    cast["invited"].user.set_unusable_password()  # has not followed the invitation yet
+    cast["invited"].user.save()
     return cast
 
 
