@@ -40,3 +40,4 @@ def test_an_administrator_sets_when_the_reminders_go_out(browser, live_server, a
     assert not section.get_by_label("Send påminnelser på e-post").is_checked()
     assert section.get_by_label("Ansatte som ikke har sendt inn uken: klokkeslett").input_value() == "15:30"
     axe_check(page)
+    page.context.close()
