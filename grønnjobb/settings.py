@@ -280,6 +280,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULE = {
     "transfer-sweep": {"task": "tripletex.tasks.transfer_sweep_task", "schedule": 60.0},
+    # Weekly reminders (hr/reminders.py): each run sends what is due and not yet sent.
+    # A run left waiting behind a stopped worker is dropped: the next one does the same work.
+    "reminders": {"task": "hr.tasks.reminders_send_task", "schedule": 300.0, "options": {"expires": 290}},
 }
 CELERY_TIMEZONE = TIME_ZONE
 

@@ -489,6 +489,30 @@ def company_update(
     return company
 
 
+@transaction.atomic
+def company_reminders_update(
+    *,
+    actor: Employee,
+    reminders_enabled: bool,
+    employee_reminder_weekday: int,
+    employee_reminder_time: datetime.time,
+    manager_reminder_weekday: int,
+    manager_reminder_time: datetime.time,
+) -> Company:
+    """When the weekly reminders go out (hr/reminders.py). Seconds are dropped: a beat run every few
+    minutes could not honour them anyway."""
+    _require_administrator(actor)
+    company = actor.company
+    company.reminders_enabled = reminders_enabled
+    company.employee_reminder_weekday = employee_reminder_weekday
+    company.employee_reminder_time = employee_reminder_time.replace(second=0, microsecond=0)
+    company.manager_reminder_weekday = manager_reminder_weekday
+    company.manager_reminder_time = manager_reminder_time.replace(second=0, microsecond=0)
+    company.full_clean()
+    company.save()
+    return company
+
+
 # --- hour entries ----------------------------------------------------------------------------
 
 
