@@ -262,8 +262,9 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Celery. Long waits live in the database rows, never in countdowns (see RELIABILITY.md), so the
-# visibility timeout only has to exceed the hard time limit.
+# Celery. Long waits live in the database rows, never in countdowns (docs/transfer.md#celery): the
+# visibility timeout only has to exceed the hard time limit plus the one short countdown (a wizard
+# fetch waiting for Tripletex's rate limit, at most two minutes).
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="" if PRODUCTION else "memory://")
 if PRODUCTION and not CELERY_BROKER_URL:
     raise ImproperlyConfigured("The environment variable CELERY_BROKER_URL must be set in production.")

@@ -387,8 +387,9 @@ def _fetch_projects(client: tx.TripletexClient, run: WizardRun) -> Iterator[Wiza
 def _usable_activities(
     project: tx.Project, general: Sequence[tx.Activity], activities: dict[int, tx.Activity]
 ) -> list[tx.Activity]:
-    """Tripletex's rule for where a project's hours can go (BEHAVIOUR C3): activities linked to the
-    project and open, plus the general project activities unless the project allows only its own."""
+    """Tripletex's rule for where a project's hours can go (docs/wizard.md#activities): activities
+    linked to the project and open, plus the general project activities unless the project allows
+    only its own."""
     linked = []
     for link in project.project_activities:
         activity = link.activity or activities.get(link.activity_id or 0)

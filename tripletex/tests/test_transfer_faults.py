@@ -1,4 +1,4 @@
-"""The fault and misuse tables of RELIABILITY.md, against the sandbox over HTTP.
+"""The fault table of docs/transfer.md#faults, against the sandbox over HTTP.
 
 Each test asserts its row's pass criterion and, where it applies, ends with the ledger check. Tests
 that once showed a real bug stay as its regression test.
