@@ -106,6 +106,19 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60 if PRODUCTION else 0)
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # `make run` has the web, a Celery worker and beat writing one SQLite file at once. WAL lets
+    # readers go on while one connection writes; IMMEDIATE takes the write lock when a transaction
+    # begins, so a writer that has to wait waits (up to `timeout` seconds) instead of failing with
+    # «database is locked» when a transaction that began by reading tries to write. (An in-memory
+    # test database ignores WAL.) See docs/transfer.md#sqlite.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 if (
     PRODUCTION
     and DATABASES["default"]["ENGINE"].endswith("sqlite3")
@@ -254,8 +267,9 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Celery. Long waits live in the database rows, never in countdowns (see RELIABILITY.md), so the
-# visibility timeout only has to exceed the hard time limit.
+# Celery. Long waits live in the database rows, never in countdowns (docs/transfer.md#celery): the
+# visibility timeout only has to exceed the hard time limit plus the one short countdown (a wizard
+# fetch waiting for Tripletex's rate limit, at most two minutes).
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="" if PRODUCTION else "memory://")
 if PRODUCTION and not CELERY_BROKER_URL:
     raise ImproperlyConfigured("The environment variable CELERY_BROKER_URL must be set in production.")

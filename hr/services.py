@@ -931,7 +931,7 @@ def entries_reject(*, actor: Employee, entry_ids: Sequence[int], reason: str) ->
 
 @transaction.atomic
 def entries_reopen(*, actor: Employee, entry_ids: Sequence[int]) -> list[HourEntry]:
-    """An administrator takes approved hours back to «Til godkjenning» (design decision 6)."""
+    """An administrator takes approved hours back to «Til godkjenning» (docs/transfer.md#reopen)."""
     _require_administrator(actor)
     entries = _lock_for_decision(actor=actor, entry_ids=entry_ids, status=EntryStatus.APPROVED)
     HourEntry.objects.filter(id__in=[e.id for e in entries]).update(

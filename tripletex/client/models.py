@@ -140,7 +140,8 @@ class Project:
     start_date: date | None
     end_date: date | None
     project_activities: tuple[ProjectActivity, ...] = field(default=())
-    # Tripletex's own usability inputs (BEHAVIOUR C3): only linked general activities, only participants.
+    # Tripletex's own usability inputs (tripletex/sandbox/README.md#usable-activities): only linked
+    # general activities, only participants.
     general_project_activities_per_project_only: bool = False
     for_participants_only: bool = False
 
@@ -255,7 +256,7 @@ class TimesheetEntry:
 
     def to_json(self) -> dict[str, Any]:
         # The full object with its version: PUT nulls fields that are present but empty, so
-        # sending everything we mean is the only safe update (BEHAVIOUR C6).
+        # sending everything we mean is the only safe update (tripletex/sandbox/README.md#full-put).
         return {
             "id": self.id,
             "version": self.version,

@@ -136,7 +136,8 @@ def _full_result_size(mode: str, exact: int) -> int:
     if mode == "zero":
         return 0
     if mode == "approximate":
-        # Deliberately wrong, so a client that pages on it fails in tests (BEHAVIOUR B3).
+        # Deliberately wrong, so a client that pages on it fails in tests
+        # (tripletex/sandbox/README.md#full-result-size).
         return (exact // 1000 + 1) * 1000
     return exact
 
@@ -407,7 +408,8 @@ def activity_for_timesheet(call: Call) -> Result:
 
 
 def usable_activities(store: s.Store, project: s.Project, employee_id: int, on: date) -> list[s.Activity]:
-    """The one rule for "can hours go here": also what `>forTimeSheet` answers (BEHAVIOUR C3)."""
+    """The one rule for "can hours go here": also what `>forTimeSheet` answers
+    (tripletex/sandbox/README.md#usable-activities)."""
     if not _project_open_on(project, on):
         return []
     if project.for_participants_only and employee_id not in project.participant_ids:

@@ -1,7 +1,7 @@
 """What the sandbox says, in Tripletex's words.
 
-Texts marked OBS were seen in real Tripletex responses (see ../shared/tripletex/BEHAVIOUR.md); texts
-marked INF are the sandbox's own choice where no real response was recorded (README, "Choices").
+Texts marked OBS were seen in real Tripletex responses; texts marked INF are the sandbox's own
+choice where no real response was recorded (tripletex/sandbox/README.md#choices).
 Tests import these constants so that the code and the assertions share one spelling.
 """
 

@@ -1,4 +1,4 @@
-"""Approved hours reach Tripletex: once, with nothing lost, visibly (RELIABILITY.md).
+"""Approved hours reach Tripletex: once, with nothing lost, visibly (docs/transfer.md).
 
 The database holds, per Tripletex key (employee, date, project, activity), the hours that should be
 there and the id and version last seen. Approval updates that in its own transaction; a worker then
@@ -130,7 +130,8 @@ def _tripletex_company(connection: Connection) -> int:
 
 
 def approval_blockers(*, company: Company, entries: Sequence[HourEntry]) -> dict[int, str]:
-    """Why entries cannot be sent, for reasons known here (design decision 4). A fixed number of queries."""
+    """Why entries cannot be sent, for reasons known here (docs/transfer.md#blockers). A fixed number
+    of queries."""
     connection = active_connection(company)
     if connection is None or not entries:
         return {}
@@ -367,14 +368,14 @@ def deliver_on_commit(remote_ids: list[int]) -> None:
             for line_id in lines:
                 salary_line_deliver_task.delay(line_id)
         except Exception:
-            # The broker is away: the approval stands, and the sweep sends it (F2).
+            # The broker is away: the approval stands, and the sweep sends it (docs/transfer.md#f2).
             logger.warning("Could not enqueue %s transfers; the sweep will pick them up", len(remote_ids))
 
     transaction.on_commit(enqueue)
 
 
 def reopen_check(*, company: Company, entries: Sequence[HourEntry]) -> None:
-    """Refuse to reopen hours Tripletex has locked (design decision 6): look at the sent entries."""
+    """Refuse to reopen hours Tripletex has locked (docs/transfer.md#reopen): look at the sent entries."""
     connection = active_connection(company)
     if connection is None:
         return
@@ -405,7 +406,7 @@ def reopen_check(*, company: Company, entries: Sequence[HourEntry]) -> None:
 
 
 def transfers_cancel(*, company: Company) -> int:
-    """Removal stops everything at once: what waits is shown as not sent (design decision 5)."""
+    """Removal stops everything at once: what waits is shown as not sent (docs/transfer.md#removal)."""
     return sum(
         model.objects.filter(company=company, state=TransferState.PENDING).update(
             state=TransferState.NOT_SENT, next_attempt_at=None, message=str(STATUS_REMOVED)
@@ -609,7 +610,8 @@ def _sync_hours(client: tx.TripletexClient, claim: Claim, employee_id: int, proj
             try:
                 client.timesheet_entry_delete(entry_id=remote_id, version=version or 0)
             except tx.RevisionConflict:
-                # Changed in Tripletex since we saw it: read the version again, delete once more (F16).
+                # Changed in Tripletex since we saw it: read the version again, delete once more
+                # (docs/transfer.md#f16).
                 client.timesheet_entry_delete(
                     entry_id=remote_id, version=client.timesheet_entry(remote_id).version
                 )
@@ -817,7 +819,7 @@ def _sync_salary_line(client: tx.TripletexClient, claim: Claim, employee_id: int
 
 
 def _guarded(sync: Callable[[], Outcome]) -> Outcome:
-    """Run one sync and turn every Tripletex failure into an outcome (the table in RELIABILITY.md)."""
+    """Run one sync and turn every Tripletex failure into an outcome (docs/transfer.md#outcomes)."""
     try:
         return sync()
     except tx.DuplicateEntry:
@@ -928,7 +930,8 @@ def _update(
         except tx.RevisionConflict:
             if attempt == 2:
                 raise
-            # Someone changed it since we last saw it: read the version again, retry once (F16).
+            # Someone changed it since we last saw it: read the version again, retry once
+            # (docs/transfer.md#f16).
             version = client.timesheet_entry(remote_id).version
         except tx.NotFound:
             # Deleted in Tripletex by hand: create it again after a look-up.
@@ -1013,7 +1016,8 @@ def _pause(connection: Connection, outcome: Outcome, now: datetime.datetime) -> 
         return
     seconds = outcome.pause_seconds
     if seconds is None:
-        # No reset header: capped exponential backoff on the company (F8), remembered between 429s.
+        # No reset header: capped exponential backoff on the company (docs/transfer.md#f8), remembered
+        # between 429s.
         seconds = min(max(THROTTLE_DEFAULT_SECONDS, connection.throttle_seconds * 2), BACKOFF_CAP_SECONDS)
         connection.throttle_seconds = int(seconds)
     connection.paused_until, connection.pause_reason = now + datetime.timedelta(seconds=seconds), "rate"

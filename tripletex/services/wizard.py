@@ -272,6 +272,11 @@ def wizard_fetch_start(*, actor: Employee, run: WizardRun, kind: str, restart: b
 
 
 FETCH_STALE = datetime.timedelta(minutes=10)
+# Tripletex's rate limit met during a fetch: the fetch ends, frees its worker and is started again
+# when the window resets (a task countdown of at most FETCH_WAIT_MAX seconds), this many times.
+FETCH_RATE_LIMIT_RETRIES = 10
+FETCH_WAIT_DEFAULT = 30
+FETCH_WAIT_MAX = 120
 
 
 def _stale(state: dict[str, Any]) -> bool:
@@ -288,18 +293,23 @@ def _fetch_state_set(run_id: int, kind: str, **state: Any) -> None:
         run.save(update_fields=["fetch_state"])
 
 
-def wizard_fetch(*, run_id: int, kind: str) -> None:
-    """Fetch one step's list from Tripletex into WizardItems, page by page, in bulk."""
+def wizard_fetch(*, run_id: int, kind: str, attempt: int = 0) -> int | None:
+    """Fetch one step's list from Tripletex into WizardItems, page by page, in bulk.
+
+    Returns None when the fetch ended (done or failed, said in the run's fetch_state), or the
+    seconds to wait before fetching again when Tripletex's rate limit is used up: the step keeps
+    showing «Henter …» and the caller schedules the next attempt (docs/wizard.md#fetching).
+    """
     run = WizardRun.objects.select_related("company").get(id=run_id)
     if run.status != WizardStatus.OPEN:
-        return
+        return None
     try:
         client = client_for_token(run_token(run))
     except (crypto.SecretUnreadable, Connection.DoesNotExist):
         # The key cannot be read (its encryption key is gone, or the connection was removed): say so,
         # or the step would show «Henter …» for ever.
         _fetch_state_set(run.id, kind, state="failed", count=0, error=str(KEY_UNREADABLE))
-        return
+        return None
     fetchers = {
         ItemKind.PROJECT: _fetch_projects,
         ItemKind.WAGE_TYPE: _fetch_wage_types,
@@ -313,18 +323,28 @@ def wizard_fetch(*, run_id: int, kind: str) -> None:
             count += len(page)
             _fetch_state_set(run.id, kind, state="running", count=count)
         _mark_duplicates(run, kind)
+    except tx.RateLimited as error:
+        if attempt < FETCH_RATE_LIMIT_RETRIES:
+            wait = min(max(1, error.reset_seconds or FETCH_WAIT_DEFAULT), FETCH_WAIT_MAX)
+            logger.info("Fetching %s for wizard %s waits %s s for Tripletex's rate limit", kind, run.id, wait)
+            _fetch_state_set(run.id, kind, state="running", count=0, attempt=attempt + 1)
+            return wait
+        message = tripletex_error_message(error)
+        _fetch_state_set(run.id, kind, state="failed", count=count, error=message)
+        return None
     except tx.TripletexError as error:
         logger.info("Fetching %s for wizard %s failed: %s", kind, run.id, type(error).__name__)
         message = tripletex_error_message(error, what=str(WHAT_FOR_PERMISSION[ItemKind(kind)]))
         _fetch_state_set(run.id, kind, state="failed", count=count, error=message)
-        return
+        return None
     except Exception:
         # Whatever else went wrong, the step must end with a message and «Prøv igjen», never
         # «Henter …» for ever.
         logger.exception("Fetching %s for wizard %s failed unexpectedly", kind, run.id)
         _fetch_state_set(run.id, kind, state="failed", count=count, error=str(FETCH_FAILED))
-        return
+        return None
     _fetch_state_set(run.id, kind, state="done", count=count, fetched_at=timezone.now().isoformat())
+    return None
 
 
 def _fetch_projects(client: tx.TripletexClient, run: WizardRun) -> Iterator[WizardItem]:
@@ -367,8 +387,9 @@ def _fetch_projects(client: tx.TripletexClient, run: WizardRun) -> Iterator[Wiza
 def _usable_activities(
     project: tx.Project, general: Sequence[tx.Activity], activities: dict[int, tx.Activity]
 ) -> list[tx.Activity]:
-    """Tripletex's rule for where a project's hours can go (BEHAVIOUR C3): activities linked to the
-    project and open, plus the general project activities unless the project allows only its own."""
+    """Tripletex's rule for where a project's hours can go (docs/wizard.md#activities): activities
+    linked to the project and open, plus the general project activities unless the project allows
+    only its own."""
     linked = []
     for link in project.project_activities:
         activity = link.activity or activities.get(link.activity_id or 0)

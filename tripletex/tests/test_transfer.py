@@ -10,6 +10,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -252,8 +253,10 @@ def test_rate_limit_pauses_only_that_company(
     other_admin, other_row = _second_company_with_a_pending_row(tripletex_sandbox)
     assert transfer.transfer_deliver(remote_id=other_row.id) == TransferState.SENT
     assert Connection.objects.get(company=other_admin.company).paused_until is None
-    Connection.objects.filter(id=connection.id).update(paused_until=timezone.now())
-    assert deliver_due(row.id) == TransferState.SENT
+    # once Tripletex's window has reset, the row goes
+    connection.refresh_from_db()
+    with time_machine.travel(connection.paused_until + datetime.timedelta(seconds=1), tick=False):
+        assert deliver_due(row.id) == TransferState.SENT
     ledger_check(tripletex_sandbox)
 
 

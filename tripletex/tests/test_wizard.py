@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import time
 
 import pytest
 from cryptography.fernet import Fernet
@@ -19,7 +20,7 @@ from hr.tests.factories import (
     ProjectFactory,
     administrator_of,
 )
-from tripletex import crypto
+from tripletex import crypto, tasks
 from tripletex.models import (
     AuditAction,
     AuditEvent,
@@ -517,6 +518,63 @@ def test_a_fetch_whose_worker_died_can_start_again(admin, tripletex_sandbox):
     wizard.wizard_fetch_start(actor=admin, run=run, kind=ItemKind.PROJECT, restart=True)
     run.refresh_from_db()
     assert run.fetch_state[ItemKind.PROJECT]["moved_at"] >= before
+
+
+def test_a_fetch_under_a_rate_limit_frees_its_worker_and_finishes_when_rescheduled(
+    admin, tripletex_sandbox, monkeypatch
+):
+    # given: Tripletex answers the next request with 429, «come back in 7 s»
+    run = checked_run(admin, tripletex_sandbox)
+    tripletex_sandbox.set_faults(rateLimitStorm={"requests": 1, "resetSeconds": 7})
+    slept: list[float] = []
+    monkeypatch.setattr(time, "sleep", slept.append)
+    scheduled = []
+    monkeypatch.setattr(
+        tasks.wizard_fetch_task,
+        "apply_async",
+        lambda args, countdown: scheduled.append((tuple(args), countdown)),
+    )
+
+    # when: a worker runs the fetch
+    tasks.wizard_fetch_task(run.id, ItemKind.EMPLOYEE)
+    run.refresh_from_db()
+
+    # then: it returned at once without sleeping, asking to run again at the reset, still «Henter …»
+    assert scheduled == [((run.id, ItemKind.EMPLOYEE, 1), 7)]
+    assert run.fetch_state[ItemKind.EMPLOYEE]["state"] == "running"
+    assert slept == []
+
+    # when: the countdown has passed and a worker runs it again
+    ((args, _countdown),) = scheduled
+    tasks.wizard_fetch_task(*args)
+    run.refresh_from_db()
+
+    # then: the step is fetched in full
+    tripletex_sandbox.set_faults(rateLimitStorm=None)
+    in_tripletex = len(list(tripletex_sandbox.client().employees()))
+    assert run.fetch_state[ItemKind.EMPLOYEE]["state"] == "done"
+    assert run.fetch_state[ItemKind.EMPLOYEE]["count"] == in_tripletex
+    assert WizardItem.objects.filter(run=run, kind=ItemKind.EMPLOYEE).count() == in_tripletex
+    assert len(scheduled) == 1
+    assert slept == []
+
+
+def test_a_fetch_rate_limited_every_time_ends_with_the_message(admin, tripletex_sandbox):
+    # given: Tripletex throttles every request (tasks run eagerly here, so each reschedule runs at once)
+    run = checked_run(admin, tripletex_sandbox)
+    tripletex_sandbox.set_faults(rateLimitStorm={"requests": 1000, "resetSeconds": 1})
+    sessions_before = tripletex_sandbox.request_count("POST /token/session/:create")
+
+    # when
+    tasks.wizard_fetch_task(run.id, ItemKind.PROJECT)
+    run.refresh_from_db()
+
+    # then: after its retries the step says why and offers to start again
+    state = run.fetch_state[ItemKind.PROJECT]
+    assert state["state"] == "failed"
+    assert state["error"] == str(wizard.TRIPLETEX_THROTTLED)
+    sessions = tripletex_sandbox.request_count("POST /token/session/:create") - sessions_before
+    assert sessions == wizard.FETCH_RATE_LIMIT_RETRIES + 1
 
 
 # --- links that mean what they say ------------------------------------------------------------
