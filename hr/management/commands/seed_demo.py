@@ -27,8 +27,11 @@ ORGANISATION_NUMBER = "912345674"
 # - 1016 Per Uten Epost has no e-mail in Tripletex: he cannot be linked, and his approvals are refused.
 # - P-300 is «Fasade Tromsø rådhus» in Tripletex: a renamed project.
 # - P-500 is closed here and in Tripletex: a closed project, never linked.
-# - P-600 is for participants only in Tripletex (1001 and 1002): others' hours there are refused by
-#   Tripletex after approval.
+# - P-600 is for participants only in Tripletex (1001 and 1002): others' hours there cannot be approved
+#   until Tripletex makes them participants.
+# - 1013 has no employment in Tripletex: the wizard marks him; his hours are still sent.
+# - Tripletex has the departments «Bygg» and «Anlegg» for the same people as here, and also
+#   «Administrasjon» (1001 and the new 1015), which this company does not have.
 PEOPLE = [
     # e-mail, first name, last name, employee number, department, role
     ("admin@gronnbygg.no", "Åse", "Bråten", "1001", None, Role.ADMINISTRATOR),
