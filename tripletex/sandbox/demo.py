@@ -131,6 +131,7 @@ def add_department(store: s.Store, **fields: Any) -> s.Department:
 def add_employment(store: s.Store, employee: s.Employee, **fields: Any) -> s.Employment:
     employment = s.Employment(id=store.next_id("employment"), employee_id=employee.id, **fields)
     store.employments[employment.id] = employment
+    employee.employment_ids.append(employment.id)
     return employment
 
 

@@ -496,7 +496,7 @@ def _employee(store: s.Store, e: s.Employee) -> dict[str, Any]:
         "isContact": e.is_contact,
         "isProxy": False,
         "department": Ref("department", e.department_id) if e.department_id else None,
-        "employments": [Ref("employment", x.id) for x in store.employments.values() if x.employee_id == e.id],
+        "employments": [Ref("employment", i) for i in e.employment_ids],
         "companyId": store.company.id,
     }
 

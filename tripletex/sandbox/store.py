@@ -38,6 +38,7 @@ class Employee:
     employee_number: str
     email: str
     department_id: int | None = None
+    employment_ids: list[int] = field(default_factory=list)  # in Store.employments
     date_of_birth: date | None = None
     phone_number_mobile: str = ""
     user_type: str = "STANDARD"
