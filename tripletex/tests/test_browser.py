@@ -40,7 +40,9 @@ def tick(page, name: str) -> None:
     page.get_by_role("checkbox", name=f"Velg {name}").check()
 
 
-def test_connect_import_update_remove_and_reconnect(browser, live_server, admin, tripletex_sandbox):
+def test_connect_import_update_remove_and_reconnect(
+    browser, live_server, admin, tripletex_sandbox, axe_check
+):
     page = logged_in(browser, live_server, admin.email)
     open_general(page)
 
@@ -73,6 +75,7 @@ def test_connect_import_update_remove_and_reconnect(browser, live_server, admin,
     row = page.locator("tr", has=page.get_by_role("checkbox", name="Velg Even Strøm"))
     assert row.locator("[data-warning=no-employment]").inner_text() == "Har ikke arbeidsforhold i Tripletex"
     assert page.locator("[data-warning=no-employment]").count() == 1
+    axe_check(page)
     page.get_by_role("button", name="Neste →").click()
 
     # step 5: the summary says exactly what happens; «Ferdigstill»
@@ -122,6 +125,7 @@ def test_connect_import_update_remove_and_reconnect(browser, live_server, admin,
     assert row.locator("[data-non-participants]").inner_text() == (
         "Ikke deltakere (timene deres her blir ikke godkjent): Sølvi Grønås, Tor Kjærnes"
     )
+    axe_check(page)
     page.get_by_role("link", name="Nye").click()
     tick(page, "Kai på Ålgård")
     page.get_by_role("button", name="Neste →").click()
