@@ -435,7 +435,7 @@ def _fetch_employees(client: tx.TripletexClient, run: WizardRun) -> Iterator[Wiz
                 "last_name": employee.last_name,
                 "email": employee.email.lower(),
                 "department_name": employee.department_name.strip(),
-                # Hours reach Tripletex without one; lønnsarter cannot be paid out (the step says so).
+                # Tripletex takes hours without one, but cannot run payroll for them (the step says so).
                 "has_employment": employee.has_employment_on(today),
             },
             eligible=not reason,
@@ -1068,7 +1068,7 @@ def _apply_employees(run: WizardRun, actor: Employee, result: FinishResult) -> N
                 continue
             department_id = item.options.get("department_id")
             if item.options.get("department_new"):
-                department_id = created_departments.get(department_key(item.data.get("department_name", "")))
+                department_id = created_departments.get(department_key(_department_name(item)))
             user = User(email=item.data["email"], password=make_password(None))
             new_users.append(user)
             new_employees.append(
@@ -1119,13 +1119,18 @@ def _apply_employees(run: WizardRun, actor: Employee, result: FinishResult) -> N
     result.invited_employee_ids = [e.id for e in new_employees]
 
 
+def _department_name(item: WizardItem) -> str:
+    """The Tripletex department's name as a department here can hold it."""
+    return item.data.get("department_name", "")[: Department._meta.get_field("name").max_length].strip()
+
+
 def _departments_create(run: WizardRun, items: list[WizardItem], result: FinishResult) -> dict[str, int]:
     """«Opprett avdelingen «X»»: each Tripletex department chosen for a new employee is created once,
     however many share it; one made here by hand since (same name) is used instead. Returns the
     department ids by `department_key`."""
     wanted: dict[str, str] = {}
     for item in items:
-        name = item.data.get("department_name", "")[: Department._meta.get_field("name").max_length]
+        name = _department_name(item)
         creates = item.local_id is None and item.email_user_id is None
         if creates and item.options.get("department_new") and name.strip():
             wanted.setdefault(department_key(name), name.strip())
