@@ -198,6 +198,10 @@ class ProjectLink(LinkBase):
     project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="tripletex_link")
     activity_id = models.BigIntegerField()
     activity_name = models.CharField(max_length=255, blank=True)
+    # Tripletex refuses hours on a participants-only project from anyone but its participants: who
+    # they were (Tripletex employee ids) at the last «Ferdigstill», so approval can say so first.
+    participants_only = models.BooleanField(default=False)
+    participant_ids = models.JSONField(default=list, blank=True)
 
     class Meta:
         constraints = [

@@ -182,6 +182,10 @@ def wizard_step(request: EmployeeRequest, slug: str) -> HttpResponse:
     page = selectors.step_page(
         run=run, kind=kind, query=query, shown=shown_filter, page_number=request.GET.get("side")
     )
+    departments = (
+        list(selectors.departments_of(company=request.employee.company)) if kind == ItemKind.EMPLOYEE else []
+    )
+    _annotate_items(run, kind, page.object_list, departments)
     context.update(
         {
             "page": page,
@@ -189,9 +193,7 @@ def wizard_step(request: EmployeeRequest, slug: str) -> HttpResponse:
             "query": query,
             "shown_filter": shown_filter,
             "filters": selectors.FILTERS,
-            "departments": selectors.departments_of(company=request.employee.company)
-            if kind == ItemKind.EMPLOYEE
-            else [],
+            "departments": departments,
             "roles": wizard.Role.choices,
             "wage_types": selectors.wage_types_of(company=request.employee.company)
             if kind == ItemKind.WAGE_TYPE
@@ -199,6 +201,20 @@ def wizard_step(request: EmployeeRequest, slug: str) -> HttpResponse:
         }
     )
     return render(request, "tripletex/wizard_step.html", context)
+
+
+def _annotate_items(run: WizardRun, kind: str, items: Any, departments: list[Any]) -> None:
+    """What the rows show beside their data: participants-only projects' non-participants, and the
+    Tripletex department of a new employee that has no namesake here («Opprett avdelingen …»)."""
+    if kind == ItemKind.PROJECT:
+        missing = selectors.non_participants(run=run, items=list(items))
+        for item in items:
+            item.non_participants = missing.get(item.id, [])
+    if kind == ItemKind.EMPLOYEE:
+        here = {wizard.department_key(d.name) for d in departments}
+        for item in items:
+            name = (item.data.get("department_name") or "").strip()
+            item.department_to_create = name if name and wizard.department_key(name) not in here else ""
 
 
 def _step_post(

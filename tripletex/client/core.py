@@ -62,14 +62,18 @@ JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 REDACTED = "[redacted]"
 USER_AGENT = "GronnJobb/1.0 (tripletex client)"
 
-EMPLOYEE_FIELDS = "id,version,firstName,lastName,employeeNumber,email,isContact,allowInformationRegistration"
+EMPLOYEE_FIELDS = (
+    "id,version,firstName,lastName,employeeNumber,email,isContact,allowInformationRegistration,"
+    "department(id,name),employments(id,startDate,endDate)"
+)
 ACTIVITY_FIELDS = "id,name,number,activityType,isChargeable,isDisabled"
 PROJECT_FIELDS = (
     "id,version,name,number,isClosed,startDate,endDate,"
     "generalProjectActivitiesPerProjectOnly,forParticipantsOnly"
 )
 PROJECT_WITH_ACTIVITIES_FIELDS = (
-    f"{PROJECT_FIELDS},projectActivities(id,startDate,endDate,isClosed,activity({ACTIVITY_FIELDS}))"
+    f"{PROJECT_FIELDS},projectActivities(id,startDate,endDate,isClosed,activity({ACTIVITY_FIELDS})),"
+    "participants(id,employee(id,firstName,lastName))"
 )
 SALARY_TYPE_FIELDS = "id,number,name,showInTimesheet"
 ENTRY_FIELDS = "id,version,employee,activity,project,date,hours,comment,locked"

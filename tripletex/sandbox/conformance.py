@@ -32,7 +32,15 @@ SKIP_REASON = (
 )
 SERVER = "https://tripletex.no"  # the document's server; sandbox paths are mapped onto it
 CLIENT_USER_AGENT_PREFIX = "GronnJobb"
-_PATH_PREFIXES = ("/token/session", "/employee", "/project", "/activity", "/salary/type", "/timesheet/")
+_PATH_PREFIXES = (
+    "/token/session",
+    "/employee",
+    "/department",
+    "/project",
+    "/activity",
+    "/salary/type",
+    "/timesheet/",
+)
 
 
 def spec_path() -> Path | None:

@@ -292,6 +292,54 @@ def employee_get(call: Call, id: str) -> Result:
     return single(call, "employee", _get(call.store.employees, id))
 
 
+@route("GET", "/employee/employment", area="employee", kind="employment")
+def employment_list(call: Call) -> Result:
+    employee_id = query_int(call.args, "employeeId", None)
+    return listing(
+        call,
+        "employment",
+        (x for x in call.store.employments.values() if employee_id is None or x.employee_id == employee_id),
+    )
+
+
+@route("GET", "/employee/employment/<id>", area="employee", kind="employment")
+def employment_get(call: Call, id: str) -> Result:
+    return single(call, "employment", _get(call.store.employments, id))
+
+
+@route("GET", "/department", area="department", kind="department")
+def department_list(call: Call) -> Result:
+    ids = query_ids(call.args, "id")
+    name, number = call.args.get("name"), call.args.get("departmentNumber")
+    inactive = query_bool(call.args, "isInactive", None)
+    return listing(
+        call,
+        "department",
+        (
+            d
+            for d in call.store.departments.values()
+            if (ids is None or d.id in ids)
+            and _contains(name, d.name)
+            and _contains(number, d.department_number)
+            and (inactive is None or d.is_inactive == inactive)
+        ),
+    )
+
+
+@route("GET", "/department/<id>", area="department", kind="department")
+def department_get(call: Call, id: str) -> Result:
+    return single(call, "department", _get(call.store.departments, id))
+
+
+@route("GET", "/project/participant/<id>", area="project", kind="projectParticipant")
+def participant_get(call: Call, id: str) -> Result:
+    participant = _get(call.store.participants, id)
+    project = call.store.projects.get(participant.project_id)
+    if project is None or participant.employee_id not in project.participant_ids:
+        raise not_found()  # removed from the project since
+    return single(call, "projectParticipant", participant)
+
+
 @route("GET", "/project", area="project", kind="project")
 def project_list(call: Call) -> Result:
     ids = query_ids(call.args, "id")

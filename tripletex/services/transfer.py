@@ -88,6 +88,11 @@ BLOCK_PROJECT_CLOSED = _(
     "åpent prosjekt, eller la en administrator åpne prosjektet i Tripletex og hente endringen med "
     "«Oppdater Tripletex»."
 )
+BLOCK_NOT_PARTICIPANT = _(
+    "%(name)s er ikke deltaker i prosjektet «%(project)s» i Tripletex, og bare deltakerne kan føre timer "
+    "der. En administrator kan legge den ansatte til som deltaker i prosjektet i Tripletex og deretter "
+    "hente endringen med «Oppdater Tripletex»."
+)
 STATUS_BEFORE_SEND_FROM = _(
     "Ikke sendt: timer datert før %(date)s sendes ikke til Tripletex (valgt ved «Koble til Tripletex»)."
 )
@@ -145,8 +150,24 @@ def approval_blockers(*, company: Company, entries: Sequence[HourEntry]) -> dict
             ).values_list(field, flat=True)
         )
 
-    linked_employees = linked(EmployeeLink, "employee_id")
-    linked_projects = linked(ProjectLink, "project_id")
+    employee_links = dict(
+        EmployeeLink.objects.filter(
+            company=company,
+            tripletex_company_id=tripletex_company,
+            employee_id__in={e.employee_id for e in entries},
+        ).values_list("employee_id", "tripletex_id")
+    )
+    # Participants-only projects: who may register hours there, as of the last «Ferdigstill».
+    participants = {
+        project_id: set(ids) if only else None
+        for project_id, only, ids in ProjectLink.objects.filter(
+            company=company,
+            tripletex_company_id=tripletex_company,
+            project_id__in={e.project_id for e in entries},
+        ).values_list("project_id", "participants_only", "participant_ids")
+    }
+    linked_employees = set(employee_links)
+    linked_projects = set(participants)
     linked_wage_types = linked(WageTypeLink, "wage_type_id")
     blockers: dict[int, str] = {}
     for entry in entries:
@@ -158,6 +179,12 @@ def approval_blockers(*, company: Company, entries: Sequence[HourEntry]) -> dict
             blockers[entry.id] = str(BLOCK_PROJECT % {"project": str(entry.project)})
         elif entry.project.is_closed:
             blockers[entry.id] = str(BLOCK_PROJECT_CLOSED % {"project": str(entry.project)})
+        elif (allowed := participants[entry.project_id]) is not None and (
+            employee_links[entry.employee_id] not in allowed
+        ):
+            blockers[entry.id] = str(
+                BLOCK_NOT_PARTICIPANT % {"name": entry.employee.full_name, "project": str(entry.project)}
+            )
         elif not entry.wage_type.is_builtin and entry.wage_type_id not in linked_wage_types:
             blockers[entry.id] = str(BLOCK_WAGE_TYPE % {"wage_type": entry.wage_type.name})
     return blockers

@@ -96,6 +96,8 @@ REASON_DUPLICATE_EMAIL = _("E-postadressen %(email)s finnes flere ganger i Tripl
 REASON_EMAIL_IN_OTHER_COMPANY = _("E-postadressen brukes allerede av en bruker i et annet selskap")
 REASON_WAGE_TYPE_HIDDEN = _("Vises ikke i timelisten i Tripletex (slå på «Vis i timelisten» for lønnsarten)")
 REASON_WAGE_TYPE_NO_NUMBER = _("Mangler nummer i Tripletex")
+# The choice «Opprett avdelingen …» in step «Ansatte» (a department_id option).
+NEW_DEPARTMENT = "new"
 REASON_TOO_LONG = _("%(field)s i Tripletex har %(length)s tegn; GrønnJobb har plass til %(limit)s")
 FIELD_NAMES = {
     "number": _("Nummeret"),
@@ -375,8 +377,12 @@ def _fetch_projects(client: tx.TripletexClient, run: WizardRun) -> Iterator[Wiza
                 "start_date": project.start_date.isoformat() if project.start_date else None,
                 "end_date": project.end_date.isoformat() if project.end_date else None,
                 "activities": [{"id": a.id, "name": a.name} for a in usable],
-                # Tripletex refuses hours from anyone but the project's participants: said in the step.
+                # Tripletex refuses hours from anyone but the project's participants: said in the step,
+                # and kept with the link so approval can say it before Tripletex does.
                 "for_participants_only": project.for_participants_only,
+                "participants": [{"id": p.employee_id, "name": p.name} for p in project.participants]
+                if project.for_participants_only
+                else [],
             },
             eligible=not reason,
             reason=reason,
@@ -421,7 +427,18 @@ def _fetch_wage_types(client: tx.TripletexClient, run: WizardRun) -> Iterator[Wi
         )
 
 
+def department_key(name: str) -> str:
+    """Departments here and in Tripletex are the same when their names are, ignoring case and the
+    spaces around them."""
+    return name.strip().casefold()
+
+
 def _fetch_employees(client: tx.TripletexClient, run: WizardRun) -> Iterator[WizardItem]:
+    departments = {
+        department_key(d.name): d.id
+        for d in Department.objects.filter(company_id=run.company_id).only("name")
+    }
+    today = today_local()
     for employee in client.employees():
         reason = ""
         if not employee.email:
@@ -438,10 +455,17 @@ def _fetch_employees(client: tx.TripletexClient, run: WizardRun) -> Iterator[Wiz
                 "first_name": employee.first_name,
                 "last_name": employee.last_name,
                 "email": employee.email.lower(),
+                "department_name": employee.department_name.strip(),
+                # Tripletex takes hours without one, but cannot run payroll for them (the step says so).
+                "has_employment": employee.has_employment_on(today),
             },
             eligible=not reason,
             reason=reason,
-            options={"role": Role.EMPLOYEE, "department_id": None},
+            # The department here with the Tripletex department's name is proposed; none else.
+            options={
+                "role": Role.EMPLOYEE,
+                "department_id": departments.get(department_key(employee.department_name)),
+            },
         )
 
 
@@ -710,8 +734,14 @@ def _options_clean(kind: str, item: WizardItem, raw: dict[str, Any], departments
         if raw.get("role") in Role.values:
             options["role"] = raw["role"]
         if "department_id" in raw:
+            # «Opprett avdelingen «X»»: only for a Tripletex department that has no namesake here.
+            wants_new = raw["department_id"] == NEW_DEPARTMENT and item.data.get("department_name")
             department_id = _int_or_none(raw["department_id"])
             options["department_id"] = department_id if department_id in departments else None
+            if wants_new:
+                options["department_new"] = True
+            else:
+                options.pop("department_new", None)
         if "link_user" in raw:
             options["link_user"] = bool(raw["link_user"]) and item.email_user_id is not None
     return options
@@ -744,6 +774,7 @@ class FinishResult:
     updated: dict[str, list[str]]
     invited_employee_ids: list[int]
     unlinked: dict[str, list[str]] = dataclass_field(default_factory=dict)
+    departments_created: list[str] = dataclass_field(default_factory=list)
 
 
 def wizard_send_from_default(*, run: WizardRun) -> datetime.date:
@@ -974,6 +1005,8 @@ def _apply_projects(run: WizardRun, result: FinishResult) -> None:
         extra=lambda i: {
             "activity_id": i.options["activity_id"],
             "activity_name": activity_names[i.tripletex_id].get(i.options["activity_id"], "")[:255],
+            "participants_only": bool(i.data.get("for_participants_only")),
+            "participant_ids": sorted(p["id"] for p in i.data.get("participants", [])),
         },
     )
 
@@ -1045,6 +1078,7 @@ def _apply_employees(run: WizardRun, actor: Employee, result: FinishResult) -> N
         )
     }
     departments = set(Department.objects.filter(company_id=run.company_id).values_list("id", flat=True))
+    created_departments = _departments_create(run, items, result)
     new_users: list[User] = []
     new_employees: list[Employee] = []
     to_update: list[Employee] = []
@@ -1060,6 +1094,8 @@ def _apply_employees(run: WizardRun, actor: Employee, result: FinishResult) -> N
                 # The e-mail belongs to a user and the administrator did not choose to link it.
                 continue
             department_id = item.options.get("department_id")
+            if item.options.get("department_new"):
+                department_id = created_departments.get(department_key(_department_name(item)))
             user = User(email=item.data["email"], password=make_password(None))
             new_users.append(user)
             new_employees.append(
@@ -1070,7 +1106,9 @@ def _apply_employees(run: WizardRun, actor: Employee, result: FinishResult) -> N
                     email=item.data["email"],
                     employee_number=item.number,
                     role=item.options.get("role") or Role.EMPLOYEE,
-                    department_id=department_id if department_id in departments else None,
+                    department_id=department_id
+                    if department_id in departments or department_id in created_departments.values()
+                    else None,
                 )
             )
             pairs.append((-len(new_employees), item))
@@ -1106,6 +1144,37 @@ def _apply_employees(run: WizardRun, actor: Employee, result: FinishResult) -> N
     ]
     _relink(EmployeeLink, run, "employee_id", resolved)
     result.invited_employee_ids = [e.id for e in new_employees]
+
+
+def _department_name(item: WizardItem) -> str:
+    """The Tripletex department's name as a department here can hold it."""
+    return item.data.get("department_name", "")[: Department._meta.get_field("name").max_length].strip()
+
+
+def _departments_create(run: WizardRun, items: list[WizardItem], result: FinishResult) -> dict[str, int]:
+    """«Opprett avdelingen «X»»: each Tripletex department chosen for a new employee is created once,
+    however many share it; one made here by hand since (same name) is used instead. Returns the
+    department ids by `department_key`."""
+    wanted: dict[str, str] = {}
+    for item in items:
+        name = _department_name(item)
+        creates = item.local_id is None and item.email_user_id is None
+        if creates and item.options.get("department_new") and name.strip():
+            wanted.setdefault(department_key(name), name.strip())
+    if not wanted:
+        return {}
+    found = {
+        department_key(d.name): d.id
+        for d in Department.objects.filter(company_id=run.company_id).only("name")
+        if department_key(d.name) in wanted
+    }
+    new = [
+        Department(company_id=run.company_id, name=name) for key, name in wanted.items() if key not in found
+    ]
+    Department.objects.bulk_create(new)
+    found.update({department_key(d.name): d.id for d in new})
+    result.departments_created = [d.name for d in new]
+    return found
 
 
 def _activate(run: WizardRun, actor: Employee) -> Connection:

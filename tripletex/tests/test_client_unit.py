@@ -692,3 +692,46 @@ def test_missing_tokens_are_refused_up_front():
 
 def test_api_error_str_without_code_or_request_id():
     assert str(ApiError("Noe gikk galt", status=418)) == "Tripletex 418: Noe gikk galt"
+
+
+def test_employees_department_and_employments_are_read_and_their_absence_told_apart():
+    from tripletex.client import Employee
+
+    # given
+    full = {
+        "id": 1,
+        "department": {"id": 7, "name": "Bygg"},
+        "employments": [{"id": 3, "startDate": "2020-01-01", "endDate": "2026-06-30"}],
+    }
+
+    # when
+    employee = Employee.from_json(full)
+    without = Employee.from_json({"id": 2, "department": None, "employments": []})
+    unasked = Employee.from_json({"id": 3})
+
+    # then
+    assert (employee.department_id, employee.department_name) == (7, "Bygg")
+    assert employee.has_employment_on(date(2026, 6, 30)) and not employee.has_employment_on(date(2026, 7, 1))
+    assert not employee.has_employment_on(date(2019, 12, 31))
+    assert (without.department_id, without.department_name, without.employments) == (None, "", ())
+    assert not without.has_employment_on(date(2026, 1, 1))
+    assert unasked.employments is None
+
+
+def test_a_projects_participants_are_read_by_employee_id_and_name():
+    from tripletex.client import Participant, Project
+
+    # when
+    project = Project.from_json(
+        {
+            "id": 1,
+            "forParticipantsOnly": True,
+            "participants": [
+                {"id": 9, "employee": {"id": 5, "firstName": "Åse", "lastName": "Bråten"}},
+                {"id": 10, "employee": None},
+            ],
+        }
+    )
+
+    # then
+    assert project.participants == (Participant(employee_id=5, name="Åse Bråten"),)

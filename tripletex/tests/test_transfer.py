@@ -753,3 +753,67 @@ def test_a_rate_limit_pause_shows_on_the_card_until_it_ends(client, connected):
         paused_until=timezone.now() - datetime.timedelta(seconds=1)
     )
     assert 'id="tripletex-rate-pause"' not in client.get("/innstillinger/").content.decode()
+
+
+def update_tripletex(admin, *numbers: str) -> None:
+    """«Oppdater Tripletex» with the connection's key: fetch projects, tick `numbers`, «Ferdigstill»."""
+    run = wizard.wizard_key_check(actor=admin, run=wizard.wizard_start(actor=admin), key="")
+    wizard.wizard_fetch(run_id=run.id, kind=ItemKind.PROJECT)
+    ids = list(WizardItem.objects.filter(run=run, number__in=numbers).values_list("id", flat=True))
+    wizard.wizard_selection_save(
+        actor=admin, run=run, kind=ItemKind.PROJECT, shown_ids=ids, selected_ids=ids, options={}
+    )
+    wizard.wizard_finish(actor=admin, run=run)
+
+
+def test_hours_of_a_non_participant_wait_until_tripletex_has_them_take_part(
+    client, connected, tripletex_sandbox, django_capture_on_commit_callbacks
+):
+    # given P-600 is linked; in Tripletex only 1001 and 1002 take part, and the worker is 1003
+    admin, worker, _project = connected
+    update_tripletex(admin, "P-600")
+    brygge = Project.objects.get(company=admin.company, number="P-600")
+    worker.refresh_from_db()  # named as in Tripletex by the wizard: Kåre Sæther
+    entry = sent_in(worker, brygge, "2")
+    expected = str(transfer.BLOCK_NOT_PARTICIPANT % {"name": worker.full_name, "project": str(brygge)})
+    # when the employee opens the week
+    client.force_login(worker.user)
+    page = client.get("/timer/?week=2026-W48").content.decode()
+    grid = client.get("/api/v1/weeks/2026-W48/").json()
+    # then the grid, the API and the approval give the same reason
+    assert expected in page
+    assert {row["project"]["number"]: row["warnings"] for row in grid["rows"]} == {"P-600": [expected]}
+    with pytest.raises(ValidationError) as refused:
+        hr_services.entries_approve(actor=admin, entry_ids=[entry.id])
+    assert refused.value.messages == [expected]
+    assert tripletex_sandbox.request_count("POST /timesheet/entry") == 0
+    # and a participant's row does not warn
+    ordinary = WageType.objects.get(company=admin.company, is_builtin=True)
+    assert (
+        transfer.approval_blockers(
+            company=admin.company,
+            entries=[HourEntry(id=-1, employee=admin, project=brygge, wage_type=ordinary, date=DAY)],
+        )
+        == {}
+    )
+    # when Tripletex makes the worker a participant and «Oppdater Tripletex» fetches it
+    with tripletex_sandbox.app.lock:
+        tripletex_sandbox.app.store.projects[tripletex_sandbox.project_id("P-600")].participant_ids.add(
+            tripletex_sandbox.employee_id("1003")
+        )
+    update_tripletex(admin, "P-600")
+    # then the approval goes through and the hours reach Tripletex
+    approve(admin, [entry], django_capture_on_commit_callbacks)
+    assert [e.hours for e in remote_entries(tripletex_sandbox)] == [Decimal("2")]
+    ledger_check(tripletex_sandbox)
+
+
+def test_the_participant_message_names_the_fix_without_assuming_gender():
+    # when
+    text = str(transfer.BLOCK_NOT_PARTICIPANT % {"name": "Kåre Sæther", "project": "P-600 Brygge på Stø"})
+    # then
+    assert text == (
+        "Kåre Sæther er ikke deltaker i prosjektet «P-600 Brygge på Stø» i Tripletex, og bare deltakerne "
+        "kan føre timer der. En administrator kan legge den ansatte til som deltaker i prosjektet i "
+        "Tripletex og deretter hente endringen med «Oppdater Tripletex»."
+    )

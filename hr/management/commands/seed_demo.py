@@ -29,7 +29,10 @@ ORGANISATION_NUMBER = "912345674"
 # - P-500 is closed here and in Tripletex: a closed project, never linked; Even's hours from before it
 #   was closed cannot be approved.
 # - P-600 is for participants only in Tripletex (1001 and 1002): Øystein's Thursday there goes
-#   through; others' hours there are refused.
+#   through; others' hours there cannot be approved until Tripletex makes them participants.
+# - 1013 has no employment in Tripletex: the wizard marks him; his hours are still sent.
+# - Tripletex has the departments «Bygg» and «Anlegg» for the same people as here, and also
+#   «Administrasjon» (1001 and the new 1015), which this company does not have.
 PEOPLE = [
     # e-mail, first name, last name, employee number, department, role
     ("admin@gronnbygg.no", "Åse", "Bråten", "1001", None, Role.ADMINISTRATOR),
