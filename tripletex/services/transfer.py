@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -51,6 +51,14 @@ logger = logging.getLogger(__name__)
 BATCH_SIZE = 100
 # Our entries carry this in their comment, which tells them from hours typed in Tripletex by hand.
 MARKER = "[GrønnJobb]"
+# Tripletex's limit for TimesheetEntry.comment. The official OpenAPI document (v2.74.00) gives the
+# field no maxLength; 255 is the shortest maxLength it documents for any free-text field (file names,
+# names, e-mail addresses), so a comment this long fits whatever column is behind it. The sandbox
+# refuses longer ones the way Tripletex refuses a field (tripletex/sandbox/handlers.py).
+COMMENT_MAX_LENGTH = 255
+# Between the employees' comments on one key, and at the end of a comment cut to fit.
+COMMENT_SEPARATOR = "; "
+COMMENT_CUT = "…"
 # A row that keeps failing in ways that may pass stops after this many attempts, still visible.
 MAX_ATTEMPTS = 8
 # Backoff between attempts: 10 s, 20 s, 40 s … capped at an hour.
@@ -116,6 +124,23 @@ REOPEN_LOCKED = _(
 
 
 # --- approval: blockers, wanted state ----------------------------------------------------------
+
+
+def remote_comment(comments: Iterable[str]) -> str:
+    """The comment of one Tripletex entry: the marker, then the employees' comments on its key in the
+    order given, each once, empty ones left out, on one line. Cut with «…» to fit Tripletex's limit;
+    the marker comes first and is never cut, so look-ups still know the entry as ours."""
+    seen: list[str] = []
+    for comment in comments:
+        text = " ".join(comment.split())
+        if text and text not in seen:
+            seen.append(text)
+    if not seen:
+        return MARKER
+    whole = f"{MARKER} {COMMENT_SEPARATOR.join(seen)}"
+    if len(whole) <= COMMENT_MAX_LENGTH:
+        return whole
+    return whole[: COMMENT_MAX_LENGTH - len(COMMENT_CUT)].rstrip() + COMMENT_CUT
 
 
 def active_connection(company: Company) -> Connection | None:
@@ -214,14 +239,19 @@ def hours_changed(*, company: Company, entries: Sequence[HourEntry]) -> list[int
             project_id=project_id,
             activity_id=links[project_id],
         )
-        wanted = HourEntry.objects.filter(
-            company=company,
-            employee_id=employee_id,
-            date=date,
-            project_id=project_id,
-            status=EntryStatus.APPROVED,
-        ).aggregate(total=Sum("hours"))["total"] or Decimal("0")
-        row.wanted_hours = wanted
+        approved = list(
+            HourEntry.objects.filter(
+                company=company,
+                employee_id=employee_id,
+                date=date,
+                project_id=project_id,
+                status=EntryStatus.APPROVED,
+            )
+            .order_by("id")
+            .values_list("hours", "comment")
+        )
+        row.wanted_hours = sum((hours for hours, _comment in approved), Decimal("0"))
+        row.wanted_comment = remote_comment(comment for _hours, comment in approved)
         row.attempts = 0
         if connection.is_active:
             row.state, row.next_attempt_at, row.message = TransferState.PENDING, now, ""
@@ -454,6 +484,8 @@ class Claim:
     connection: Connection
     wanted: Decimal
     lease: datetime.datetime | None = None
+    # What the Tripletex entry's comment should be (hours rows only).
+    comment: str = MARKER
 
 
 def _backoff(attempts: int) -> datetime.timedelta:
@@ -501,7 +533,17 @@ def _claim(model: type[RemoteHours] | type[RemoteSalaryLine], remote_id: int) ->
         row.next_attempt_at = now + _backoff(row.attempts)
         row.in_flight_until = now + IN_FLIGHT
         row.save(update_fields=["attempts", "next_attempt_at", "in_flight_until", "changed_at"])
-        return Claim(row=row, connection=connection, wanted=row.wanted_hours, lease=row.in_flight_until)
+        return Claim(
+            row=row,
+            connection=connection,
+            wanted=row.wanted_hours,
+            lease=row.in_flight_until,
+            comment=_wanted_comment(row),
+        )
+
+
+def _wanted_comment(row: Row) -> str:
+    return (row.wanted_comment or MARKER) if isinstance(row, RemoteHours) else MARKER
 
 
 # One client per connection and key in each worker process, so its session (created once, renewed
@@ -600,13 +642,13 @@ def _sync_hours(client: tx.TripletexClient, claim: Claim, employee_id: int, proj
                 project_id=project_id,
                 date=row.date,
                 hours=claim.wanted,
-                comment=MARKER,
+                comment=claim.comment,
             )
         )
         return Outcome(TransferState.SENT, remote=created, request_id=_rid(client))
-    if remote is not None and remote.hours == claim.wanted:
+    if remote is not None and remote.hours == claim.wanted and remote.comment == claim.comment:
         return Outcome(TransferState.SENT, remote=remote)
-    return _update(client, row, claim.wanted, remote_id, version, employee_id, project_id)
+    return _update(client, row, claim, remote_id, version, employee_id, project_id)
 
 
 def transfer_deliver_batch(*, remote_ids: Sequence[int]) -> dict[int, str | None]:
@@ -670,7 +712,7 @@ def _create_list(
             project_id=projects[row.project_id],
             date=row.date,
             hours=claim.wanted,
-            comment=MARKER,
+            comment=claim.comment,
         )
         for claim, row in zip(claims, rows, strict=True)
         if isinstance(row, RemoteHours)
@@ -877,7 +919,7 @@ def _current(
 def _update(
     client: tx.TripletexClient,
     row: RemoteHours,
-    wanted: Decimal,
+    claim: Claim,
     remote_id: int,
     version: int | None,
     employee_id: int,
@@ -892,8 +934,8 @@ def _update(
             activity_id=row.activity_id,
             project_id=project_id,
             date=row.date,
-            hours=wanted,
-            comment=MARKER,
+            hours=claim.wanted,
+            comment=claim.comment,
             locked=False,
         )
         try:
@@ -946,7 +988,7 @@ def _record(claim: Claim, outcome: Outcome) -> str:
             )
         if outcome.deleted:
             row.remote_id, row.remote_version, row.sent_hours = None, None, Decimal("0")
-        changed_meanwhile = row.wanted_hours != claim.wanted
+        changed_meanwhile = row.wanted_hours != claim.wanted or _wanted_comment(row) != claim.comment
         if outcome.state == TransferState.SENT:
             connection.last_transfer_at = now
             connection.failure_notified_at = None

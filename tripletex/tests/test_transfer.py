@@ -114,6 +114,163 @@ def test_two_entries_on_one_key_are_one_remote_entry_with_the_sum(
     ledger_check(tripletex_sandbox)
 
 
+def sandbox_comments(tripletex_sandbox) -> list[str]:
+    """The comments of the timesheet entries the sandbox holds, read from its control API."""
+    return [entry["comment"] for entry in tripletex_sandbox.state()["timesheetEntries"]]
+
+
+def test_the_employees_comments_reach_tripletex_behind_the_marker(
+    connected, tripletex_sandbox, django_capture_on_commit_callbacks
+):
+    # given: three entries on one key, one without a comment and one repeating another's
+    admin, worker, project = connected
+    wage_type = WageType.objects.get(company=worker.company, is_builtin=True)
+    entries = [
+        hr_services.entry_create(
+            actor=worker,
+            employee=worker,
+            date=DAY,
+            project=project,
+            wage_type=wage_type,
+            hours="2",
+            comment=text,
+        )
+        for text in ("Støpte dekke i 3. etasje", "", "Forskaling\n  rives", "Støpte dekke i 3. etasje")
+    ]
+    hr_services.week_submit(actor=worker, employee=worker, monday=DAY)
+
+    # when
+    approve(admin, entries, django_capture_on_commit_callbacks)
+
+    # then: one entry, the comments once each in the order they were written, on one line
+    wanted = f"{transfer.MARKER} Støpte dekke i 3. etasje; Forskaling rives"
+    assert sandbox_comments(tripletex_sandbox) == [wanted]
+    assert RemoteHours.objects.get().wanted_comment == wanted
+    assert tripletex_sandbox.request_count("POST /timesheet/entry") == 1
+    ledger_check(tripletex_sandbox)
+
+
+def test_an_overlong_comment_is_cut_visibly_within_tripletexs_limit_and_keeps_the_marker(
+    connected, tripletex_sandbox, django_capture_on_commit_callbacks
+):
+    # given: the longest comment an entry takes, far past Tripletex's limit
+    admin, worker, project = connected
+    wage_type = WageType.objects.get(company=worker.company, is_builtin=True)
+    entry = hr_services.entry_create(
+        actor=worker,
+        employee=worker,
+        date=DAY,
+        project=project,
+        wage_type=wage_type,
+        hours="7,5",
+        comment=("Betong " * 70 + "slutt"),
+    )
+    hr_services.week_submit(actor=worker, employee=worker, monday=DAY)
+
+    # when
+    approve(admin, [entry], django_capture_on_commit_callbacks)
+
+    # then
+    [comment] = sandbox_comments(tripletex_sandbox)
+    assert len(comment) == transfer.COMMENT_MAX_LENGTH == 255
+    written = f"{transfer.MARKER} " + "Betong " * 70 + "slutt"
+    assert comment.startswith(f"{transfer.MARKER} Betong Betong")
+    assert comment.endswith("…")
+    assert written.startswith(comment[:-1])
+    assert RemoteHours.objects.get().state == TransferState.SENT
+    ledger_check(tripletex_sandbox)
+
+
+def test_the_cut_never_reaches_the_marker():
+    # given / when
+    cut = transfer.remote_comment(["x" * 1000])
+    only_spaces = transfer.remote_comment(["", "   ", "\n"])
+
+    # then
+    assert cut == f"{transfer.MARKER} " + "x" * (255 - len(transfer.MARKER) - 2) + "…"
+    assert only_spaces == transfer.MARKER
+
+
+def test_a_comment_changed_after_reopen_updates_the_remote_entry(
+    connected, tripletex_sandbox, django_capture_on_commit_callbacks
+):
+    # given: two entries on one key in Tripletex, then one reopened, its comment changed, approved again
+    admin, worker, project = connected
+    wage_type = WageType.objects.get(company=worker.company, is_builtin=True)
+    first, second = (
+        hr_services.entry_create(
+            actor=worker,
+            employee=worker,
+            date=DAY,
+            project=project,
+            wage_type=wage_type,
+            hours="3",
+            comment=text,
+        )
+        for text in ("Rigging", "Murt vegg")
+    )
+    hr_services.week_submit(actor=worker, employee=worker, monday=DAY)
+    approve(admin, [first, second], django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        hr_services.entries_reopen(actor=admin, entry_ids=[second.id])
+    assert sandbox_comments(tripletex_sandbox) == [f"{transfer.MARKER} Rigging"]
+    hr_services.entries_reject(actor=admin, entry_ids=[second.id], reason="Skriv hva som ble gjort")
+    second.refresh_from_db()
+    hr_services.entry_update(
+        actor=worker,
+        entry=second,
+        date=DAY,
+        project=project,
+        wage_type=wage_type,
+        hours="3",
+        comment="Pusset vegg",
+    )
+    hr_services.week_submit(actor=worker, employee=worker, monday=DAY)
+
+    # when
+    approve(admin, [second], django_capture_on_commit_callbacks)
+
+    # then: the same entry, same hours as before the reopen, with the new comment
+    [remote] = tripletex_sandbox.state()["timesheetEntries"]
+    assert (remote["comment"], remote["hours"]) == (f"{transfer.MARKER} Rigging; Pusset vegg", 6)
+    assert remote["id"] == RemoteHours.objects.get().remote_id
+    assert tripletex_sandbox.request_count("POST /timesheet/entry") == 1
+    assert tripletex_sandbox.request_count("PUT /timesheet/entry/{id}") == 2
+    ledger_check(tripletex_sandbox)
+
+
+def test_a_look_up_adopts_our_commented_entry_and_brings_its_comment_up_to_date(
+    connected, tripletex_sandbox, django_capture_on_commit_callbacks
+):
+    # given: our entry in Tripletex with an older comment, and the row unsure of its fate
+    admin, worker, project = connected
+    wage_type = WageType.objects.get(company=worker.company, is_builtin=True)
+    entry = hr_services.entry_create(
+        actor=worker,
+        employee=worker,
+        date=DAY,
+        project=project,
+        wage_type=wage_type,
+        hours="7,5",
+        comment="Rigging",
+    )
+    hr_services.week_submit(actor=worker, employee=worker, monday=DAY)
+    approve(admin, [entry], django_capture_on_commit_callbacks)
+    row = RemoteHours.objects.get()
+    RemoteHours.objects.filter(id=row.id).update(
+        state=TransferState.PENDING, needs_lookup=True, wanted_comment=f"{transfer.MARKER} Rigging; Sveising"
+    )
+
+    # when
+    state = deliver_due(row.id)
+
+    # then: found by look-up as ours (no conflict, no second entry) and updated
+    assert state == TransferState.SENT
+    assert sandbox_comments(tripletex_sandbox) == [f"{transfer.MARKER} Rigging; Sveising"]
+    assert tripletex_sandbox.request_count("POST /timesheet/entry") == 1
+    ledger_check(tripletex_sandbox)
+
+
 def test_unlinked_employee_blocks_approval_with_the_reason(connected, tripletex_sandbox):
     admin, _worker, project = connected
     stranger = EmployeeFactory(company=admin.company, first_name="Ola", last_name="Ulinket")
