@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from hr.integration import TransferStatus
 from hr.models import Company, Employee, EntryStatus, HourEntry, Role
 from tripletex import client as tx
-from tripletex import crypto
+from tripletex import crypto, shown
 from tripletex.models import (
     Connection,
     EmployeeLink,
@@ -118,6 +118,12 @@ STATUS_KEY_INVALID = _(
 )
 STATUS_GAVE_UP = _("Tripletex svarte ikke etter %(attempts)s forsøk. Velg «Prøv igjen».")
 HINT_REFUSED = _("Sjekk at den ansatte og prosjektet kan føre timer på denne aktiviteten i Tripletex.")
+# Pages show a refusal in their own language beside Tripletex's own words (Norwegian, as Tripletex
+# answered them), which the templates mark with their language.
+STATUS_REFUSED_SHOWN = _(
+    "Tripletex avviste timene. Sjekk at den ansatte og prosjektet kan føre timer på denne aktiviteten i "
+    "Tripletex. Svaret fra Tripletex:"
+)
 REOPEN_LOCKED = _(
     "Timene er låst i Tripletex (%(date)s) og kan ikke åpnes igjen her. Åpne perioden i Tripletex først."
 )
@@ -1108,8 +1114,9 @@ def transfer_statuses(*, company: Company, entries: Sequence[HourEntry]) -> dict
         if line is not None and (row is None or line.state in (TransferState.FAILED, TransferState.CONFLICT)):
             row = line
         if row is not None:
+            message, quoted = message_shown(row.message)
             statuses[entry.id] = TransferStatus(
-                state=row.state, label=str(labels[row.state]), message=row.message
+                state=row.state, label=str(labels[row.state]), message=message, quoted=quoted
             )
         elif send_from is not None and entry.date < send_from:
             statuses[entry.id] = TransferStatus(
@@ -1118,3 +1125,27 @@ def transfer_statuses(*, company: Company, entries: Sequence[HourEntry]) -> dict
                 message=str(STATUS_BEFORE_SEND_FROM % {"date": date_format(send_from, "SHORT_DATE_FORMAT")}),
             )
     return statuses
+
+
+# Every message a transfer row stores; rows keep the text, pages show it in their language.
+STORED_MESSAGES = (
+    STATUS_REMOVED,
+    STATUS_APPROVED_WHILE_REMOVED,
+    STATUS_CONFLICT,
+    STATUS_LOCKED,
+    STATUS_REFUSED,
+    STATUS_UNCLEAR,
+    STATUS_UNREACHABLE,
+    STATUS_THROTTLED,
+    STATUS_KEY_INVALID,
+    STATUS_GAVE_UP,
+)
+
+
+def message_shown(message: str) -> tuple[str, str]:
+    """A row's stored message in the page's language, and Tripletex's own words when Tripletex
+    refused (shown beside it as they are: its words are data, not ours to translate)."""
+    found = shown.text_match(message, STORED_MESSAGES)
+    if found is not None and found[0] is STATUS_REFUSED:
+        return str(STATUS_REFUSED_SHOWN), found[1]["message"]
+    return shown.text_shown(message, STORED_MESSAGES), ""

@@ -13,7 +13,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from hr import services as hr_services
 from hr.models import EntryStatus, HourEntry, Project, WageType
@@ -30,6 +30,7 @@ from tripletex.models import (
     WageTypeLink,
     WizardItem,
 )
+from tripletex.sandbox import messages as sandbox_messages
 from tripletex.services import connection as connection_services
 from tripletex.services import transfer, wizard
 from tripletex.tests.transfer_helpers import approve, deliver_due, ledger_check, remote_entries, sent_in
@@ -496,7 +497,8 @@ def test_pages_show_the_status_and_retry_works_after_the_cause_is_fixed(
     client.force_login(worker.user)
     week = client.get("/timer/?year=2026&week=48").content.decode()
     assert "Tripletex: Feilet" in week
-    assert "Tripletex avviste timene:" in week
+    assert str(transfer.STATUS_REFUSED_SHOWN) in week
+    assert f'<q class="transfer-says" lang="nb">{sandbox_messages.MSG_PROJECT_CLOSED}</q>' in week
     # and the administrator sees it on the transfers page and in the card
     client.force_login(admin.user)
     page = client.get("/innstillinger/tripletex/overforinger/").content.decode()
@@ -907,3 +909,31 @@ def test_a_rate_limit_pause_shows_on_the_card_until_it_ends(client, connected):
         paused_until=timezone.now() - datetime.timedelta(seconds=1)
     )
     assert 'id="tripletex-rate-pause"' not in client.get("/innstillinger/").content.decode()
+
+
+def test_stored_messages_are_shown_in_the_readers_language_with_tripletexs_words_beside():
+    # given: messages stored by a worker (Norwegian) and by a request in English
+    with translation.override("nb"):
+        refused = str(transfer.STATUS_REFUSED % {"message": "Prosjektet er avsluttet og kan ikke benyttes."})
+        gave_up = str(transfer.STATUS_GAVE_UP % {"attempts": 8})
+    with translation.override("en"):
+        removed = str(transfer.STATUS_APPROVED_WHILE_REMOVED)
+
+    # when
+    with translation.override("en"):
+        in_english = [transfer.message_shown(m) for m in (refused, gave_up, removed, "Eldre tekst")]
+    with translation.override("nb"):
+        in_norwegian = transfer.message_shown(removed)
+
+    # then
+    assert in_english == [
+        (
+            "Tripletex refused the hours. Check that the employee and the project can register hours on this "
+            "activity in Tripletex. Tripletex's answer:",
+            "Prosjektet er avsluttet og kan ikke benyttes.",
+        ),
+        ("Tripletex did not answer after 8 attempts. Choose “Try again”.", ""),
+        (removed, ""),
+        ("Eldre tekst", ""),
+    ]
+    assert in_norwegian == ("Ikke sendt – godkjent mens integrasjonen var fjernet", "")
