@@ -634,6 +634,7 @@ def test_new_entries_go_in_one_list_request(connected, tripletex_sandbox, django
                 project=place,
                 wage_type=ordinary,
                 hours="3",
+                comment=f"Dag {day} på {place.number}",
             )
     hr_services.week_submit(actor=worker, employee=worker, monday=DAY)
     approve(admin, list(HourEntry.objects.filter(employee=worker)), django_capture_on_commit_callbacks)
@@ -641,6 +642,10 @@ def test_new_entries_go_in_one_list_request(connected, tripletex_sandbox, django
     assert tripletex_sandbox.request_count("POST /timesheet/entry") == 0
     assert set(RemoteHours.objects.values_list("state", flat=True)) == {TransferState.SENT}
     assert RemoteHours.objects.count() == 10
+    # the list carries each entry's comment behind the marker
+    assert sorted(sandbox_comments(tripletex_sandbox)) == sorted(
+        f"{transfer.MARKER} Dag {day} på {place.number}" for day in range(5) for place in (project, p400)
+    )
     ledger_check(tripletex_sandbox)
 
 
