@@ -4,7 +4,8 @@ It lives with the Tripletex tests because the product's fullest pages need a con
 sandbox over HTTP), and hr's own tests run without an accounting system.
 
 Every URL of the table in test_url_access.py (so a new page is crawled as soon as it has its row),
-plus every step of a wizard run holding data, the approval page after an approval the integration
+plus every step of a wizard run holding data (an update of a connected company, and another
+company's first connect), the approval page after an approval the integration
 blocked and «Overføringer» with a failed transfer, is rendered for the administrator, a manager, an
 employee (and, where a page is public, nobody logged in), in `nb` and in `en`, chosen the way the
 product chooses it: the language cookie the language picker sets (LanguageMiddleware ignores
@@ -49,7 +50,13 @@ from django.urls import reverse
 
 from hr import services as hr_services
 from hr.models import Department, Employee, EntryStatus, HourEntry, WageType
-from hr.tests.factories import DepartmentFactory, EmployeeFactory, manager_of
+from hr.tests.factories import (
+    CompanyFactory,
+    DepartmentFactory,
+    EmployeeFactory,
+    administrator_of,
+    manager_of,
+)
 from hr.tests.test_url_access import ROLES, TABLE
 from hr.weeks import monday_of, today_local
 from tripletex.models import ItemKind, RemoteHours, TransferState
@@ -205,9 +212,6 @@ def product(connected, tripletex_sandbox, django_capture_on_commit_callbacks) ->
     an approval the integration refused, and an update of the integration open in the wizard."""
     admin, worker, project = connected
     manager = manager_of(worker.department)
-    for number, department in enumerate(Department.objects.filter(company=admin.company), start=1):
-        department.name = f"Bygg og anlegg {number}"  # not the word «Avdeling», which is a text of ours
-        department.save()
     stranger = EmployeeFactory(company=admin.company, department=worker.department)
     wage_type = WageType.objects.get(company=admin.company, is_builtin=True)
     monday = monday_of(today_local())
@@ -248,7 +252,17 @@ def product(connected, tripletex_sandbox, django_capture_on_commit_callbacks) ->
     for kind in (ItemKind.PROJECT, ItemKind.WAGE_TYPE, ItemKind.EMPLOYEE):
         wizard.wizard_fetch(run_id=run.id, kind=kind)
     blocked = HourEntry.objects.get(employee=stranger, status=EntryStatus.SUBMITTED)
+    # another company in the middle of its first «Koble til Tripletex», every step fetched
+    newcomer = administrator_of(CompanyFactory(name="Ny Kunde AS"), employee_number="90001")
+    first = wizard.wizard_start(actor=newcomer)
+    first = wizard.wizard_key_check(actor=newcomer, run=first, key=tripletex_sandbox.employee_token)
+    for kind in (ItemKind.PROJECT, ItemKind.WAGE_TYPE, ItemKind.EMPLOYEE):
+        wizard.wizard_fetch(run_id=first.id, kind=kind)
+    for number, department in enumerate(Department.objects.all(), start=1):
+        department.name = f"Bygg og anlegg {number}"  # not the word «Avdeling», which is a text of ours
+        department.save()
     return {
+        "newcomer": newcomer,
         "administrator": admin,
         "manager": manager,
         "employee": worker,
@@ -283,14 +297,15 @@ def _address(name: str, ids: dict[str, int]) -> str:
 def _pages(product: dict[str, object], role: str) -> list[str]:
     ids = product["own"]
     assert isinstance(ids, dict)
-    addresses = [_address(name, ids) for name, answers in TABLE.items() if answers[ROLES.index(role)] != 405]
-    if role == "administrator":
+    column = ROLES.index("administrator" if role == "newcomer" else role)
+    addresses = [_address(name, ids) for name, answers in TABLE.items() if answers[column] != 405]
+    if role in ("administrator", "newcomer"):
         addresses += [reverse("tripletex:wizard_step", kwargs={"slug": slug}) for slug in STEP_SLUGS]
         addresses += [
             reverse("tripletex:wizard_step", kwargs={"slug": "ansatte"}) + "?vis=ikke-valgbare",
             reverse("tripletex:wizard_step", kwargs={"slug": "prosjekter"}) + "?vis=ikke-valgbare",
         ]
-    if role != "anonymous":
+    if role not in ("anonymous", "newcomer"):
         last_monday = product["last_monday"]
         assert isinstance(last_monday, datetime.date)
         year, week, _day = last_monday.isocalendar()
@@ -311,7 +326,7 @@ def _check(client: Client, address: str, language: str, problems: list[str], lab
 def test_every_page_shows_only_its_own_language_and_dates(product, language):
     problems: list[str] = []
     crawled = 0
-    for role in ROLES:
+    for role in (*ROLES, "newcomer"):
         client = _client(product, role, language)
         for address in _pages(product, role):
             crawled += _check(client, address, language, problems, role)
@@ -339,5 +354,5 @@ def test_every_page_shows_only_its_own_language_and_dates(product, language):
                 f"{role} refused password [{language}]: {leak}"
                 for leak in leaks(visible_text(response.content.decode(), language), language)
             ]
-    assert crawled >= 60, crawled
+    assert crawled >= 120, crawled  # 138 pages and answers per language when this was written
     assert problems == [], "\n".join(problems)
