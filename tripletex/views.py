@@ -186,6 +186,8 @@ def wizard_step(request: EmployeeRequest, slug: str) -> HttpResponse:
         list(selectors.departments_of(company=request.employee.company)) if kind == ItemKind.EMPLOYEE else []
     )
     _annotate_items(run, kind, page.object_list, departments)
+    for item in page.object_list:
+        item.reason = wizard.reason_shown(item.reason)  # shown, not saved: in the page's language
     context.update(
         {
             "page": page,
@@ -369,10 +371,15 @@ def transfers(request: EmployeeRequest) -> HttpResponse:
             messages.info(request, _("Ingenting å sende på nytt."))
         return redirect("tripletex:transfers")
     page = Paginator(selectors.transfer_problems(company=company), 100).get_page(request.GET.get("side"))
+    lines = list(selectors.salary_line_problems(company=company))
+    for row in [*page.object_list, *lines]:
+        # Shown in the page's language; Tripletex's own words beside it (transfer.message_shown).
+        row.message, quoted = transfer_services.message_shown(row.message)
+        setattr(row, "quoted", quoted)  # noqa: B010 (shown, not a field)
     context = {
         "page": page,
         "counts": selectors.transfer_counts(company=company),
-        "lines": selectors.salary_line_problems(company=company),
+        "lines": lines,
         "connection": selectors.connection_for(company=company),
         "hint": transfer_services.HINT_REFUSED,
         "tab": "general",

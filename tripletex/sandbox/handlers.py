@@ -30,6 +30,9 @@ from tripletex.sandbox.errors import ApiException, duplicate, locked, not_found,
 from tripletex.sandbox.render import MODELS, FieldTree, Renderer, WhoAmI
 
 MAX_HOURS = Decimal("24")
+# TimesheetEntry.comment: the official document gives no maxLength; the sandbox refuses longer
+# comments like any invalid field, at the shortest maxLength the document gives a text field (README).
+MAX_COMMENT_LENGTH = 255
 
 
 @dataclass
@@ -563,6 +566,8 @@ def _validate_entry(store: s.Store, values: EntryValues) -> None:
     for key, amount in (("hours", values.hours), ("projectChargeableHours", values.project_chargeable_hours)):
         if amount is not None and not Decimal(0) <= amount <= MAX_HOURS:
             problems.append((key, m.MSG_HOURS_OUT_OF_RANGE))
+    if len(values.comment) > MAX_COMMENT_LENGTH:
+        problems.append(("comment", m.MSG_TOO_LONG.format(max=MAX_COMMENT_LENGTH)))
     if activity is not None and values.date is not None and employee is not None:
         if project is None and values.project_id is None:
             if activity.activity_type != s.GENERAL_ACTIVITY or activity.is_disabled:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -28,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from hr.integration import TransferStatus
 from hr.models import Company, Employee, EntryStatus, HourEntry, Role
 from tripletex import client as tx
-from tripletex import crypto
+from tripletex import crypto, shown
 from tripletex.models import (
     Connection,
     EmployeeLink,
@@ -52,6 +53,14 @@ logger = logging.getLogger(__name__)
 BATCH_SIZE = 100
 # Our entries carry this in their comment, which tells them from hours typed in Tripletex by hand.
 MARKER = "[GrønnJobb]"
+# Tripletex's limit for TimesheetEntry.comment. The official OpenAPI document (v2.74.00) gives the
+# field no maxLength; 255 is the shortest maxLength it documents for any free-text field (file names,
+# names, e-mail addresses), so a comment this long fits whatever column is behind it. The sandbox
+# refuses longer ones the way Tripletex refuses a field (tripletex/sandbox/handlers.py).
+COMMENT_MAX_LENGTH = 255
+# Between the employees' comments on one key, and at the end of a comment cut to fit.
+COMMENT_SEPARATOR = "; "
+COMMENT_CUT = "…"
 # A row that keeps failing in ways that may pass stops after this many attempts, still visible.
 MAX_ATTEMPTS = 8
 # Backoff between attempts: 10 s, 20 s, 40 s … capped at an hour.
@@ -116,12 +125,35 @@ STATUS_KEY_INVALID = _(
 )
 STATUS_GAVE_UP = _("Tripletex svarte ikke etter %(attempts)s forsøk. Velg «Prøv igjen».")
 HINT_REFUSED = _("Sjekk at den ansatte og prosjektet kan føre timer på denne aktiviteten i Tripletex.")
+# Pages show a refusal in their own language beside Tripletex's own words (Norwegian, as Tripletex
+# answered them), which the templates mark with their language.
+STATUS_REFUSED_SHOWN = _(
+    "Tripletex avviste timene. Sjekk at den ansatte og prosjektet kan føre timer på denne aktiviteten i "
+    "Tripletex. Svaret fra Tripletex:"
+)
 REOPEN_LOCKED = _(
     "Timene er låst i Tripletex (%(date)s) og kan ikke åpnes igjen her. Åpne perioden i Tripletex først."
 )
 
 
 # --- approval: blockers, wanted state ----------------------------------------------------------
+
+
+def remote_comment(comments: Iterable[str]) -> str:
+    """The comment of one Tripletex entry: the marker, then the employees' comments on its key in the
+    order given, each once, empty ones left out, on one line. Cut with «…» to fit Tripletex's limit;
+    the marker comes first and is never cut, so look-ups still know the entry as ours."""
+    seen: list[str] = []
+    for comment in comments:
+        text = " ".join(comment.split())
+        if text and text not in seen:
+            seen.append(text)
+    if not seen:
+        return MARKER
+    whole = f"{MARKER} {COMMENT_SEPARATOR.join(seen)}"
+    if len(whole) <= COMMENT_MAX_LENGTH:
+        return whole
+    return whole[: COMMENT_MAX_LENGTH - len(COMMENT_CUT)].rstrip() + COMMENT_CUT
 
 
 def active_connection(company: Company) -> Connection | None:
@@ -268,9 +300,10 @@ def _rows_changed(
     now: datetime.datetime,
 ) -> list[int]:
     """Set each key's row to the approved hours of the key, with a fixed number of queries whatever
-    the number of keys: one insert that skips existing rows, one locking read, one grouped sum and
-    two updates (docs/transfer.md#outbox). `remote` names the Tripletex side of a key's row and
-    gives it per project or lønnsart (the project's activity, the lønnsart's salary type)."""
+    the number of keys: one insert that skips existing rows, one locking read, one read of the
+    approved entries and two updates (docs/transfer.md#approval). `remote` names the Tripletex side
+    of a key's row and gives it per project or lønnsart (the project's activity, the lønnsart's
+    salary type)."""
     remote_field, remote_of = remote
     keys = sorted(_keys_to_send(model, connection, field, sorted(touched)))
     if not keys:
@@ -300,19 +333,24 @@ def _rows_changed(
         for row in model.objects.select_for_update().filter(**scope, **in_keys).order_by("id")
         if (row.employee_id, row.date, getattr(row, field), getattr(row, remote_field)) in wanted_rows
     ]
-    approved = {
-        (total["employee_id"], total["date"], total[field]): total["hours"]
-        for total in HourEntry.objects.filter(
-            company_id=connection.company_id, status=EntryStatus.APPROVED, **in_keys
-        )
-        .values("employee_id", "date", field)
-        .annotate(hours=Sum("hours"))
-    }
+    # The approved entries of these keys, in the order they were written: the hours summed and, for
+    # hours rows, the comments joined (docs/transfer.md#comments).
+    approved: dict[tuple[int, datetime.date, int], list[tuple[Decimal, str]]] = defaultdict(list)
+    for employee_id, date, third, hours, comment in (
+        HourEntry.objects.filter(company_id=connection.company_id, status=EntryStatus.APPROVED, **in_keys)
+        .order_by("id")
+        .values_list("employee_id", "date", field, "hours", "comment")
+    ):
+        approved[employee_id, date, third].append((hours, comment))
     for row in rows:
-        row.wanted_hours = approved.get((row.employee_id, row.date, getattr(row, field)), Decimal("0"))
-    # One field per row in bulk_update keeps a batch at a third of SQLite's 999 parameters, so up to
-    # 333 keys cost one query; what every row shares is one plain update.
-    model.objects.bulk_update(rows, ["wanted_hours"])
+        mine = approved.get((row.employee_id, row.date, getattr(row, field)), [])
+        row.wanted_hours = sum((hours for hours, _comment in mine), Decimal("0"))
+        if isinstance(row, RemoteHours):
+            row.wanted_comment = remote_comment(comment for _hours, comment in mine)
+    model.objects.bulk_update(
+        rows, ["wanted_hours", "wanted_comment"] if model is RemoteHours else ["wanted_hours"]
+    )
+    # What every row shares is one plain update.
     ids = [row.id for row in rows]
     if connection.is_active:
         model.objects.filter(id__in=ids).update(
@@ -507,6 +545,8 @@ class Claim:
     connection: Connection
     wanted: Decimal
     lease: datetime.datetime | None = None
+    # What the Tripletex entry's comment should be (hours rows only).
+    comment: str = MARKER
 
 
 def _backoff(attempts: int) -> datetime.timedelta:
@@ -554,7 +594,17 @@ def _claim(model: type[RemoteHours] | type[RemoteSalaryLine], remote_id: int) ->
         row.next_attempt_at = now + _backoff(row.attempts)
         row.in_flight_until = now + IN_FLIGHT
         row.save(update_fields=["attempts", "next_attempt_at", "in_flight_until", "changed_at"])
-        return Claim(row=row, connection=connection, wanted=row.wanted_hours, lease=row.in_flight_until)
+        return Claim(
+            row=row,
+            connection=connection,
+            wanted=row.wanted_hours,
+            lease=row.in_flight_until,
+            comment=_wanted_comment(row),
+        )
+
+
+def _wanted_comment(row: Row) -> str:
+    return (row.wanted_comment or MARKER) if isinstance(row, RemoteHours) else MARKER
 
 
 # One client per connection and key in each worker process, so its session (created once, renewed
@@ -654,13 +704,13 @@ def _sync_hours(client: tx.TripletexClient, claim: Claim, employee_id: int, proj
                 project_id=project_id,
                 date=row.date,
                 hours=claim.wanted,
-                comment=MARKER,
+                comment=claim.comment,
             )
         )
         return Outcome(TransferState.SENT, remote=created, request_id=_rid(client))
-    if remote is not None and remote.hours == claim.wanted:
+    if remote is not None and remote.hours == claim.wanted and remote.comment == claim.comment:
         return Outcome(TransferState.SENT, remote=remote)
-    return _update(client, row, claim.wanted, remote_id, version, employee_id, project_id)
+    return _update(client, row, claim, remote_id, version, employee_id, project_id)
 
 
 def transfer_deliver_batch(*, remote_ids: Sequence[int]) -> dict[int, str | None]:
@@ -724,7 +774,7 @@ def _create_list(
             project_id=projects[row.project_id],
             date=row.date,
             hours=claim.wanted,
-            comment=MARKER,
+            comment=claim.comment,
         )
         for claim, row in zip(claims, rows, strict=True)
         if isinstance(row, RemoteHours)
@@ -931,7 +981,7 @@ def _current(
 def _update(
     client: tx.TripletexClient,
     row: RemoteHours,
-    wanted: Decimal,
+    claim: Claim,
     remote_id: int,
     version: int | None,
     employee_id: int,
@@ -946,8 +996,8 @@ def _update(
             activity_id=row.activity_id,
             project_id=project_id,
             date=row.date,
-            hours=wanted,
-            comment=MARKER,
+            hours=claim.wanted,
+            comment=claim.comment,
             locked=False,
         )
         try:
@@ -1001,7 +1051,7 @@ def _record(claim: Claim, outcome: Outcome) -> str:
             )
         if outcome.deleted:
             row.remote_id, row.remote_version, row.sent_hours = None, None, Decimal("0")
-        changed_meanwhile = row.wanted_hours != claim.wanted
+        changed_meanwhile = row.wanted_hours != claim.wanted or _wanted_comment(row) != claim.comment
         if outcome.state == TransferState.SENT:
             connection.last_transfer_at = now
             connection.failure_notified_at = None
@@ -1122,8 +1172,9 @@ def transfer_statuses(*, company: Company, entries: Sequence[HourEntry]) -> dict
         if line is not None and (row is None or line.state in (TransferState.FAILED, TransferState.CONFLICT)):
             row = line
         if row is not None:
+            message, quoted = message_shown(row.message)
             statuses[entry.id] = TransferStatus(
-                state=row.state, label=str(labels[row.state]), message=row.message
+                state=row.state, label=str(labels[row.state]), message=message, quoted=quoted
             )
         elif send_from is not None and entry.date < send_from:
             statuses[entry.id] = TransferStatus(
@@ -1132,3 +1183,27 @@ def transfer_statuses(*, company: Company, entries: Sequence[HourEntry]) -> dict
                 message=str(STATUS_BEFORE_SEND_FROM % {"date": date_format(send_from, "SHORT_DATE_FORMAT")}),
             )
     return statuses
+
+
+# Every message a transfer row stores; rows keep the text, pages show it in their language.
+STORED_MESSAGES = (
+    STATUS_REMOVED,
+    STATUS_APPROVED_WHILE_REMOVED,
+    STATUS_CONFLICT,
+    STATUS_LOCKED,
+    STATUS_REFUSED,
+    STATUS_UNCLEAR,
+    STATUS_UNREACHABLE,
+    STATUS_THROTTLED,
+    STATUS_KEY_INVALID,
+    STATUS_GAVE_UP,
+)
+
+
+def message_shown(message: str) -> tuple[str, str]:
+    """A row's stored message in the page's language, and Tripletex's own words when Tripletex
+    refused (shown beside it as they are: its words are data, not ours to translate)."""
+    found = shown.text_match(message, STORED_MESSAGES)
+    if found is not None and found[0] is STATUS_REFUSED:
+        return str(STATUS_REFUSED_SHOWN), found[1]["message"]
+    return shown.text_shown(message, STORED_MESSAGES), ""

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from hr.models import Department, Employee, EntryStatus, HourEntry, Project, Role, User, WageType
 from hr.weeks import today_local
 from tripletex import client as tx
-from tripletex import crypto
+from tripletex import crypto, shown
 from tripletex.models import (
     AuditAction,
     Connection,
@@ -1203,3 +1203,32 @@ def _activate(run: WizardRun, actor: Employee) -> Connection:
 
         transfers_resume(company=run.company)
     return connection
+
+
+# Every reason an item may store; the steps show it in the page's language (reason_shown).
+REASONS = (
+    REASON_PROJECT_NO_NUMBER,
+    REASON_PROJECT_CLOSED,
+    REASON_PROJECT_NO_ACTIVITY,
+    REASON_DUPLICATE_NUMBER,
+    REASON_EMPLOYEE_NO_EMAIL,
+    REASON_EMPLOYEE_NO_NUMBER,
+    REASON_DUPLICATE_EMAIL,
+    REASON_EMAIL_IN_OTHER_COMPANY,
+    REASON_WAGE_TYPE_HIDDEN,
+    REASON_WAGE_TYPE_NO_NUMBER,
+    REASON_TOO_LONG,
+)
+
+
+def reason_shown(reason: str) -> str:
+    """An item's stored reason (written in the language of whoever fetched) in the page's language."""
+    found = shown.text_match(reason, REASONS)
+    if found is None:
+        return reason
+    template, values = found
+    if template is REASON_TOO_LONG:
+        field = shown.text_match(values["field"], tuple(FIELD_NAMES.values()))
+        if field is not None:
+            values["field"] = str(field[0])
+    return str(template % values) if values else str(template)

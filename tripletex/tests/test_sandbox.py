@@ -325,6 +325,26 @@ def test_put_nulls_fields_that_are_present_but_empty(tripletex_sandbox, http):
     assert validation(no_project) == [("activity.id", msg.MSG_ACTIVITY_NOT_USABLE)]
 
 
+def test_a_comment_longer_than_tripletex_takes_is_refused_on_every_write(tripletex_sandbox, http):
+    # given
+    longest = "x" * 255
+    stored = post_entry(tripletex_sandbox, http, comment=longest)
+    url = f"{tripletex_sandbox.base_url}/timesheet/entry"
+
+    # when
+    created = post_entry(tripletex_sandbox, http, date="2026-03-11", comment=longest + "x")
+    listed = http.post(f"{url}/list", json=[entry_body(tripletex_sandbox, comment=longest + "x")], timeout=5)
+    updated = http.put(f"{url}/{stored.json()['value']['id']}", json={"comment": longest + "x"}, timeout=5)
+
+    # then
+    too_long = [("comment", msg.MSG_TOO_LONG.format(max=255))]
+    assert stored.status_code == 201
+    assert [r.status_code for r in (created, listed, updated)] == [422, 422, 422]
+    assert [r.json()["code"] for r in (created, listed, updated)] == [msg.CODE_VALIDATION] * 3
+    assert [validation(r) for r in (created, listed, updated)] == [too_long] * 3
+    assert [e["comment"] for e in tripletex_sandbox.state()["timesheetEntries"]] == [longest]
+
+
 def test_put_list_updates_every_entry(tripletex_sandbox, http):
     first = post_entry(tripletex_sandbox, http).json()["value"]
     second = post_entry(tripletex_sandbox, http, date="2026-03-11").json()["value"]

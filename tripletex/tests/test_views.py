@@ -7,6 +7,7 @@ import datetime
 import re
 
 import pytest
+from django.conf import settings
 from django.http import HttpRequest
 from django.test import Client
 from django.urls import reverse
@@ -98,6 +99,11 @@ def settings_url() -> str:
 
 def text(response) -> str:
     return response.content.decode()
+
+
+def last_message(response) -> str:
+    """The newest message the page showed (earlier steps' messages wait in the queue before it)."""
+    return [str(message) for message in response.context["messages"]][-1]
 
 
 def begin_and_check_key(client: Client, key: str) -> WizardRun:
@@ -535,7 +541,8 @@ def test_cancel_leaves_no_integration_and_offers_connect_again(admin_client, tri
     response = admin_client.post(url("wizard_cancel"), follow=True)
     run.refresh_from_db()
     assert (run.status, run.employee_token) == (WizardStatus.CANCELLED, "")
-    assert str(views.WIZARD_CANCELLED) in text(response)
+    assert last_message(response) == ("Oppsettet er avbrutt. Ingenting er endret, og ingen timer blir sendt.")
+    assert last_message(response) == str(views.WIZARD_CANCELLED)
     assert CONNECT_BUTTON in text(response)
     assert not Connection.objects.filter(is_active=True).exists()
 
@@ -757,9 +764,30 @@ def test_cancelling_an_update_says_the_integration_stays_active(admin, admin_cli
     # when
     response = admin_client.post(url("wizard_cancel"), follow=True)
     # then
-    assert str(views.UPDATE_CANCELLED) in text(response)
-    assert str(views.WIZARD_CANCELLED) not in text(response)
+    assert last_message(response) == str(views.UPDATE_CANCELLED)
+    assert last_message(response) == (
+        "Oppdateringen er avbrutt. Ingenting er endret: integrasjonen med Tripletex er fortsatt aktiv med "
+        "de samme koblingene, og godkjente timer sendes fortsatt til Tripletex."
+    )
+    assert "ingen timer blir sendt" not in text(response)
     assert Connection.objects.get(company=admin.company).is_active
+
+
+def test_cancelling_an_update_in_english_says_the_integration_stays_active(
+    admin, admin_client, tripletex_sandbox
+):
+    # given: connected, then «Oppdater Tripletex» started, in English
+    begin_and_check_key(admin_client, tripletex_sandbox.employee_token)
+    admin_client.post(url("wizard_summary"))
+    admin_client.post(url("wizard_begin"))
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    # when
+    response = admin_client.post(url("wizard_cancel"), follow=True)
+    # then
+    assert last_message(response) == (
+        "The update was cancelled. Nothing has changed: the Tripletex integration is still active with the "
+        "same links, and approved hours are still sent to Tripletex."
+    )
 
 
 def test_project_step_shows_dates_and_participants_only_projects(

@@ -11,6 +11,7 @@ from cryptography.fernet import Fernet
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
+from django.utils import translation
 
 from hr.models import Department, Employee, Project, Role, User, WageType
 from hr.tests.factories import (
@@ -885,3 +886,27 @@ def test_update_tripletex_refreshes_the_participants(admin, tripletex_sandbox):
     wizard.wizard_finish(actor=admin, run=fetched(update, ItemKind.PROJECT))
     # then
     assert added in ProjectLink.objects.get(project__number="P-600").participant_ids
+
+
+def test_a_stored_reason_is_shown_in_the_readers_language():
+    # given: reasons stored in Norwegian by the fetch, one with a field name among its values
+    with translation.override("nb"):
+        closed = str(wizard.REASON_PROJECT_CLOSED)
+        too_long = str(
+            wizard.REASON_TOO_LONG % {"field": wizard.FIELD_NAMES["name"], "length": 300, "limit": 200}
+        )
+        duplicate = str(wizard.REASON_DUPLICATE_EMAIL % {"email": "ola@example.no"})
+
+    # when
+    with translation.override("en"):
+        shown = [wizard.reason_shown(reason) for reason in (closed, too_long, duplicate, "Eldre tekst")]
+
+    # then
+    with translation.override("en"):
+        assert shown == [
+            str(wizard.REASON_PROJECT_CLOSED),
+            str(wizard.REASON_TOO_LONG % {"field": wizard.FIELD_NAMES["name"], "length": 300, "limit": 200}),
+            str(wizard.REASON_DUPLICATE_EMAIL % {"email": "ola@example.no"}),
+            "Eldre tekst",
+        ]
+    assert shown[0] != closed and shown[1] != too_long and not shown[2].startswith("E-postadressen")
