@@ -106,12 +106,30 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60 if PRODUCTION else 0)
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # `make run` has the web, a Celery worker and beat writing one SQLite file at once. WAL lets
+    # readers go on while one connection writes; IMMEDIATE takes the write lock when a transaction
+    # begins, so a writer that has to wait waits (up to `timeout` seconds) instead of failing with
+    # «database is locked» when a transaction that began by reading tries to write. (An in-memory
+    # test database ignores WAL.) See docs/transfer.md#sqlite.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 if (
     PRODUCTION
     and DATABASES["default"]["ENGINE"].endswith("sqlite3")
     and not env.bool("ALLOW_SQLITE_IN_PRODUCTION", default=False)
 ):
     raise ImproperlyConfigured("Set DATABASE_URL to a PostgreSQL database in production.")
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The same backend, told SQLite's real limit of parameters per statement (grønnjobb/sqlite/base.py).
+    DATABASES["default"]["ENGINE"] = "grønnjobb.sqlite"
+    # Tests in memory, as with Django's own engine (test runners recognise only that engine's name).
+    DATABASES["default"].setdefault("TEST", {}).setdefault("NAME", ":memory:")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "hr.User"
@@ -126,7 +144,7 @@ LOGOUT_REDIRECT_URL = "login"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "hr.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -249,8 +267,9 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Celery. Long waits live in the database rows, never in countdowns (see RELIABILITY.md), so the
-# visibility timeout only has to exceed the hard time limit.
+# Celery. Long waits live in the database rows, never in countdowns (docs/transfer.md#celery): the
+# visibility timeout only has to exceed the hard time limit plus the one short countdown (a wizard
+# fetch waiting for Tripletex's rate limit, at most two minutes).
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="" if PRODUCTION else "memory://")
 if PRODUCTION and not CELERY_BROKER_URL:
     raise ImproperlyConfigured("The environment variable CELERY_BROKER_URL must be set in production.")
@@ -275,6 +294,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULE = {
     "transfer-sweep": {"task": "tripletex.tasks.transfer_sweep_task", "schedule": 60.0},
+    # Weekly reminders (hr/reminders.py): each run sends what is due and not yet sent.
+    # A run left waiting behind a stopped worker is dropped: the next one does the same work.
+    "reminders": {"task": "hr.tasks.reminders_send_task", "schedule": 300.0, "options": {"expires": 290}},
 }
 CELERY_TIMEZONE = TIME_ZONE
 

@@ -3,7 +3,17 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from hr.models import ApiToken, Company, Department, Employee, HourEntry, Project, User, WageType
+from hr.models import (
+    ApiToken,
+    Company,
+    Department,
+    Employee,
+    HourEntry,
+    Project,
+    ReminderSent,
+    User,
+    WageType,
+)
 
 
 @admin.register(User)
@@ -75,3 +85,13 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: object) -> bool:
         return False
+
+
+@admin.register(ReminderSent)
+class ReminderSentAdmin(admin.ModelAdmin):
+    """Weekly reminders; one claimed but never sent (empty «sendt») was lost to a crash."""
+
+    list_display = ["employee", "week", "kind", "claimed_at", "sent_at", "company"]
+    list_filter = ["company", "kind", "week"]
+    list_select_related = ["employee", "company"]
+    raw_id_fields = ["employee"]

@@ -7,13 +7,16 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from hr import selectors, services, weeks
-from hr.models import MAX_HOURS_PER_WEEK, Company, Department, Employee, Project, Role, WageType
+from hr.models import MAX_HOURS_PER_WEEK, Company, Department, Employee, Project, Role, WageType, Weekday
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class EntryForm(forms.Form):
@@ -155,6 +158,41 @@ class CompanyForm(forms.Form):
         max_value=MAX_HOURS_PER_WEEK,
         decimal_places=2,
     )
+
+
+REMINDER_TIME_INVALID = _("Skriv klokkeslettet som TT:MM, for eksempel 14:00.")
+REMINDER_TIME_REQUIRED = _("Skriv inn et klokkeslett.")
+REMINDER_WEEKDAY_INVALID = _("Velg en ukedag.")
+
+
+def _reminder_weekday(label: StrOrPromise) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=label,
+        choices=Weekday.choices,
+        coerce=int,
+        error_messages={"invalid_choice": REMINDER_WEEKDAY_INVALID, "required": REMINDER_WEEKDAY_INVALID},
+    )
+
+
+def _reminder_time(label: StrOrPromise) -> forms.TimeField:
+    return forms.TimeField(
+        label=label,
+        input_formats=["%H:%M", "%H.%M"],
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={"invalid": REMINDER_TIME_INVALID, "required": REMINDER_TIME_REQUIRED},
+    )
+
+
+class ReminderSettingsForm(forms.Form):
+    """«Påminnelser»: when employees and managers get their weekly e-mail (Europe/Oslo time)."""
+
+    prefix = "reminders"
+
+    reminders_enabled = forms.BooleanField(label=_("Send påminnelser på e-post"), required=False)
+    employee_reminder_weekday = _reminder_weekday(_("Ansatte som ikke har sendt inn uken: dag"))
+    employee_reminder_time = _reminder_time(_("Ansatte som ikke har sendt inn uken: klokkeslett"))
+    manager_reminder_weekday = _reminder_weekday(_("Ledere med uker til godkjenning: dag"))
+    manager_reminder_time = _reminder_time(_("Ledere med uker til godkjenning: klokkeslett"))
 
 
 class EmployeeForm(forms.Form):

@@ -25,6 +25,8 @@ class TransferStatus:
     state: str  # pending, sent, failed, conflict, not_sent
     label: str
     message: str = ""
+    # The accounting system's own words, shown beside the message as they are (not translated).
+    quoted: str = ""
 
 
 class PayrollIntegration(Protocol):

@@ -5,6 +5,7 @@ Invariants live here as database constraints; workflows live in services.py.
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 from typing import ClassVar
 
@@ -20,6 +21,18 @@ from django.utils.translation import gettext_lazy as _
 MAX_HOURS_PER_DAY = Decimal("24")
 MAX_HOURS_PER_WEEK = 7 * MAX_HOURS_PER_DAY
 DEFAULT_NORMAL_WEEK_HOURS = Decimal("37.5")
+
+
+class Weekday(models.IntegerChoices):
+    """Python's date.weekday(): Monday is 0."""
+
+    MONDAY = 0, _("mandag")
+    TUESDAY = 1, _("tirsdag")
+    WEDNESDAY = 2, _("onsdag")
+    THURSDAY = 3, _("torsdag")
+    FRIDAY = 4, _("fredag")
+    SATURDAY = 5, _("lørdag")
+    SUNDAY = 6, _("søndag")
 
 
 class UserManager(BaseUserManager["User"]):
@@ -105,6 +118,20 @@ class Company(models.Model):
     normal_week_hours = models.DecimalField(
         _("normal arbeidsuke (timer)"), max_digits=5, decimal_places=2, default=DEFAULT_NORMAL_WEEK_HOURS
     )
+    # Weekly reminders (hr/reminders.py), at a weekday and Europe/Oslo time of each ISO week.
+    reminders_enabled = models.BooleanField(_("send påminnelser"), default=True)
+    employee_reminder_weekday = models.PositiveSmallIntegerField(
+        _("påminnelse til ansatte, dag"), choices=Weekday.choices, default=Weekday.FRIDAY
+    )
+    employee_reminder_time = models.TimeField(
+        _("påminnelse til ansatte, klokkeslett"), default=datetime.time(14, 0)
+    )
+    manager_reminder_weekday = models.PositiveSmallIntegerField(
+        _("påminnelse til ledere, dag"), choices=Weekday.choices, default=Weekday.MONDAY
+    )
+    manager_reminder_time = models.TimeField(
+        _("påminnelse til ledere, klokkeslett"), default=datetime.time(8, 0)
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -118,6 +145,10 @@ class Company(models.Model):
             models.CheckConstraint(
                 condition=Q(normal_week_hours__gt=0) & Q(normal_week_hours__lte=MAX_HOURS_PER_WEEK),
                 name="company_normal_week_within_a_week",
+            ),
+            models.CheckConstraint(
+                condition=Q(employee_reminder_weekday__lte=6) & Q(manager_reminder_weekday__lte=6),
+                name="company_reminder_weekdays_valid",
             ),
         ]
 
@@ -330,3 +361,67 @@ class HourEntry(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.status in EDITABLE_STATUSES
+
+
+class ReminderKind(models.TextChoices):
+    EMPLOYEE = "employee", _("Ikke sendt inn")
+    MANAGER = "manager", _("Til godkjenning")
+
+
+class ReminderSent(models.Model):
+    """One weekly reminder to one person: claimed (inserted) before the e-mail goes out.
+
+    The unique constraint is what makes a reminder go out once per person, ISO week and kind however
+    many beat or worker processes run (see hr/reminders.py for the order of claim and send).
+    """
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
+    employee = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="reminders")
+    # The ISO week, as its Monday (a Europe/Oslo date).
+    week = models.DateField(_("uke"))
+    kind = models.CharField(_("type"), max_length=20, choices=ReminderKind.choices)
+    claimed_at = models.DateTimeField(_("påbegynt"), default=timezone.now)
+    # Set once the mail server has accepted the e-mail; empty after a crash between claim and send.
+    sent_at = models.DateTimeField(_("sendt"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("påminnelse")
+        verbose_name_plural = _("påminnelser")
+        ordering = ["-week", "kind", "employee_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["employee", "week", "kind"], name="one_reminder_per_person_week_kind"
+            ),
+            models.CheckConstraint(condition=Q(kind__in=ReminderKind.values), name="reminder_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee} {self.week} {self.kind}"
+
+
+class ReminderRound(models.Model):
+    """A company's reminders of one kind for one ISO week are done: later beat runs skip it.
+
+    Written after the round's last e-mail, so a round cut short by a crash is run again (and
+    ReminderSent keeps that from mailing anyone twice).
+    """
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="reminder_rounds")
+    week = models.DateField(_("uke"))
+    kind = models.CharField(_("type"), max_length=20, choices=ReminderKind.choices)
+    finished_at = models.DateTimeField(_("fullført"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("påminnelsesrunde")
+        verbose_name_plural = _("påminnelsesrunder")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "week", "kind"], name="one_reminder_round_per_week_kind"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=ReminderKind.values), name="reminder_round_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company} {self.week} {self.kind}"

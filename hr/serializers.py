@@ -349,6 +349,9 @@ class TransferStateSerializer(serializers.Serializer):
     state = serializers.ChoiceField(choices=["pending", "sent", "failed", "conflict", "not_sent"])
     label = serializers.CharField()  # type: ignore[assignment]  # a field, not Field.label
     message = serializers.CharField()
+    quoted = serializers.CharField(
+        help_text=_("Regnskapssystemets egne ord ved en avvisning, uoversatt; ellers tom."),
+    )
 
 
 class EntrySerializer(serializers.Serializer):

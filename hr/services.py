@@ -489,6 +489,30 @@ def company_update(
     return company
 
 
+@transaction.atomic
+def company_reminders_update(
+    *,
+    actor: Employee,
+    reminders_enabled: bool,
+    employee_reminder_weekday: int,
+    employee_reminder_time: datetime.time,
+    manager_reminder_weekday: int,
+    manager_reminder_time: datetime.time,
+) -> Company:
+    """When the weekly reminders go out (hr/reminders.py). Seconds are dropped: a beat run every few
+    minutes could not honour them anyway."""
+    _require_administrator(actor)
+    company = actor.company
+    company.reminders_enabled = reminders_enabled
+    company.employee_reminder_weekday = employee_reminder_weekday
+    company.employee_reminder_time = employee_reminder_time.replace(second=0, microsecond=0)
+    company.manager_reminder_weekday = manager_reminder_weekday
+    company.manager_reminder_time = manager_reminder_time.replace(second=0, microsecond=0)
+    company.full_clean()
+    company.save()
+    return company
+
+
 # --- hour entries ----------------------------------------------------------------------------
 
 
@@ -950,7 +974,7 @@ def entries_reject(*, actor: Employee, entry_ids: Sequence[int], reason: str) ->
 
 @transaction.atomic
 def entries_reopen(*, actor: Employee, entry_ids: Sequence[int]) -> list[HourEntry]:
-    """An administrator takes approved hours back to «Til godkjenning» (design decision 6)."""
+    """An administrator takes approved hours back to «Til godkjenning» (docs/transfer.md#reopen)."""
     _require_administrator(actor)
     entries = _lock_for_decision(actor=actor, entry_ids=entry_ids, status=EntryStatus.APPROVED)
     HourEntry.objects.filter(id__in=[e.id for e in entries]).update(

@@ -30,6 +30,7 @@ from hr.forms import (
     EntryForm,
     NewRow,
     ProjectForm,
+    ReminderSettingsForm,
     WageTypeForm,
     WeekGridForm,
 )
@@ -48,6 +49,7 @@ from hr.weeks import (
 
 NO_EMPLOYEE_PROFILE = gettext_lazy("Brukeren din er ikke knyttet til noe selskap.")
 NOTHING_SELECTED = gettext_lazy("Velg minst én timeføring.")
+REMINDERS_SAVED = gettext_lazy("Påminnelsene er lagret.")
 
 View = Callable[..., HttpResponse]
 
@@ -593,15 +595,28 @@ def _settings_render(
 def settings_general(request: EmployeeRequest) -> HttpResponse:
     actor = request.employee
     company = actor.company
+    # Two forms on one page: «Lagre» of «Påminnelser» is named, so each POST is one form's.
+    reminders_posted = request.method == "POST" and "reminders-save" in request.POST
+    company_posted = request.method == "POST" and not reminders_posted
     form = CompanyForm(
-        request.POST or None,
+        request.POST if company_posted else None,
         initial={
             "name": company.name,
             "organisation_number": company.organisation_number,
             "normal_week_hours": company.normal_week_hours.normalize(),
         },
     )
-    if request.method == "POST" and form.is_valid():
+    reminder_form = ReminderSettingsForm(
+        request.POST if reminders_posted else None,
+        initial={
+            "reminders_enabled": company.reminders_enabled,
+            "employee_reminder_weekday": company.employee_reminder_weekday,
+            "employee_reminder_time": company.employee_reminder_time,
+            "manager_reminder_weekday": company.manager_reminder_weekday,
+            "manager_reminder_time": company.manager_reminder_time,
+        },
+    )
+    if company_posted and form.is_valid():
         try:
             services.company_update(actor=actor, **form.cleaned_data)
         except ValidationError as error:
@@ -609,8 +624,16 @@ def settings_general(request: EmployeeRequest) -> HttpResponse:
         else:
             messages.success(request, _("Selskapsinformasjonen er lagret."))
             return redirect("hr:settings_general")
+    if reminders_posted and reminder_form.is_valid():
+        try:
+            services.company_reminders_update(actor=actor, **reminder_form.cleaned_data)
+        except ValidationError as error:
+            errors_to_form(reminder_form, error)
+        else:
+            messages.success(request, REMINDERS_SAVED)
+            return redirect(reverse("hr:settings_general") + "#paminnelser")
     panel = integration_get().settings_panel(request=request, actor=actor)
-    context = {"form": form, "company": company, "integration_panel": panel}
+    context = {"form": form, "reminder_form": reminder_form, "company": company, "integration_panel": panel}
     return _settings_render(request, "general", "hr/settings/general.html", context)
 
 

@@ -201,6 +201,10 @@ class ProjectLink(LinkBase):
     project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="tripletex_link")
     activity_id = models.BigIntegerField()
     activity_name = models.CharField(max_length=255, blank=True)
+    # Tripletex refuses hours on a participants-only project from anyone but its participants: who
+    # they were (Tripletex employee ids) at the last «Ferdigstill», so approval can say so first.
+    participants_only = models.BooleanField(default=False)
+    participant_ids = models.JSONField(default=list, blank=True)
 
     class Meta:
         constraints = [
@@ -301,12 +305,16 @@ class TransferRow(models.Model):
 
 class RemoteHours(TransferRow):
     """The hours that should be on one Tripletex timesheet entry. Tripletex keeps one entry per
-    (employee, date, activity, project), so approved hours with the same key are summed here."""
+    (employee, date, activity, project), so approved hours with the same key are summed here, and
+    their comments joined behind the marker (`transfer.remote_comment`)."""
 
     employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="+")
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="+")
     date = models.DateField()
     activity_id = models.BigIntegerField()
+    # The whole comment the Tripletex entry should carry; empty on rows from before comments were
+    # sent, which carry the marker alone.
+    wanted_comment = models.TextField(blank=True)
 
     class Meta:
         constraints = [

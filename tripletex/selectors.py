@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 
-from hr.models import Company, Department, WageType
+from hr.models import Company, Department, EntryStatus, HourEntry, WageType
 from tripletex.models import (
     AuditEvent,
     Connection,
@@ -23,9 +26,37 @@ from tripletex.models import (
     WizardRun,
     WizardStatus,
 )
+from tripletex.services.wizard import department_key
 
 STEP_PAGE_SIZE = 50
 FILTERS = ("alle", "valgbare", "valgte", "nye", "koblet", "kobles", "kobles-fra", "endret", "ikke-valgbare")
+
+
+@dataclass(frozen=True)
+class WaitingHours:
+    """Hours sent in for approval, split at «Send godkjente timer fra og med»."""
+
+    before_entries: int
+    before_hours: Decimal
+    from_entries: int
+    from_hours: Decimal
+
+
+def waiting_around(*, company: Company, date: datetime.date) -> WaitingHours:
+    """What waits for approval before the date (never sent, even once approved) and from it (sent
+    when approved): shown on «Oppsummering» beside the already-approved count."""
+    totals = HourEntry.objects.filter(company=company, status=EntryStatus.SUBMITTED).aggregate(
+        before_entries=Count("id", filter=Q(date__lt=date)),
+        before_hours=Sum("hours", filter=Q(date__lt=date)),
+        from_entries=Count("id", filter=Q(date__gte=date)),
+        from_hours=Sum("hours", filter=Q(date__gte=date)),
+    )
+    return WaitingHours(
+        before_entries=totals["before_entries"],
+        before_hours=totals["before_hours"] or Decimal("0"),
+        from_entries=totals["from_entries"],
+        from_hours=totals["from_hours"] or Decimal("0"),
+    )
 
 
 def connection_for(*, company: Company) -> Connection | None:
@@ -105,6 +136,8 @@ class SummaryLine:
     keep_count: int
     update_count: int
     unlink_count: int
+    # Employees only: the departments «Opprett avdelingen …» creates, once each.
+    new_departments: list[str] = field(default_factory=list)
 
 
 SUMMARY_SHOWN = 25
@@ -117,7 +150,17 @@ def wizard_summary(*, run: WizardRun) -> list[SummaryLine]:
     "not chosen", which SQL's three-valued NOT would get wrong.
     """
     lines = []
-    fields = ("id", "number", "name", "link_state", "email_user_id", "options", "linked_now", "local_id")
+    fields = (
+        "id",
+        "number",
+        "name",
+        "link_state",
+        "email_user_id",
+        "options",
+        "linked_now",
+        "local_id",
+        "data",
+    )
     for kind in ItemKind.values:
         groups: dict[str, list[WizardItem]] = {
             "create": [],
@@ -158,9 +201,26 @@ def wizard_summary(*, run: WizardRun) -> list[SummaryLine]:
                 keep_count=len(groups["keep"]),
                 update_count=len(groups["update"]),
                 unlink_count=len(groups["unlink"]),
+                new_departments=_departments_to_create(run, groups["create"])
+                if kind == ItemKind.EMPLOYEE
+                else [],
             )
         )
     return lines
+
+
+def _departments_to_create(run: WizardRun, created: list[WizardItem]) -> list[str]:
+    """The Tripletex departments chosen for new employees («Opprett avdelingen …») that do not exist
+    here by now, once each, as «Ferdigstill» creates them. One query, only when there are any."""
+    wanted: dict[str, str] = {}
+    for item in created:
+        name = item.data.get("department_name", "").strip()
+        if item.options.get("department_new") and name:
+            wanted.setdefault(department_key(name), name)
+    if wanted:
+        for name in Department.objects.filter(company_id=run.company_id).values_list("name", flat=True):
+            wanted.pop(department_key(name), None)
+    return sorted(wanted.values(), key=str.casefold)
 
 
 @dataclass
@@ -187,6 +247,31 @@ def wage_types_of(*, company: Company) -> QuerySet[WageType]:
 
 def departments_of(*, company: Company) -> QuerySet[Department]:
     return Department.objects.filter(company=company).order_by("name")
+
+
+def non_participants(*, run: WizardRun, items: Sequence[WizardItem]) -> dict[int, list[str]]:
+    """For each participants-only project among `items`: the employees linked to Tripletex here, or
+    ticked for import in step «Ansatte», who are not its participants, so Tripletex would refuse
+    their hours there. By name, sorted; two queries, only when such a project is among them."""
+    projects = [i for i in items if i.kind == ItemKind.PROJECT and i.data.get("for_participants_only")]
+    if not projects or run.tripletex_company_id is None:
+        return {}
+    people = {
+        link.tripletex_id: link.employee.full_name
+        for link in EmployeeLink.objects.filter(
+            company_id=run.company_id, tripletex_company_id=run.tripletex_company_id
+        ).select_related("employee")
+    }
+    people.update(
+        WizardItem.objects.filter(run=run, kind=ItemKind.EMPLOYEE, eligible=True, selected=True).values_list(
+            "tripletex_id", "name"
+        )
+    )
+    result = {}
+    for item in projects:
+        allowed = {p["id"] for p in item.data.get("participants", [])}
+        result[item.id] = sorted(name for tripletex_id, name in people.items() if tripletex_id not in allowed)
+    return result
 
 
 def audit_events(*, company: Company) -> QuerySet[AuditEvent]:

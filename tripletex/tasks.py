@@ -8,8 +8,11 @@ from tripletex.services import wizard
 
 
 @shared_task(acks_late=True)
-def wizard_fetch_task(run_id: int, kind: str) -> None:
-    wizard.wizard_fetch(run_id=run_id, kind=kind)
+def wizard_fetch_task(run_id: int, kind: str, attempt: int = 0) -> None:
+    wait = wizard.wizard_fetch(run_id=run_id, kind=kind, attempt=attempt)
+    if wait is not None:
+        # Tripletex's rate limit is used up: come back when it resets; the worker is free meanwhile.
+        wizard_fetch_task.apply_async((run_id, kind, attempt + 1), countdown=wait)
 
 
 @shared_task(acks_late=True)

@@ -182,6 +182,12 @@ def wizard_step(request: EmployeeRequest, slug: str) -> HttpResponse:
     page = selectors.step_page(
         run=run, kind=kind, query=query, shown=shown_filter, page_number=request.GET.get("side")
     )
+    departments = (
+        list(selectors.departments_of(company=request.employee.company)) if kind == ItemKind.EMPLOYEE else []
+    )
+    _annotate_items(run, kind, page.object_list, departments)
+    for item in page.object_list:
+        item.reason = wizard.reason_shown(item.reason)  # shown, not saved: in the page's language
     context.update(
         {
             "page": page,
@@ -189,9 +195,7 @@ def wizard_step(request: EmployeeRequest, slug: str) -> HttpResponse:
             "query": query,
             "shown_filter": shown_filter,
             "filters": selectors.FILTERS,
-            "departments": selectors.departments_of(company=request.employee.company)
-            if kind == ItemKind.EMPLOYEE
-            else [],
+            "departments": departments,
             "roles": wizard.Role.choices,
             "wage_types": selectors.wage_types_of(company=request.employee.company)
             if kind == ItemKind.WAGE_TYPE
@@ -199,6 +203,20 @@ def wizard_step(request: EmployeeRequest, slug: str) -> HttpResponse:
         }
     )
     return render(request, "tripletex/wizard_step.html", context)
+
+
+def _annotate_items(run: WizardRun, kind: str, items: Any, departments: list[Any]) -> None:
+    """What the rows show beside their data: participants-only projects' non-participants, and the
+    Tripletex department of a new employee that has no namesake here («Opprett avdelingen …»)."""
+    if kind == ItemKind.PROJECT:
+        missing = selectors.non_participants(run=run, items=list(items))
+        for item in items:
+            item.non_participants = missing.get(item.id, [])
+    if kind == ItemKind.EMPLOYEE:
+        here = {wizard.department_key(d.name) for d in departments}
+        for item in items:
+            name = (item.data.get("department_name") or "").strip()
+            item.department_to_create = name if name and wizard.department_key(name) not in here else ""
 
 
 def _step_post(
@@ -297,6 +315,7 @@ def wizard_summary(request: EmployeeRequest) -> HttpResponse:
         "send_from_totals": transfer_services.approved_from(
             company=request.employee.company, date=send_from, tripletex_company_id=run.tripletex_company_id
         ),
+        "send_from_waiting": selectors.waiting_around(company=request.employee.company, date=send_from),
         "unfetched": [str(label) for key, label in STEPS[1:4] if key not in run.fetch_state],
     }
     return render(request, "tripletex/wizard_summary.html", context, status=400 if error else 200)
@@ -352,10 +371,15 @@ def transfers(request: EmployeeRequest) -> HttpResponse:
             messages.info(request, _("Ingenting å sende på nytt."))
         return redirect("tripletex:transfers")
     page = Paginator(selectors.transfer_problems(company=company), 100).get_page(request.GET.get("side"))
+    lines = list(selectors.salary_line_problems(company=company))
+    for row in [*page.object_list, *lines]:
+        # Shown in the page's language; Tripletex's own words beside it (transfer.message_shown).
+        row.message, quoted = transfer_services.message_shown(row.message)
+        setattr(row, "quoted", quoted)  # noqa: B010 (shown, not a field)
     context = {
         "page": page,
         "counts": selectors.transfer_counts(company=company),
-        "lines": selectors.salary_line_problems(company=company),
+        "lines": lines,
         "connection": selectors.connection_for(company=company),
         "hint": transfer_services.HINT_REFUSED,
         "tab": "general",

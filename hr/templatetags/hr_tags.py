@@ -233,8 +233,14 @@ def _entry_row(
         )
     transfer = getattr(entry, "transfer", None)
     if transfer is not None:
+        # The accounting system's own words are its language, not the page's: marked as such.
+        quoted = (
+            format_html(' <q class="transfer-says" lang="nb">{}</q>', transfer.quoted)
+            if transfer.quoted
+            else ""
+        )
         message = (
-            format_html('<small class="transfer-message">{}</small>', transfer.message)
+            format_html('<small class="transfer-message">{}{}</small>', transfer.message, quoted)
             if transfer.message and transfer.state != "sent"
             else ""
         )

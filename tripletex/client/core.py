@@ -2,15 +2,17 @@
 
 Patterns: one request path mapping every failure to a typed exception (Sentry's
 shared_integrations client), mandatory timeouts and no transport retries (Zulip's outgoing_http):
-retries belong to the transfer loop, which looks a key up before it resends (RELIABILITY.md).
+retries belong to the transfer loop, which looks a key up before it resends (docs/transfer.md#look-up).
+The client never sleeps: a rate limit used up is a `RateLimited` raised at once, and the caller
+decides when to come back (docs/transfer.md#rate-limits).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import threading
-import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -37,11 +39,10 @@ SESSION_LIFETIME_DAYS = 2
 SESSION_RENEWAL_MARGIN = timedelta(hours=1)
 # Tripletex's own default and a safe maximum; bigger pages risk "Result Set Too Large".
 PAGE_SIZE = 1000
-# Below this share of the window's budget the client spreads the remaining requests over the time
-# left instead of running into 429s that would stop the whole company's transfers.
+# At or below this share of the window's budget the client stops sending until the window resets:
+# it raises RateLimited at once instead of waiting in-process (a worker must never sleep), and the
+# last tenth stays for the administrator's own calls (the wizard's key check, reopening hours).
 LOW_REMAINING_FRACTION = 0.1
-# Never sleep longer than this in-process; longer waits belong in the outbox row's next attempt.
-MAX_THROTTLE_SECONDS = 10.0
 
 # Texts of the client's own errors (developer-facing; Tripletex's messages are passed through).
 MSG_TIMEOUTS_REQUIRED = "Tripletex timeouts must be positive numbers of seconds."
@@ -55,19 +56,24 @@ MSG_NOT_JSON_OBJECT = "Tripletex answered {status} with a body that is not a JSO
 MSG_NO_OBJECT = "Tripletex answered {status} without the object."
 MSG_NO_LIST = "Tripletex answered {status} without a list of objects."
 MSG_UNREADABLE_OBJECT = "Tripletex stored something but its answer could not be read: {error}"
+MSG_BUDGET_USED = "Tripletex's rate limit is used up ({remaining} of {limit} left); it resets in {seconds} s."
 
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 REDACTED = "[redacted]"
 USER_AGENT = "GronnJobb/1.0 (tripletex client)"
 
-EMPLOYEE_FIELDS = "id,version,firstName,lastName,employeeNumber,email,isContact,allowInformationRegistration"
+EMPLOYEE_FIELDS = (
+    "id,version,firstName,lastName,employeeNumber,email,isContact,allowInformationRegistration,"
+    "department(id,name),employments(id,startDate,endDate)"
+)
 ACTIVITY_FIELDS = "id,name,number,activityType,isChargeable,isDisabled"
 PROJECT_FIELDS = (
     "id,version,name,number,isClosed,startDate,endDate,"
     "generalProjectActivitiesPerProjectOnly,forParticipantsOnly"
 )
 PROJECT_WITH_ACTIVITIES_FIELDS = (
-    f"{PROJECT_FIELDS},projectActivities(id,startDate,endDate,isClosed,activity({ACTIVITY_FIELDS}))"
+    f"{PROJECT_FIELDS},projectActivities(id,startDate,endDate,isClosed,activity({ACTIVITY_FIELDS})),"
+    "participants(id,employee(id,firstName,lastName))"
 )
 SALARY_TYPE_FIELDS = "id,number,name,showInTimesheet"
 ENTRY_FIELDS = "id,version,employee,activity,project,date,hours,comment,locked"
@@ -163,7 +169,6 @@ class TripletexClient:
         page_size: int = PAGE_SIZE,
         http: requests.Session | None = None,
         clock: Callable[[], datetime] = _utc_now,
-        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if consumer_token is None or base_url is None:
             from django.conf import settings
@@ -184,7 +189,6 @@ class TripletexClient:
         self._employee_token = employee_token
         self._session_lifetime_days = session_lifetime_days
         self._clock = clock
-        self._sleep = sleep
         self._lock = threading.RLock()
         self._session_token: str | None = None
         # Every session token this client has held: a retired one may still show up in an error text.
@@ -196,9 +200,14 @@ class TripletexClient:
         self._http.mount("https://", adapter)
         self._http.mount("http://", adapter)
         self.last_response_info: ResponseInfo | None = None
+        # The rate limit as the last answer to a call with a session told it, and when its window
+        # resets (None: Tripletex did not say).
+        self._budget: ResponseInfo | None = None
+        self._window_resets_at: datetime | None = None
         self.request_count = 0
         self.sessions_created = 0
-        self.throttled_seconds = 0.0
+        # Calls refused here because the budget was used up (no request sent).
+        self.throttled_calls = 0
 
     def __repr__(self) -> str:
         return f"TripletexClient(base_url={self.base_url!r}, company_id={self.company_id})"
@@ -292,7 +301,8 @@ class TripletexClient:
         session_token: str | None,
         loggable_path: str | None = None,
     ) -> requests.Response:
-        self._throttle()
+        if session_token is not None:
+            self._check_budget()
         headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
         data = None
         if json_body is not None:
@@ -339,6 +349,14 @@ class TripletexClient:
             rate_limit_reset=_int_header(response, "X-Rate-Limit-Reset"),
         )
         self.last_response_info = info
+        if session_token is not None:
+            # Creating a session is counted apart from the session's calls: only their budget counts.
+            self._budget = info
+            self._window_resets_at = (
+                self._clock() + timedelta(seconds=info.rate_limit_reset)
+                if info.rate_limit_reset is not None
+                else None
+            )
         logger.debug(
             "Tripletex %s %s -> %s (request id %s, rate limit remaining %s)",
             method,
@@ -349,18 +367,29 @@ class TripletexClient:
         )
         return response
 
-    def _throttle(self) -> None:
-        info = self.last_response_info
+    def _check_budget(self) -> None:
+        """Refuse to send while the last answer said the window's budget is (nearly) used up and
+        the window has not reset yet: RateLimited at once, with the seconds left, never a sleep."""
+        info = self._budget
+        resets_at = self._window_resets_at
         if info is None or info.rate_limit_limit is None or info.rate_limit_remaining is None:
             return
-        if info.rate_limit_remaining > max(1, int(info.rate_limit_limit * LOW_REMAINING_FRACTION)):
+        if resets_at is None:
+            return  # no reset time to wait for: send, and let Tripletex answer 429 if it must
+        if info.rate_limit_remaining > int(info.rate_limit_limit * LOW_REMAINING_FRACTION):
             return
-        seconds_left = info.rate_limit_reset if info.rate_limit_reset is not None else 1
-        delay = min(MAX_THROTTLE_SECONDS, seconds_left / max(info.rate_limit_remaining, 1))
-        if delay > 0:
-            logger.info("Tripletex rate limit nearly used up; waiting %.1f s", delay)
-            self.throttled_seconds += delay
-            self._sleep(delay)
+        seconds = math.ceil((resets_at - self._clock()).total_seconds())
+        if seconds <= 0:
+            return  # the window has reset since
+        self.throttled_calls += 1
+        logger.info("Tripletex rate limit used up; not sending for %s s", seconds)
+        raise errors.RateLimited(
+            MSG_BUDGET_USED.format(
+                remaining=info.rate_limit_remaining, limit=info.rate_limit_limit, seconds=seconds
+            ),
+            reset_seconds=seconds,
+            status=429,
+        )
 
     def _request(
         self,

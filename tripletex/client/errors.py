@@ -1,6 +1,6 @@
 """What can go wrong talking to Tripletex, as exceptions a caller can act on.
 
-The transfer worker (RELIABILITY.md, outcome table) needs to tell apart: a request that never
+The transfer worker (docs/transfer.md#outcomes) needs to tell apart: a request that never
 left (`NotSent`: safe to resend), one whose fate is unknown (`MaybeSent`: look the key up before
 resending), throttling (`RateLimited`), an invalid key (`AuthenticationError`), the three kinds of
 409 (`DuplicateEntry`, `RevisionConflict`, `Locked`) and refusals (400/403/404/422).
@@ -142,7 +142,9 @@ class ValidationError(ApiError):
 
 
 class RateLimited(ApiError):
-    """429. `reset_seconds` is None when Tripletex left out X-Rate-Limit-Reset (it sometimes does)."""
+    """429, or the client's own refusal to send while the window's budget is used up (then no
+    request was sent). `reset_seconds` is when to come back; None when Tripletex left out
+    X-Rate-Limit-Reset (it sometimes does)."""
 
     def __init__(self, message: str, *, reset_seconds: int | None, **kwargs: object) -> None:
         super().__init__(message, **kwargs)  # type: ignore[arg-type]

@@ -58,6 +58,19 @@ class WhoAmI:
 
 
 @dataclass(frozen=True)
+class Employment:
+    id: int
+    start_date: date | None
+    end_date: date | None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Employment:
+        return cls(
+            id=data["id"], start_date=_date(data.get("startDate")), end_date=_date(data.get("endDate"))
+        )
+
+
+@dataclass(frozen=True)
 class Employee:
     id: int
     version: int
@@ -67,10 +80,21 @@ class Employee:
     email: str
     is_contact: bool
     allow_information_registration: bool
+    department_id: int | None = None
+    department_name: str = ""
+    # None when the `fields` filter left them out; () when Tripletex has none.
+    employments: tuple[Employment, ...] | None = None
 
     @property
     def display_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    def has_employment_on(self, on: date) -> bool:
+        """An employment (arbeidsforhold) that has started by `on` and not ended before it."""
+        return any(
+            (e.start_date is None or e.start_date <= on) and (e.end_date is None or on <= e.end_date)
+            for e in self.employments or ()
+        )
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Employee:
@@ -83,6 +107,15 @@ class Employee:
             email=_text(data.get("email")),
             is_contact=bool(data.get("isContact")),
             allow_information_registration=data.get("allowInformationRegistration") is not False,
+            department_id=_ref_id(data.get("department")),
+            department_name=_text((data.get("department") or {}).get("name")),
+            employments=tuple(
+                Employment.from_json(item)
+                for item in data.get("employments") or ()
+                if isinstance(item, dict) and isinstance(item.get("id"), int)
+            )
+            if "employments" in data
+            else None,
         )
 
 
@@ -131,6 +164,24 @@ class ProjectActivity:
 
 
 @dataclass(frozen=True)
+class Participant:
+    """One who may register hours on a participants-only project (ProjectParticipant)."""
+
+    employee_id: int
+    name: str
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Participant | None:
+        employee = data.get("employee")
+        employee_id = _ref_id(employee)
+        if employee_id is None:
+            return None
+        assert isinstance(employee, dict)
+        name = f"{_text(employee.get('firstName'))} {_text(employee.get('lastName'))}".strip()
+        return cls(employee_id=employee_id, name=name)
+
+
+@dataclass(frozen=True)
 class Project:
     id: int
     version: int
@@ -140,9 +191,11 @@ class Project:
     start_date: date | None
     end_date: date | None
     project_activities: tuple[ProjectActivity, ...] = field(default=())
-    # Tripletex's own usability inputs (BEHAVIOUR C3): only linked general activities, only participants.
+    # Tripletex's own usability inputs (tripletex/sandbox/README.md#usable-activities): only linked
+    # general activities, only participants.
     general_project_activities_per_project_only: bool = False
     for_participants_only: bool = False
+    participants: tuple[Participant, ...] = field(default=())
 
     @property
     def display_name(self) -> str:
@@ -166,6 +219,11 @@ class Project:
                 ProjectActivity.from_json(item)
                 for item in data.get("projectActivities") or ()
                 if isinstance(item, dict)
+            ),
+            participants=tuple(
+                participant
+                for item in data.get("participants") or ()
+                if isinstance(item, dict) and (participant := Participant.from_json(item)) is not None
             ),
         )
 
@@ -255,7 +313,7 @@ class TimesheetEntry:
 
     def to_json(self) -> dict[str, Any]:
         # The full object with its version: PUT nulls fields that are present but empty, so
-        # sending everything we mean is the only safe update (BEHAVIOUR C6).
+        # sending everything we mean is the only safe update (tripletex/sandbox/README.md#full-put).
         return {
             "id": self.id,
             "version": self.version,

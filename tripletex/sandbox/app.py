@@ -310,7 +310,8 @@ class SandboxApp:
         session = self.store.sessions.get(credentials.password or "")
         if session is None:
             return None, refused(m.DEV_EXPIRED_SESSION)
-        # Sessions end at the start of expirationDate in Oslo (BEHAVIOUR A2: "today" is born expired).
+        # Sessions end at the start of expirationDate in Oslo: "today" is born expired
+        # (tripletex/sandbox/README.md#session-expiry).
         expires_at = datetime.combine(session.expiration_date, clock_time(0), tzinfo=OSLO)
         if self.now() >= expires_at:
             return None, refused(m.DEV_EXPIRED_SESSION)

@@ -2,7 +2,7 @@
 
 The document is read from the path in TRIPLETEX_OPENAPI_SPEC (the project does not carry a copy).
 Three adjustments, each because the official document as written is refused by real Tripletex
-traffic (../shared/tripletex/SOURCES.md):
+traffic:
 
 1. Spec validation is off: the document has integer parameters with string defaults.
 2. Every schema is nullable: Tripletex answers with nulls (`"project": null`) the document does
@@ -28,11 +28,19 @@ SPEC_ENVIRONMENT_VARIABLE = "TRIPLETEX_OPENAPI_SPEC"
 SKIP_REASON = (
     "conformance against the official Tripletex OpenAPI document skipped: "
     f"{SPEC_ENVIRONMENT_VARIABLE} is not set or does not name a readable file "
-    "(.ci/run sets it to ../shared/tripletex/openapi-2.74.00.json)"
+    "(.ci/run sets it to the official openapi-2.74.00.json)"
 )
 SERVER = "https://tripletex.no"  # the document's server; sandbox paths are mapped onto it
 CLIENT_USER_AGENT_PREFIX = "GronnJobb"
-_PATH_PREFIXES = ("/token/session", "/employee", "/project", "/activity", "/salary/type", "/timesheet/")
+_PATH_PREFIXES = (
+    "/token/session",
+    "/employee",
+    "/department",
+    "/project",
+    "/activity",
+    "/salary/type",
+    "/timesheet/",
+)
 
 
 def spec_path() -> Path | None:

@@ -5,6 +5,9 @@ GrønnJobb's HR demo company (hr/management/commands/seed_demo.py) has the same 
 100 %» (2010/2020), so the wizard links them all; the deliberate differences are listed there.
 Some objects here are new (1014, 1015, P-400) and some are not importable (no e-mail, no number,
 closed, contacts, salary types hidden from the timesheet) so the wizard has something to refuse.
+Every employee has a department: «Bygg» and «Anlegg» as in the HR demo company, and
+«Administrasjon», which GrønnJobb does not have (1001 and the new 1015). Everyone but 1013 Even
+Strøm and the contact has an employment (arbeidsforhold).
 Everything here is deterministic; `seed` only changes the generated names.
 """
 
@@ -52,6 +55,22 @@ class SeedOptions:
     employee_token: str = DEMO_EMPLOYEE_TOKEN
 
 
+BYGG: Final = "Bygg"
+ANLEGG: Final = "Anlegg"
+# The one department with no counterpart in the HR demo company.
+ADMINISTRASJON: Final = "Administrasjon"
+_DEPARTMENTS: Final = [(BYGG, "10"), (ANLEGG, "20"), (ADMINISTRASJON, "90")]
+# In HR's departments (seed_demo) for the linked employees; the rest are Tripletex's own choice.
+_DEPARTMENT_OF: Final = {
+    **{number: BYGG for number in ("1002", "1003", "1004", "1005", "1006", "1018", "")},
+    **{number: ANLEGG for number in ("1007", "1008", "1009", "1010", "1011", "1012", "1013", "1014", "1016")},
+    "1001": ADMINISTRASJON,
+    "1015": ADMINISTRASJON,
+}
+# Would link like the others, but has no employment in Tripletex (the wizard warns).
+WITHOUT_EMPLOYMENT: Final = "1013"
+EMPLOYMENT_START: Final = date(2020, 1, 1)
+
 _EMPLOYEES: Final[list[tuple[str, str, str, str, dict[str, Any]]]] = [
     # number, first, last, email, extras
     ("1001", "Åse", "Bråten", "admin@gronnbygg.no", {"user_type": "EXTENDED"}),
@@ -81,10 +100,17 @@ def seed_store(store: s.Store, options: SeedOptions) -> None:
     store.company = s.Company(
         id=DEMO_COMPANY_ID, name=DEMO_COMPANY_NAME, organization_number=DEMO_ORGANIZATION_NUMBER
     )
-    employees = [
-        _add_employee(store, number, first, last, email, **extra)
-        for number, first, last, email, extra in _EMPLOYEES
-    ]
+    departments = {
+        name: add_department(store, name=name, department_number=number) for name, number in _DEPARTMENTS
+    }
+    employees = []
+    for number, first, last, email, extra in _EMPLOYEES:
+        employee = _add_employee(
+            store, number, first, last, email, department_id=departments[_DEPARTMENT_OF[number]].id, **extra
+        )
+        if number != WITHOUT_EMPLOYMENT and not employee.is_contact:
+            add_employment(store, employee, start_date=EMPLOYMENT_START)
+        employees.append(employee)
     owner, leader = employees[0], employees[1]
     activities = _add_activities(store)
     _add_projects(store, manager_id=leader.id, owner_id=owner.id, leader_id=leader.id, activities=activities)
@@ -93,7 +119,20 @@ def seed_store(store: s.Store, options: SeedOptions) -> None:
         id=1, default_project_activity_id=activities["Fakturerbart arbeid"].id
     )
     _add_tokens(store, owner_id=owner.id, options=options)
-    _generate(store, options=options, manager_id=leader.id)
+    _generate(store, options=options, manager_id=leader.id, department_id=departments[BYGG].id)
+
+
+def add_department(store: s.Store, **fields: Any) -> s.Department:
+    department = s.Department(id=store.next_id("department"), **fields)
+    store.departments[department.id] = department
+    return department
+
+
+def add_employment(store: s.Store, employee: s.Employee, **fields: Any) -> s.Employment:
+    employment = s.Employment(id=store.next_id("employment"), employee_id=employee.id, **fields)
+    store.employments[employment.id] = employment
+    employee.employment_ids.append(employment.id)
+    return employment
 
 
 def _add_employee(store: s.Store, number: str, first: str, last: str, email: str, **extra: Any) -> s.Employee:
@@ -141,6 +180,7 @@ def _add_activities(store: s.Store) -> dict[str, s.Activity]:
 def add_project(store: s.Store, **fields: Any) -> s.Project:
     project = s.Project(id=store.next_id("project"), **fields)
     store.projects[project.id] = project
+    store.participants_of(project)  # participant records with ids fixed at seeding
     return project
 
 
@@ -254,12 +294,20 @@ _LAST_NAMES: Final = ["Ødegaard", "Aasen", "Bækkelund", "Sørlie", "Håland", 
 _PLACES: Final = ["Ålesund", "Bodø", "Kirkenes", "Førde", "Sørumsand", "Mo i Rana", "Skjærhalden", "Tønsberg"]
 
 
-def _generate(store: s.Store, *, options: SeedOptions, manager_id: int) -> None:
+def _generate(store: s.Store, *, options: SeedOptions, manager_id: int, department_id: int) -> None:
     """Add generated employees and projects on top of the demo company (for benchmarks)."""
     rng = random.Random(options.seed)
     for index in range(options.employees):
         first, last = rng.choice(_FIRST_NAMES), rng.choice(_LAST_NAMES)
-        _add_employee(store, str(20_000 + index), first, last, f"ansatt{20_000 + index}@gronnbygg.no")
+        employee = _add_employee(
+            store,
+            str(20_000 + index),
+            first,
+            last,
+            f"ansatt{20_000 + index}@gronnbygg.no",
+            department_id=department_id,
+        )
+        add_employment(store, employee, start_date=EMPLOYMENT_START)
     for index in range(options.projects):
         place = rng.choice(_PLACES)
         add_project(

@@ -26,7 +26,7 @@ ACTIONS = frozenset(
         "noObjectAfterStore",
     }
 )
-# Answers Tripletex should never give but a proxy or a bad release might (RELIABILITY.md, B9).
+# Answers Tripletex should never give but a proxy or a bad release might (docs/transfer.md#b9).
 GARBLED_ANSWERS = frozenset({"htmlAfterStore", "emptyAfterStore", "noObjectAfterStore"})
 FULL_RESULT_SIZE_MODES = frozenset({"exact", "zero", "approximate"})
 

@@ -30,6 +30,9 @@ from tripletex.sandbox.errors import ApiException, duplicate, locked, not_found,
 from tripletex.sandbox.render import MODELS, FieldTree, Renderer, WhoAmI
 
 MAX_HOURS = Decimal("24")
+# TimesheetEntry.comment: the official document gives no maxLength; the sandbox refuses longer
+# comments like any invalid field, at the shortest maxLength the document gives a text field (README).
+MAX_COMMENT_LENGTH = 255
 
 
 @dataclass
@@ -136,7 +139,8 @@ def _full_result_size(mode: str, exact: int) -> int:
     if mode == "zero":
         return 0
     if mode == "approximate":
-        # Deliberately wrong, so a client that pages on it fails in tests (BEHAVIOUR B3).
+        # Deliberately wrong, so a client that pages on it fails in tests
+        # (tripletex/sandbox/README.md#full-result-size).
         return (exact // 1000 + 1) * 1000
     return exact
 
@@ -291,6 +295,54 @@ def employee_get(call: Call, id: str) -> Result:
     return single(call, "employee", _get(call.store.employees, id))
 
 
+@route("GET", "/employee/employment", area="employee", kind="employment")
+def employment_list(call: Call) -> Result:
+    employee_id = query_int(call.args, "employeeId", None)
+    return listing(
+        call,
+        "employment",
+        (x for x in call.store.employments.values() if employee_id is None or x.employee_id == employee_id),
+    )
+
+
+@route("GET", "/employee/employment/<id>", area="employee", kind="employment")
+def employment_get(call: Call, id: str) -> Result:
+    return single(call, "employment", _get(call.store.employments, id))
+
+
+@route("GET", "/department", area="department", kind="department")
+def department_list(call: Call) -> Result:
+    ids = query_ids(call.args, "id")
+    name, number = call.args.get("name"), call.args.get("departmentNumber")
+    inactive = query_bool(call.args, "isInactive", None)
+    return listing(
+        call,
+        "department",
+        (
+            d
+            for d in call.store.departments.values()
+            if (ids is None or d.id in ids)
+            and _contains(name, d.name)
+            and _contains(number, d.department_number)
+            and (inactive is None or d.is_inactive == inactive)
+        ),
+    )
+
+
+@route("GET", "/department/<id>", area="department", kind="department")
+def department_get(call: Call, id: str) -> Result:
+    return single(call, "department", _get(call.store.departments, id))
+
+
+@route("GET", "/project/participant/<id>", area="project", kind="projectParticipant")
+def participant_get(call: Call, id: str) -> Result:
+    participant = _get(call.store.participants, id)
+    project = call.store.projects.get(participant.project_id)
+    if project is None or participant.employee_id not in project.participant_ids:
+        raise not_found()  # removed from the project since
+    return single(call, "projectParticipant", participant)
+
+
 @route("GET", "/project", area="project", kind="project")
 def project_list(call: Call) -> Result:
     ids = query_ids(call.args, "id")
@@ -407,7 +459,8 @@ def activity_for_timesheet(call: Call) -> Result:
 
 
 def usable_activities(store: s.Store, project: s.Project, employee_id: int, on: date) -> list[s.Activity]:
-    """The one rule for "can hours go here": also what `>forTimeSheet` answers (BEHAVIOUR C3)."""
+    """The one rule for "can hours go here": also what `>forTimeSheet` answers
+    (tripletex/sandbox/README.md#usable-activities)."""
     if not _project_open_on(project, on):
         return []
     if project.for_participants_only and employee_id not in project.participant_ids:
@@ -513,6 +566,8 @@ def _validate_entry(store: s.Store, values: EntryValues) -> None:
     for key, amount in (("hours", values.hours), ("projectChargeableHours", values.project_chargeable_hours)):
         if amount is not None and not Decimal(0) <= amount <= MAX_HOURS:
             problems.append((key, m.MSG_HOURS_OUT_OF_RANGE))
+    if len(values.comment) > MAX_COMMENT_LENGTH:
+        problems.append(("comment", m.MSG_TOO_LONG.format(max=MAX_COMMENT_LENGTH)))
     if activity is not None and values.date is not None and employee is not None:
         if project is None and values.project_id is None:
             if activity.activity_type != s.GENERAL_ACTIVITY or activity.is_disabled:

@@ -1,7 +1,7 @@
 """What the sandbox says, in Tripletex's words.
 
-Texts marked OBS were seen in real Tripletex responses (see ../shared/tripletex/BEHAVIOUR.md); texts
-marked INF are the sandbox's own choice where no real response was recorded (README, "Choices").
+Texts marked OBS were seen in real Tripletex responses; texts marked INF are the sandbox's own
+choice where no real response was recorded (tripletex/sandbox/README.md#choices).
 Tests import these constants so that the code and the assertions share one spelling.
 """
 
@@ -34,6 +34,7 @@ MSG_ACTIVITY_NOT_USABLE: Final = "Aktiviteten kan ikke benyttes."  # OBS
 MSG_PROJECT_CLOSED: Final = "Prosjektet er avsluttet og kan ikke benyttes."  # INF
 MSG_DATE_OUTSIDE_PROJECT: Final = "Datoen er utenfor prosjektets varighet."  # INF
 MSG_HOURS_OUT_OF_RANGE: Final = "Antall timer må være mellom 0 og 24."  # INF
+MSG_TOO_LONG: Final = "Verdien er for lang. Maksimalt antall tegn er {max}."  # INF
 MSG_SALARY_TYPE_NOT_IN_TIMESHEET: Final = "Lønnsarten kan ikke benyttes i timelisten."  # INF
 MSG_EMPLOYEE_CANNOT_REGISTER: Final = "Den ansatte kan ikke registrere timer."  # INF
 MSG_REFERENCE_NOT_FOUND: Final = "Objektet finnes ikke."  # INF

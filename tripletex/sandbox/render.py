@@ -75,11 +75,41 @@ MODELS: dict[str, Model] = {
             "isContact": None,
             "isProxy": None,
             "department": "department",
+            "employments": "employment",
             "companyId": None,
         },
     ),
     "department": Model(
-        "DepartmentDTO", "department", {"id": None, "version": None, "url": None, "name": None}
+        "DepartmentDTO",
+        "department",
+        {
+            "id": None,
+            "version": None,
+            "changes": None,
+            "url": None,
+            "name": None,
+            "departmentNumber": None,
+            "departmentManager": "employee",
+            "displayName": None,
+            "isInactive": None,
+        },
+    ),
+    "employment": Model(
+        "EmploymentDTO",
+        "employee/employment",
+        {
+            "id": None,
+            "version": None,
+            "changes": None,
+            "url": None,
+            "employee": "employee",
+            "employmentId": None,
+            "startDate": None,
+            "endDate": None,
+            "noEmploymentRelationship": None,
+            "isMainEmployer": None,
+            "taxDeductionCode": None,
+        },
     ),
     "activity": Model(
         "ActivityDTO",
@@ -157,6 +187,7 @@ MODELS: dict[str, Model] = {
         {
             "id": None,
             "version": None,
+            "changes": None,
             "url": None,
             "project": "project",
             "employee": "employee",
@@ -414,6 +445,9 @@ class Renderer:
 
 def _lookup(store: s.Store, ref: Ref) -> Any:
     tables: dict[str, dict[int, Any]] = {
+        "department": store.departments,
+        "employment": store.employments,
+        "projectParticipant": store.participants,
         "employee": store.employees,
         "project": store.projects,
         "projectActivity": store.project_activities,
@@ -461,8 +495,51 @@ def _employee(store: s.Store, e: s.Employee) -> dict[str, Any]:
         "allowInformationRegistration": e.allow_information_registration,
         "isContact": e.is_contact,
         "isProxy": False,
-        "department": None,
+        "department": Ref("department", e.department_id) if e.department_id else None,
+        "employments": [Ref("employment", i) for i in e.employment_ids],
         "companyId": store.company.id,
+    }
+
+
+def _department(store: s.Store, d: s.Department) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "version": d.version,
+        "changes": [],
+        "url": None,
+        "name": d.name,
+        "departmentNumber": d.department_number,
+        "departmentManager": None,
+        "displayName": f"{d.department_number} {d.name}".strip(),
+        "isInactive": d.is_inactive,
+    }
+
+
+def _employment(store: s.Store, x: s.Employment) -> dict[str, Any]:
+    return {
+        "id": x.id,
+        "version": x.version,
+        "changes": [],
+        "url": None,
+        "employee": Ref("employee", x.employee_id),
+        "employmentId": x.employment_id,
+        "startDate": iso(x.start_date),
+        "endDate": iso(x.end_date),
+        "noEmploymentRelationship": False,
+        "isMainEmployer": True,
+        "taxDeductionCode": "loennFraHovedarbeidsgiver",
+    }
+
+
+def _participant(store: s.Store, pp: s.ProjectParticipant) -> dict[str, Any]:
+    return {
+        "id": pp.id,
+        "version": pp.version,
+        "changes": [],
+        "url": None,
+        "project": Ref("project", pp.project_id),
+        "employee": Ref("employee", pp.employee_id),
+        "adminAccess": pp.admin_access,
     }
 
 
@@ -526,7 +603,7 @@ def _project(store: s.Store, p: s.Project) -> dict[str, Any]:
         "isOffer": p.is_offer,
         "isFixedPrice": p.is_fixed_price,
         "forParticipantsOnly": p.for_participants_only,
-        "participants": [],
+        "participants": [Ref("projectParticipant", pp.id) for pp in store.participants_of(p)],
         "generalProjectActivitiesPerProjectOnly": p.general_project_activities_per_project_only,
         "projectActivities": [Ref("projectActivity", i) for i in p.project_activity_ids],
         "customerName": "",
@@ -696,6 +773,9 @@ def _who_am_i(store: s.Store, who: WhoAmI) -> dict[str, Any]:
 _FULL: dict[str, Callable[[s.Store, Any], dict[str, Any]]] = {
     "company": _company,
     "employee": _employee,
+    "department": _department,
+    "employment": _employment,
+    "projectParticipant": _participant,
     "activity": _activity,
     "projectActivity": _project_activity,
     "project": _project,

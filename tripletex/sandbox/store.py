@@ -22,17 +22,49 @@ class Company:
 
 
 @dataclass
+class Department:
+    id: int
+    name: str
+    department_number: str = ""
+    is_inactive: bool = False
+    version: int = 0
+
+
+@dataclass
 class Employee:
     id: int
     first_name: str
     last_name: str
     employee_number: str
     email: str
+    department_id: int | None = None
+    employment_ids: list[int] = field(default_factory=list)  # in Store.employments
     date_of_birth: date | None = None
     phone_number_mobile: str = ""
     user_type: str = "STANDARD"
     allow_information_registration: bool = True
     is_contact: bool = False
+    version: int = 0
+
+
+@dataclass
+class Employment:
+    """An employee's employment (arbeidsforhold): what payroll needs; hours do not (README)."""
+
+    id: int
+    employee_id: int
+    start_date: date
+    end_date: date | None = None
+    employment_id: str = ""
+    version: int = 0
+
+
+@dataclass
+class ProjectParticipant:
+    id: int
+    project_id: int
+    employee_id: int
+    admin_access: bool = False
     version: int = 0
 
 
@@ -176,7 +208,10 @@ class TimesheetSettings:
 
 # Id bases per kind keep ids of different kinds apart, which makes mix-ups visible in tests.
 ID_BASES = {
+    "department": 11_000_001,
+    "employment": 14_000_001,
     "employee": 18_000_001,
+    "projectParticipant": 27_000_001,
     "project": 29_000_001,
     "projectActivity": 31_000_001,
     "activity": 42_000_001,
@@ -195,7 +230,10 @@ class Store:
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self.company = Company(id=0, name="", organization_number="")
+        self.departments: dict[int, Department] = {}
         self.employees: dict[int, Employee] = {}
+        self.employments: dict[int, Employment] = {}
+        self.participants: dict[int, ProjectParticipant] = {}
         self.projects: dict[int, Project] = {}
         self.project_activities: dict[int, ProjectActivity] = {}
         self.activities: dict[int, Activity] = {}
@@ -214,6 +252,20 @@ class Store:
         value = self._next_ids[kind]
         self._next_ids[kind] = value + 1
         return value
+
+    def participants_of(self, project: Project) -> list[ProjectParticipant]:
+        """The project's participants, in the order they were added. `participant_ids` is the truth
+        (what `usable_activities` checks); a record is made for an id that has none yet."""
+        records = {p.employee_id: p for p in self.participants.values() if p.project_id == project.id}
+        for employee_id in sorted(project.participant_ids - records.keys()):
+            record = ProjectParticipant(
+                id=self.next_id("projectParticipant"), project_id=project.id, employee_id=employee_id
+            )
+            self.participants[record.id] = record
+            records[employee_id] = record
+        return sorted(
+            (r for r in records.values() if r.employee_id in project.participant_ids), key=lambda r: r.id
+        )
 
     def month_status(self, *, employee_id: int, year: int, month: int) -> MonthlyStatus:
         key = (employee_id, year, month)

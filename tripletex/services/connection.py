@@ -47,7 +47,8 @@ def audit(
 
 @transaction.atomic
 def connection_remove(*, actor: Employee) -> Connection:
-    """«Fjern integrasjonen»: forget the key, keep every import, link and history (design decision 5)."""
+    """«Fjern integrasjonen»: forget the key, keep every import, link and history
+    (docs/transfer.md#removal)."""
     require_administrator(actor)
     connection = Connection.objects.select_for_update().filter(company=actor.company, is_active=True).first()
     if connection is None:

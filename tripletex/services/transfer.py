@@ -1,4 +1,4 @@
-"""Approved hours reach Tripletex: once, with nothing lost, visibly (RELIABILITY.md).
+"""Approved hours reach Tripletex: once, with nothing lost, visibly (docs/transfer.md).
 
 The database holds, per Tripletex key (employee, date, project, activity), the hours that should be
 there and the id and version last seen. Approval updates that in its own transaction; a worker then
@@ -11,10 +11,11 @@ from __future__ import annotations
 import datetime
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -29,7 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from hr.integration import TransferStatus
 from hr.models import Company, Employee, EntryStatus, HourEntry, Role
 from tripletex import client as tx
-from tripletex import crypto
+from tripletex import crypto, shown
 from tripletex.models import (
     Connection,
     EmployeeLink,
@@ -44,6 +45,7 @@ from tripletex.services import chunks
 from tripletex.services.connection import client_for_token
 
 Row = RemoteHours | RemoteSalaryLine
+RowT = TypeVar("RowT", RemoteHours, RemoteSalaryLine)
 ROW_MODELS: tuple[type[RemoteHours], type[RemoteSalaryLine]] = (RemoteHours, RemoteSalaryLine)
 
 logger = logging.getLogger(__name__)
@@ -52,6 +54,14 @@ logger = logging.getLogger(__name__)
 BATCH_SIZE = 100
 # Our entries carry this in their comment, which tells them from hours typed in Tripletex by hand.
 MARKER = "[GrønnJobb]"
+# Tripletex's limit for TimesheetEntry.comment. The official OpenAPI document (v2.74.00) gives the
+# field no maxLength; 255 is the shortest maxLength it documents for any free-text field (file names,
+# names, e-mail addresses), so a comment this long fits whatever column is behind it. The sandbox
+# refuses longer ones the way Tripletex refuses a field (tripletex/sandbox/handlers.py).
+COMMENT_MAX_LENGTH = 255
+# Between the employees' comments on one key, and at the end of a comment cut to fit.
+COMMENT_SEPARATOR = "; "
+COMMENT_CUT = "…"
 # A row that keeps failing in ways that may pass stops after this many attempts, still visible.
 MAX_ATTEMPTS = 8
 # Backoff between attempts: 10 s, 20 s, 40 s … capped at an hour.
@@ -88,6 +98,11 @@ BLOCK_PROJECT_CLOSED = _(
     "åpent prosjekt, eller la en administrator åpne prosjektet i Tripletex og hente endringen med "
     "«Oppdater Tripletex»."
 )
+BLOCK_NOT_PARTICIPANT = _(
+    "%(name)s er ikke deltaker i prosjektet «%(project)s» i Tripletex, og bare deltakerne kan føre timer "
+    "der. En administrator kan legge den ansatte til som deltaker i prosjektet i Tripletex og deretter "
+    "hente endringen med «Oppdater Tripletex»."
+)
 STATUS_BEFORE_SEND_FROM = _(
     "Ikke sendt: timer datert før %(date)s sendes ikke til Tripletex (valgt ved «Koble til Tripletex»)."
 )
@@ -111,12 +126,35 @@ STATUS_KEY_INVALID = _(
 )
 STATUS_GAVE_UP = _("Tripletex svarte ikke etter %(attempts)s forsøk. Velg «Prøv igjen».")
 HINT_REFUSED = _("Sjekk at den ansatte og prosjektet kan føre timer på denne aktiviteten i Tripletex.")
+# Pages show a refusal in their own language beside Tripletex's own words (Norwegian, as Tripletex
+# answered them), which the templates mark with their language.
+STATUS_REFUSED_SHOWN = _(
+    "Tripletex avviste timene. Sjekk at den ansatte og prosjektet kan føre timer på denne aktiviteten i "
+    "Tripletex. Svaret fra Tripletex:"
+)
 REOPEN_LOCKED = _(
     "Timene er låst i Tripletex (%(date)s) og kan ikke åpnes igjen her. Åpne perioden i Tripletex først."
 )
 
 
 # --- approval: blockers, wanted state ----------------------------------------------------------
+
+
+def remote_comment(comments: Iterable[str]) -> str:
+    """The comment of one Tripletex entry: the marker, then the employees' comments on its key in the
+    order given, each once, empty ones left out, on one line. Cut with «…» to fit Tripletex's limit;
+    the marker comes first and is never cut, so look-ups still know the entry as ours."""
+    seen: list[str] = []
+    for comment in comments:
+        text = " ".join(comment.split())
+        if text and text not in seen:
+            seen.append(text)
+    if not seen:
+        return MARKER
+    whole = f"{MARKER} {COMMENT_SEPARATOR.join(seen)}"
+    if len(whole) <= COMMENT_MAX_LENGTH:
+        return whole
+    return whole[: COMMENT_MAX_LENGTH - len(COMMENT_CUT)].rstrip() + COMMENT_CUT
 
 
 def active_connection(company: Company) -> Connection | None:
@@ -130,7 +168,8 @@ def _tripletex_company(connection: Connection) -> int:
 
 
 def approval_blockers(*, company: Company, entries: Sequence[HourEntry]) -> dict[int, str]:
-    """Why entries cannot be sent, for reasons known here (design decision 4). A fixed number of queries."""
+    """Why entries cannot be sent, for reasons known here (docs/transfer.md#blockers). A fixed number
+    of queries."""
     connection = active_connection(company)
     if connection is None or not entries:
         return {}
@@ -144,8 +183,24 @@ def approval_blockers(*, company: Company, entries: Sequence[HourEntry]) -> dict
             ).values_list(field, flat=True)
         )
 
-    linked_employees = linked(EmployeeLink, "employee_id")
-    linked_projects = linked(ProjectLink, "project_id")
+    employee_links = dict(
+        EmployeeLink.objects.filter(
+            company=company,
+            tripletex_company_id=tripletex_company,
+            employee_id__in={e.employee_id for e in entries},
+        ).values_list("employee_id", "tripletex_id")
+    )
+    # Participants-only projects: who may register hours there, as of the last «Ferdigstill».
+    participants = {
+        project_id: set(ids) if only else None
+        for project_id, only, ids in ProjectLink.objects.filter(
+            company=company,
+            tripletex_company_id=tripletex_company,
+            project_id__in={e.project_id for e in entries},
+        ).values_list("project_id", "participants_only", "participant_ids")
+    }
+    linked_employees = set(employee_links)
+    linked_projects = set(participants)
     linked_wage_types = linked(WageTypeLink, "wage_type_id")
     blockers: dict[int, str] = {}
     for entry in entries:
@@ -153,10 +208,17 @@ def approval_blockers(*, company: Company, entries: Sequence[HourEntry]) -> dict
             continue  # never sent, so nothing to stop
         if entry.employee_id not in linked_employees:
             blockers[entry.id] = str(BLOCK_EMPLOYEE % {"name": entry.employee.full_name})
+        elif entry.project.is_closed:
+            # Before the link: a closed project cannot be imported, so «koble det» would not help.
+            blockers[entry.id] = str(BLOCK_PROJECT_CLOSED % {"project": str(entry.project)})
         elif entry.project_id not in linked_projects:
             blockers[entry.id] = str(BLOCK_PROJECT % {"project": str(entry.project)})
-        elif entry.project.is_closed:
-            blockers[entry.id] = str(BLOCK_PROJECT_CLOSED % {"project": str(entry.project)})
+        elif (allowed := participants[entry.project_id]) is not None and (
+            employee_links[entry.employee_id] not in allowed
+        ):
+            blockers[entry.id] = str(
+                BLOCK_NOT_PARTICIPANT % {"name": entry.employee.full_name, "project": str(entry.project)}
+            )
         elif not entry.wage_type.is_builtin and entry.wage_type_id not in linked_wage_types:
             blockers[entry.id] = str(BLOCK_WAGE_TYPE % {"wage_type": entry.wage_type.name})
     return blockers
@@ -189,11 +251,13 @@ def _keys_to_send(
 
 def hours_changed(*, company: Company, entries: Sequence[HourEntry]) -> list[int]:
     """Recompute the wanted hours of every key these entries touch. Runs inside the approval's (or
-    reopen's) transaction; returns the ids of the rows to deliver once it commits."""
+    reopen's) transaction; returns the ids of the rows to deliver once it commits (lønnsart lines
+    negated)."""
     connection = Connection.objects.filter(company=company).first()
     if connection is None or connection.tripletex_company_id is None:
         return []
-    links = {
+    now = timezone.now()
+    activities = {
         link.project_id: link.activity_id
         for link in ProjectLink.objects.filter(
             company=company,
@@ -201,79 +265,107 @@ def hours_changed(*, company: Company, entries: Sequence[HourEntry]) -> list[int
             project_id__in={e.project_id for e in entries},
         )
     }
-    keys = sorted({(e.employee_id, e.date, e.project_id) for e in entries if e.project_id in links})
-    keys = _keys_to_send(RemoteHours, connection, "project_id", keys)
-    now = timezone.now()
-    to_deliver = []
-    for employee_id, date, project_id in keys:
-        # Lock the key's row first, so two approvals on one key sum in turn, never past each other.
-        row, _created = RemoteHours.objects.select_for_update().get_or_create(
-            company=company,
-            tripletex_company_id=connection.tripletex_company_id,
-            employee_id=employee_id,
-            date=date,
-            project_id=project_id,
-            activity_id=links[project_id],
-        )
-        wanted = HourEntry.objects.filter(
-            company=company,
-            employee_id=employee_id,
-            date=date,
-            project_id=project_id,
-            status=EntryStatus.APPROVED,
-        ).aggregate(total=Sum("hours"))["total"] or Decimal("0")
-        row.wanted_hours = wanted
-        row.attempts = 0
-        if connection.is_active:
-            row.state, row.next_attempt_at, row.message = TransferState.PENDING, now, ""
-            to_deliver.append(row.id)
-        else:
-            row.state, row.next_attempt_at = TransferState.NOT_SENT, None
-            row.message = str(STATUS_APPROVED_WHILE_REMOVED)
-        row.save()
-    return to_deliver + [-line_id for line_id in _salary_lines_changed(company, connection, entries, now)]
-
-
-def _salary_lines_changed(
-    company: Company, connection: Connection, entries: Sequence[HourEntry], now: datetime.datetime
-) -> list[int]:
-    """A lønnsart imported from Tripletex also gets a lønnsart line: count = its approved hours that day."""
-    links = {
+    hours = _rows_changed(
+        RemoteHours,
+        connection,
+        "project_id",
+        {(e.employee_id, e.date, e.project_id) for e in entries if e.project_id in activities},
+        ("activity_id", activities),
+        now,
+    )
+    salary_types = {
         link.wage_type_id: link.tripletex_id
         for link in WageTypeLink.objects.filter(
             company=company,
-            tripletex_company_id=_tripletex_company(connection),
+            tripletex_company_id=connection.tripletex_company_id,
             wage_type_id__in={e.wage_type_id for e in entries},
         )
     }
-    keys = sorted({(e.employee_id, e.date, e.wage_type_id) for e in entries if e.wage_type_id in links})
-    keys = _keys_to_send(RemoteSalaryLine, connection, "wage_type_id", keys)
-    changed = []
-    for employee_id, date, wage_type_id in keys:
-        line, _created = RemoteSalaryLine.objects.select_for_update().get_or_create(
-            company=company,
-            tripletex_company_id=_tripletex_company(connection),
-            employee_id=employee_id,
-            date=date,
-            wage_type_id=wage_type_id,
-            defaults={"salary_type_id": links[wage_type_id]},
+    # A lønnsart imported from Tripletex also gets a lønnsart line: count = its approved hours that day.
+    lines = _rows_changed(
+        RemoteSalaryLine,
+        connection,
+        "wage_type_id",
+        {(e.employee_id, e.date, e.wage_type_id) for e in entries if e.wage_type_id in salary_types},
+        ("salary_type_id", salary_types),
+        now,
+    )
+    return hours + [-line_id for line_id in lines]
+
+
+def _rows_changed(
+    model: type[RowT],
+    connection: Connection,
+    field: str,
+    touched: set[tuple[int, datetime.date, int]],
+    remote: tuple[str, dict[int, int]],
+    now: datetime.datetime,
+) -> list[int]:
+    """Set each key's row to the approved hours of the key, with a fixed number of queries whatever
+    the number of keys: one insert that skips existing rows, one locking read, one read of the
+    approved entries and two updates (docs/transfer.md#approval). `remote` names the Tripletex side
+    of a key's row and gives it per project or lønnsart (the project's activity, the lønnsart's
+    salary type)."""
+    remote_field, remote_of = remote
+    keys = sorted(_keys_to_send(model, connection, field, sorted(touched)))
+    if not keys:
+        return []
+    scope = {
+        "company_id": connection.company_id,
+        "tripletex_company_id": _tripletex_company(connection),
+    }
+    # Rows for new keys; a key some other approval has just created is skipped by the constraint.
+    model.objects.bulk_create(
+        [
+            model(**scope, employee_id=employee, date=date, **{field: third, remote_field: remote_of[third]})
+            for employee, date, third in keys
+        ],
+        ignore_conflicts=True,
+    )
+    wanted_rows = {(employee_id, date, third, remote_of[third]) for employee_id, date, third in keys}
+    in_keys = {
+        "employee_id__in": {key[0] for key in keys},
+        "date__in": {key[1] for key in keys},
+        f"{field}__in": {key[2] for key in keys},
+    }
+    # Lock every row first, in one order, so two approvals on one key sum in turn, never past each
+    # other, and never lock in opposite orders; then read the sums the locks now protect.
+    rows = [
+        row
+        for row in model.objects.select_for_update().filter(**scope, **in_keys).order_by("id")
+        if (row.employee_id, row.date, getattr(row, field), getattr(row, remote_field)) in wanted_rows
+    ]
+    # The approved entries of these keys, in the order they were written: the hours summed and, for
+    # hours rows, the comments joined (docs/transfer.md#comments).
+    approved: dict[tuple[int, datetime.date, int], list[tuple[Decimal, str]]] = defaultdict(list)
+    for employee_id, date, third, hours, comment in (
+        HourEntry.objects.filter(company_id=connection.company_id, status=EntryStatus.APPROVED, **in_keys)
+        .order_by("id")
+        .values_list("employee_id", "date", field, "hours", "comment")
+    ):
+        approved[employee_id, date, third].append((hours, comment))
+    for row in rows:
+        mine = approved.get((row.employee_id, row.date, getattr(row, field)), [])
+        row.wanted_hours = sum((hours for hours, _comment in mine), Decimal("0"))
+        if isinstance(row, RemoteHours):
+            row.wanted_comment = remote_comment(comment for _hours, comment in mine)
+    model.objects.bulk_update(
+        rows, ["wanted_hours", "wanted_comment"] if model is RemoteHours else ["wanted_hours"]
+    )
+    # What every row shares is one plain update.
+    ids = [row.id for row in rows]
+    if connection.is_active:
+        model.objects.filter(id__in=ids).update(
+            state=TransferState.PENDING, next_attempt_at=now, message="", attempts=0
         )
-        line.wanted_hours = HourEntry.objects.filter(
-            company=company,
-            employee_id=employee_id,
-            date=date,
-            wage_type_id=wage_type_id,
-            status=EntryStatus.APPROVED,
-        ).aggregate(total=Sum("hours"))["total"] or Decimal("0")
-        line.attempts = 0
-        if connection.is_active:
-            line.state, line.next_attempt_at, line.message = TransferState.PENDING, now, ""
-            changed.append(line.id)
-        else:
-            line.state, line.next_attempt_at = TransferState.NOT_SENT, None
-            line.message = str(STATUS_APPROVED_WHILE_REMOVED)
-        line.save()
-    return changed
+        return ids
+    model.objects.filter(id__in=ids).update(
+        state=TransferState.NOT_SENT,
+        next_attempt_at=None,
+        message=str(STATUS_APPROVED_WHILE_REMOVED),
+        attempts=0,
+    )
+    return []
 
 
 def approved_from(
@@ -343,14 +435,14 @@ def deliver_on_commit(remote_ids: list[int]) -> None:
             for line_id in lines:
                 salary_line_deliver_task.delay(line_id)
         except Exception:
-            # The broker is away: the approval stands, and the sweep sends it (F2).
+            # The broker is away: the approval stands, and the sweep sends it (docs/transfer.md#f2).
             logger.warning("Could not enqueue %s transfers; the sweep will pick them up", len(remote_ids))
 
     transaction.on_commit(enqueue)
 
 
 def reopen_check(*, company: Company, entries: Sequence[HourEntry]) -> None:
-    """Refuse to reopen hours Tripletex has locked (design decision 6): look at the sent entries."""
+    """Refuse to reopen hours Tripletex has locked (docs/transfer.md#reopen): look at the sent entries."""
     connection = active_connection(company)
     if connection is None:
         return
@@ -381,7 +473,7 @@ def reopen_check(*, company: Company, entries: Sequence[HourEntry]) -> None:
 
 
 def transfers_cancel(*, company: Company) -> int:
-    """Removal stops everything at once: what waits is shown as not sent (design decision 5)."""
+    """Removal stops everything at once: what waits is shown as not sent (docs/transfer.md#removal)."""
     return sum(
         model.objects.filter(company=company, state=TransferState.PENDING).update(
             state=TransferState.NOT_SENT, next_attempt_at=None, message=str(STATUS_REMOVED)
@@ -455,6 +547,8 @@ class Claim:
     connection: Connection
     wanted: Decimal
     lease: datetime.datetime | None = None
+    # What the Tripletex entry's comment should be (hours rows only).
+    comment: str = MARKER
 
 
 def _backoff(attempts: int) -> datetime.timedelta:
@@ -502,7 +596,17 @@ def _claim(model: type[RemoteHours] | type[RemoteSalaryLine], remote_id: int) ->
         row.next_attempt_at = now + _backoff(row.attempts)
         row.in_flight_until = now + IN_FLIGHT
         row.save(update_fields=["attempts", "next_attempt_at", "in_flight_until", "changed_at"])
-        return Claim(row=row, connection=connection, wanted=row.wanted_hours, lease=row.in_flight_until)
+        return Claim(
+            row=row,
+            connection=connection,
+            wanted=row.wanted_hours,
+            lease=row.in_flight_until,
+            comment=_wanted_comment(row),
+        )
+
+
+def _wanted_comment(row: Row) -> str:
+    return (row.wanted_comment or MARKER) if isinstance(row, RemoteHours) else MARKER
 
 
 # One client per connection and key in each worker process, so its session (created once, renewed
@@ -585,7 +689,8 @@ def _sync_hours(client: tx.TripletexClient, claim: Claim, employee_id: int, proj
             try:
                 client.timesheet_entry_delete(entry_id=remote_id, version=version or 0)
             except tx.RevisionConflict:
-                # Changed in Tripletex since we saw it: read the version again, delete once more (F16).
+                # Changed in Tripletex since we saw it: read the version again, delete once more
+                # (docs/transfer.md#f16).
                 client.timesheet_entry_delete(
                     entry_id=remote_id, version=client.timesheet_entry(remote_id).version
                 )
@@ -601,13 +706,13 @@ def _sync_hours(client: tx.TripletexClient, claim: Claim, employee_id: int, proj
                 project_id=project_id,
                 date=row.date,
                 hours=claim.wanted,
-                comment=MARKER,
+                comment=claim.comment,
             )
         )
         return Outcome(TransferState.SENT, remote=created, request_id=_rid(client))
-    if remote is not None and remote.hours == claim.wanted:
+    if remote is not None and remote.hours == claim.wanted and remote.comment == claim.comment:
         return Outcome(TransferState.SENT, remote=remote)
-    return _update(client, row, claim.wanted, remote_id, version, employee_id, project_id)
+    return _update(client, row, claim, remote_id, version, employee_id, project_id)
 
 
 def transfer_deliver_batch(*, remote_ids: Sequence[int]) -> dict[int, str | None]:
@@ -671,7 +776,7 @@ def _create_list(
             project_id=projects[row.project_id],
             date=row.date,
             hours=claim.wanted,
-            comment=MARKER,
+            comment=claim.comment,
         )
         for claim, row in zip(claims, rows, strict=True)
         if isinstance(row, RemoteHours)
@@ -793,7 +898,7 @@ def _sync_salary_line(client: tx.TripletexClient, claim: Claim, employee_id: int
 
 
 def _guarded(sync: Callable[[], Outcome]) -> Outcome:
-    """Run one sync and turn every Tripletex failure into an outcome (the table in RELIABILITY.md)."""
+    """Run one sync and turn every Tripletex failure into an outcome (docs/transfer.md#outcomes)."""
     try:
         return sync()
     except tx.DuplicateEntry:
@@ -878,7 +983,7 @@ def _current(
 def _update(
     client: tx.TripletexClient,
     row: RemoteHours,
-    wanted: Decimal,
+    claim: Claim,
     remote_id: int,
     version: int | None,
     employee_id: int,
@@ -893,8 +998,8 @@ def _update(
             activity_id=row.activity_id,
             project_id=project_id,
             date=row.date,
-            hours=wanted,
-            comment=MARKER,
+            hours=claim.wanted,
+            comment=claim.comment,
             locked=False,
         )
         try:
@@ -904,7 +1009,8 @@ def _update(
         except tx.RevisionConflict:
             if attempt == 2:
                 raise
-            # Someone changed it since we last saw it: read the version again, retry once (F16).
+            # Someone changed it since we last saw it: read the version again, retry once
+            # (docs/transfer.md#f16).
             version = client.timesheet_entry(remote_id).version
         except tx.NotFound:
             # Deleted in Tripletex by hand: create it again after a look-up.
@@ -947,7 +1053,7 @@ def _record(claim: Claim, outcome: Outcome) -> str:
             )
         if outcome.deleted:
             row.remote_id, row.remote_version, row.sent_hours = None, None, Decimal("0")
-        changed_meanwhile = row.wanted_hours != claim.wanted
+        changed_meanwhile = row.wanted_hours != claim.wanted or _wanted_comment(row) != claim.comment
         if outcome.state == TransferState.SENT:
             connection.last_transfer_at = now
             connection.failure_notified_at = None
@@ -989,7 +1095,8 @@ def _pause(connection: Connection, outcome: Outcome, now: datetime.datetime) -> 
         return
     seconds = outcome.pause_seconds
     if seconds is None:
-        # No reset header: capped exponential backoff on the company (F8), remembered between 429s.
+        # No reset header: capped exponential backoff on the company (docs/transfer.md#f8), remembered
+        # between 429s.
         seconds = min(max(THROTTLE_DEFAULT_SECONDS, connection.throttle_seconds * 2), BACKOFF_CAP_SECONDS)
         connection.throttle_seconds = int(seconds)
     connection.paused_until, connection.pause_reason = now + datetime.timedelta(seconds=seconds), "rate"
@@ -1130,8 +1237,9 @@ def transfer_statuses(*, company: Company, entries: Sequence[HourEntry]) -> dict
         if line is not None and (row is None or line.state in (TransferState.FAILED, TransferState.CONFLICT)):
             row = line
         if row is not None:
+            message, quoted = message_shown(row.message)
             statuses[entry.id] = TransferStatus(
-                state=row.state, label=str(labels[row.state]), message=row.message
+                state=row.state, label=str(labels[row.state]), message=message, quoted=quoted
             )
         elif send_from is not None and entry.date < send_from:
             statuses[entry.id] = TransferStatus(
@@ -1140,3 +1248,27 @@ def transfer_statuses(*, company: Company, entries: Sequence[HourEntry]) -> dict
                 message=str(STATUS_BEFORE_SEND_FROM % {"date": date_format(send_from, "SHORT_DATE_FORMAT")}),
             )
     return statuses
+
+
+# Every message a transfer row stores; rows keep the text, pages show it in their language.
+STORED_MESSAGES = (
+    STATUS_REMOVED,
+    STATUS_APPROVED_WHILE_REMOVED,
+    STATUS_CONFLICT,
+    STATUS_LOCKED,
+    STATUS_REFUSED,
+    STATUS_UNCLEAR,
+    STATUS_UNREACHABLE,
+    STATUS_THROTTLED,
+    STATUS_KEY_INVALID,
+    STATUS_GAVE_UP,
+)
+
+
+def message_shown(message: str) -> tuple[str, str]:
+    """A row's stored message in the page's language, and Tripletex's own words when Tripletex
+    refused (shown beside it as they are: its words are data, not ours to translate)."""
+    found = shown.text_match(message, STORED_MESSAGES)
+    if found is not None and found[0] is STATUS_REFUSED:
+        return str(STATUS_REFUSED_SHOWN), found[1]["message"]
+    return shown.text_shown(message, STORED_MESSAGES), ""

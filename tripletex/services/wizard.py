@@ -17,14 +17,14 @@ from typing import Any, TypeVar
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from hr.models import Department, Employee, Project, Role, User, WageType
+from hr.models import Department, Employee, EntryStatus, HourEntry, Project, Role, User, WageType
 from hr.weeks import today_local
 from tripletex import client as tx
-from tripletex import crypto
+from tripletex import crypto, shown
 from tripletex.models import (
     AuditAction,
     Connection,
@@ -96,6 +96,8 @@ REASON_DUPLICATE_EMAIL = _("E-postadressen %(email)s finnes flere ganger i Tripl
 REASON_EMAIL_IN_OTHER_COMPANY = _("E-postadressen brukes allerede av en bruker i et annet selskap")
 REASON_WAGE_TYPE_HIDDEN = _("Vises ikke i timelisten i Tripletex (slå på «Vis i timelisten» for lønnsarten)")
 REASON_WAGE_TYPE_NO_NUMBER = _("Mangler nummer i Tripletex")
+# The choice «Opprett avdelingen …» in step «Ansatte» (a department_id option).
+NEW_DEPARTMENT = "new"
 REASON_TOO_LONG = _("%(field)s i Tripletex har %(length)s tegn; GrønnJobb har plass til %(limit)s")
 FIELD_NAMES = {
     "number": _("Nummeret"),
@@ -272,6 +274,11 @@ def wizard_fetch_start(*, actor: Employee, run: WizardRun, kind: str, restart: b
 
 
 FETCH_STALE = datetime.timedelta(minutes=10)
+# Tripletex's rate limit met during a fetch: the fetch ends, frees its worker and is started again
+# when the window resets (a task countdown of at most FETCH_WAIT_MAX seconds), this many times.
+FETCH_RATE_LIMIT_RETRIES = 10
+FETCH_WAIT_DEFAULT = 30
+FETCH_WAIT_MAX = 120
 
 
 def _stale(state: dict[str, Any]) -> bool:
@@ -288,18 +295,23 @@ def _fetch_state_set(run_id: int, kind: str, **state: Any) -> None:
         run.save(update_fields=["fetch_state"])
 
 
-def wizard_fetch(*, run_id: int, kind: str) -> None:
-    """Fetch one step's list from Tripletex into WizardItems, page by page, in bulk."""
+def wizard_fetch(*, run_id: int, kind: str, attempt: int = 0) -> int | None:
+    """Fetch one step's list from Tripletex into WizardItems, page by page, in bulk.
+
+    Returns None when the fetch ended (done or failed, said in the run's fetch_state), or the
+    seconds to wait before fetching again when Tripletex's rate limit is used up: the step keeps
+    showing «Henter …» and the caller schedules the next attempt (docs/wizard.md#fetching).
+    """
     run = WizardRun.objects.select_related("company").get(id=run_id)
     if run.status != WizardStatus.OPEN:
-        return
+        return None
     try:
         client = client_for_token(run_token(run))
     except (crypto.SecretUnreadable, Connection.DoesNotExist):
         # The key cannot be read (its encryption key is gone, or the connection was removed): say so,
         # or the step would show «Henter …» for ever.
         _fetch_state_set(run.id, kind, state="failed", count=0, error=str(KEY_UNREADABLE))
-        return
+        return None
     fetchers = {
         ItemKind.PROJECT: _fetch_projects,
         ItemKind.WAGE_TYPE: _fetch_wage_types,
@@ -313,18 +325,28 @@ def wizard_fetch(*, run_id: int, kind: str) -> None:
             count += len(page)
             _fetch_state_set(run.id, kind, state="running", count=count)
         _mark_duplicates(run, kind)
+    except tx.RateLimited as error:
+        if attempt < FETCH_RATE_LIMIT_RETRIES:
+            wait = min(max(1, error.reset_seconds or FETCH_WAIT_DEFAULT), FETCH_WAIT_MAX)
+            logger.info("Fetching %s for wizard %s waits %s s for Tripletex's rate limit", kind, run.id, wait)
+            _fetch_state_set(run.id, kind, state="running", count=0, attempt=attempt + 1)
+            return wait
+        message = tripletex_error_message(error)
+        _fetch_state_set(run.id, kind, state="failed", count=count, error=message)
+        return None
     except tx.TripletexError as error:
         logger.info("Fetching %s for wizard %s failed: %s", kind, run.id, type(error).__name__)
         message = tripletex_error_message(error, what=str(WHAT_FOR_PERMISSION[ItemKind(kind)]))
         _fetch_state_set(run.id, kind, state="failed", count=count, error=message)
-        return
+        return None
     except Exception:
         # Whatever else went wrong, the step must end with a message and «Prøv igjen», never
         # «Henter …» for ever.
         logger.exception("Fetching %s for wizard %s failed unexpectedly", kind, run.id)
         _fetch_state_set(run.id, kind, state="failed", count=count, error=str(FETCH_FAILED))
-        return
+        return None
     _fetch_state_set(run.id, kind, state="done", count=count, fetched_at=timezone.now().isoformat())
+    return None
 
 
 def _fetch_projects(client: tx.TripletexClient, run: WizardRun) -> Iterator[WizardItem]:
@@ -355,8 +377,12 @@ def _fetch_projects(client: tx.TripletexClient, run: WizardRun) -> Iterator[Wiza
                 "start_date": project.start_date.isoformat() if project.start_date else None,
                 "end_date": project.end_date.isoformat() if project.end_date else None,
                 "activities": [{"id": a.id, "name": a.name} for a in usable],
-                # Tripletex refuses hours from anyone but the project's participants: said in the step.
+                # Tripletex refuses hours from anyone but the project's participants: said in the step,
+                # and kept with the link so approval can say it before Tripletex does.
                 "for_participants_only": project.for_participants_only,
+                "participants": [{"id": p.employee_id, "name": p.name} for p in project.participants]
+                if project.for_participants_only
+                else [],
             },
             eligible=not reason,
             reason=reason,
@@ -367,8 +393,9 @@ def _fetch_projects(client: tx.TripletexClient, run: WizardRun) -> Iterator[Wiza
 def _usable_activities(
     project: tx.Project, general: Sequence[tx.Activity], activities: dict[int, tx.Activity]
 ) -> list[tx.Activity]:
-    """Tripletex's rule for where a project's hours can go (BEHAVIOUR C3): activities linked to the
-    project and open, plus the general project activities unless the project allows only its own."""
+    """Tripletex's rule for where a project's hours can go (docs/wizard.md#activities): activities
+    linked to the project and open, plus the general project activities unless the project allows
+    only its own."""
     linked = []
     for link in project.project_activities:
         activity = link.activity or activities.get(link.activity_id or 0)
@@ -400,7 +427,18 @@ def _fetch_wage_types(client: tx.TripletexClient, run: WizardRun) -> Iterator[Wi
         )
 
 
+def department_key(name: str) -> str:
+    """Departments here and in Tripletex are the same when their names are, ignoring case and the
+    spaces around them."""
+    return name.strip().casefold()
+
+
 def _fetch_employees(client: tx.TripletexClient, run: WizardRun) -> Iterator[WizardItem]:
+    departments = {
+        department_key(d.name): d.id
+        for d in Department.objects.filter(company_id=run.company_id).only("name")
+    }
+    today = today_local()
     for employee in client.employees():
         reason = ""
         if not employee.email:
@@ -417,10 +455,17 @@ def _fetch_employees(client: tx.TripletexClient, run: WizardRun) -> Iterator[Wiz
                 "first_name": employee.first_name,
                 "last_name": employee.last_name,
                 "email": employee.email.lower(),
+                "department_name": employee.department_name.strip(),
+                # Tripletex takes hours without one, but cannot run payroll for them (the step says so).
+                "has_employment": employee.has_employment_on(today),
             },
             eligible=not reason,
             reason=reason,
-            options={"role": Role.EMPLOYEE, "department_id": None},
+            # The department here with the Tripletex department's name is proposed; none else.
+            options={
+                "role": Role.EMPLOYEE,
+                "department_id": departments.get(department_key(employee.department_name)),
+            },
         )
 
 
@@ -689,8 +734,14 @@ def _options_clean(kind: str, item: WizardItem, raw: dict[str, Any], departments
         if raw.get("role") in Role.values:
             options["role"] = raw["role"]
         if "department_id" in raw:
+            # «Opprett avdelingen «X»»: only for a Tripletex department that has no namesake here.
+            wants_new = raw["department_id"] == NEW_DEPARTMENT and item.data.get("department_name")
             department_id = _int_or_none(raw["department_id"])
             options["department_id"] = department_id if department_id in departments else None
+            if wants_new:
+                options["department_new"] = True
+            else:
+                options.pop("department_new", None)
         if "link_user" in raw:
             options["link_user"] = bool(raw["link_user"]) and item.email_user_id is not None
     return options
@@ -723,11 +774,14 @@ class FinishResult:
     updated: dict[str, list[str]]
     invited_employee_ids: list[int]
     unlinked: dict[str, list[str]] = dataclass_field(default_factory=dict)
+    departments_created: list[str] = dataclass_field(default_factory=list)
 
 
 def wizard_send_from_default(*, run: WizardRun) -> datetime.date:
     """«Send godkjente timer fra og med»: the date chosen, else the date an update's connection has,
-    else the activation day (today)."""
+    else the activation day (today) — moved back to the earliest hours sent in for approval, so that
+    hours waiting when the integration is activated are sent once approved, as every later approval
+    is. Hours approved before activation and dated earlier stay out (docs/wizard.md#send-from)."""
     if run.send_hours_from is not None:
         return run.send_hours_from
     connection = Connection.objects.filter(
@@ -735,7 +789,11 @@ def wizard_send_from_default(*, run: WizardRun) -> datetime.date:
     ).first()
     if connection is not None and connection.send_hours_from is not None:
         return connection.send_hours_from
-    return today_local()
+    today = today_local()
+    waiting = HourEntry.objects.filter(
+        company_id=run.company_id, status=EntryStatus.SUBMITTED, date__lt=today
+    ).aggregate(first=Min("date"))["first"]
+    return min(waiting, today) if waiting is not None else today
 
 
 def wizard_send_from_set(*, actor: Employee, run: WizardRun, date: datetime.date) -> WizardRun:
@@ -947,6 +1005,8 @@ def _apply_projects(run: WizardRun, result: FinishResult) -> None:
         extra=lambda i: {
             "activity_id": i.options["activity_id"],
             "activity_name": activity_names[i.tripletex_id].get(i.options["activity_id"], "")[:255],
+            "participants_only": bool(i.data.get("for_participants_only")),
+            "participant_ids": sorted(p["id"] for p in i.data.get("participants", [])),
         },
     )
 
@@ -1018,6 +1078,7 @@ def _apply_employees(run: WizardRun, actor: Employee, result: FinishResult) -> N
         )
     }
     departments = set(Department.objects.filter(company_id=run.company_id).values_list("id", flat=True))
+    created_departments = _departments_create(run, items, result)
     new_users: list[User] = []
     new_employees: list[Employee] = []
     to_update: list[Employee] = []
@@ -1033,6 +1094,8 @@ def _apply_employees(run: WizardRun, actor: Employee, result: FinishResult) -> N
                 # The e-mail belongs to a user and the administrator did not choose to link it.
                 continue
             department_id = item.options.get("department_id")
+            if item.options.get("department_new"):
+                department_id = created_departments.get(department_key(_department_name(item)))
             user = User(email=item.data["email"], password=make_password(None))
             new_users.append(user)
             new_employees.append(
@@ -1043,7 +1106,9 @@ def _apply_employees(run: WizardRun, actor: Employee, result: FinishResult) -> N
                     email=item.data["email"],
                     employee_number=item.number,
                     role=item.options.get("role") or Role.EMPLOYEE,
-                    department_id=department_id if department_id in departments else None,
+                    department_id=department_id
+                    if department_id in departments or department_id in created_departments.values()
+                    else None,
                 )
             )
             pairs.append((-len(new_employees), item))
@@ -1081,6 +1146,37 @@ def _apply_employees(run: WizardRun, actor: Employee, result: FinishResult) -> N
     result.invited_employee_ids = [e.id for e in new_employees]
 
 
+def _department_name(item: WizardItem) -> str:
+    """The Tripletex department's name as a department here can hold it."""
+    return item.data.get("department_name", "")[: Department._meta.get_field("name").max_length].strip()
+
+
+def _departments_create(run: WizardRun, items: list[WizardItem], result: FinishResult) -> dict[str, int]:
+    """«Opprett avdelingen «X»»: each Tripletex department chosen for a new employee is created once,
+    however many share it; one made here by hand since (same name) is used instead. Returns the
+    department ids by `department_key`."""
+    wanted: dict[str, str] = {}
+    for item in items:
+        name = _department_name(item)
+        creates = item.local_id is None and item.email_user_id is None
+        if creates and item.options.get("department_new") and name.strip():
+            wanted.setdefault(department_key(name), name.strip())
+    if not wanted:
+        return {}
+    found = {
+        department_key(d.name): d.id
+        for d in Department.objects.filter(company_id=run.company_id).only("name")
+        if department_key(d.name) in wanted
+    }
+    new = [
+        Department(company_id=run.company_id, name=name) for key, name in wanted.items() if key not in found
+    ]
+    Department.objects.bulk_create(new)
+    found.update({department_key(d.name): d.id for d in new})
+    result.departments_created = [d.name for d in new]
+    return found
+
+
 def _activate(run: WizardRun, actor: Employee) -> Connection:
     connection, _created = Connection.objects.select_for_update().get_or_create(company_id=run.company_id)
     now = timezone.now()
@@ -1107,3 +1203,32 @@ def _activate(run: WizardRun, actor: Employee) -> Connection:
 
         transfers_resume(company=run.company)
     return connection
+
+
+# Every reason an item may store; the steps show it in the page's language (reason_shown).
+REASONS = (
+    REASON_PROJECT_NO_NUMBER,
+    REASON_PROJECT_CLOSED,
+    REASON_PROJECT_NO_ACTIVITY,
+    REASON_DUPLICATE_NUMBER,
+    REASON_EMPLOYEE_NO_EMAIL,
+    REASON_EMPLOYEE_NO_NUMBER,
+    REASON_DUPLICATE_EMAIL,
+    REASON_EMAIL_IN_OTHER_COMPANY,
+    REASON_WAGE_TYPE_HIDDEN,
+    REASON_WAGE_TYPE_NO_NUMBER,
+    REASON_TOO_LONG,
+)
+
+
+def reason_shown(reason: str) -> str:
+    """An item's stored reason (written in the language of whoever fetched) in the page's language."""
+    found = shown.text_match(reason, REASONS)
+    if found is None:
+        return reason
+    template, values = found
+    if template is REASON_TOO_LONG:
+        field = shown.text_match(values["field"], tuple(FIELD_NAMES.values()))
+        if field is not None:
+            values["field"] = str(field[0])
+    return str(template % values) if values else str(template)

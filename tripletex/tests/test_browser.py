@@ -40,7 +40,9 @@ def tick(page, name: str) -> None:
     page.get_by_role("checkbox", name=f"Velg {name}").check()
 
 
-def test_connect_import_update_remove_and_reconnect(browser, live_server, admin, tripletex_sandbox):
+def test_connect_import_update_remove_and_reconnect(
+    browser, live_server, admin, tripletex_sandbox, axe_check
+):
     page = logged_in(browser, live_server, admin.email)
     open_general(page)
 
@@ -63,13 +65,26 @@ def test_connect_import_update_remove_and_reconnect(browser, live_server, admin,
     page.get_by_role("heading", name="Steg 4: Ansatte").wait_for()
     tick(page, "Tor Kjærnes")
     row = page.locator("tr", has=page.get_by_role("checkbox", name="Velg Tor Kjærnes"))
+    assert "I Tripletex: Anlegg" in row.inner_text()
     row.get_by_label("Avdeling").select_option(label="Bygg")
+    # a Tripletex department with no namesake here can be created
+    tick(page, "Sølvi Grønås")
+    row = page.locator("tr", has=page.get_by_role("checkbox", name="Velg Sølvi Grønås"))
+    row.get_by_label("Avdeling").select_option(label="Opprett avdelingen «Administrasjon»")
+    # 1013 has no employment in Tripletex
+    row = page.locator("tr", has=page.get_by_role("checkbox", name="Velg Even Strøm"))
+    assert row.locator("[data-warning=no-employment]").inner_text() == "Har ikke arbeidsforhold i Tripletex"
+    assert page.locator("[data-warning=no-employment]").count() == 1
+    axe_check(page)
     page.get_by_role("button", name="Neste →").click()
 
     # step 5: the summary says exactly what happens; «Ferdigstill»
     page.get_by_role("heading", name="Steg 5: Oppsummering").wait_for()
     assert page.locator("#summary-project [data-count=create]").inner_text() == "2"
-    assert page.locator("#summary-employee [data-count=create]").inner_text() == "1"
+    assert page.locator("#summary-employee [data-count=create]").inner_text() == "2"
+    assert page.locator("#summary-new-departments").inner_text() == (
+        "1 avdeling opprettes for nye ansatte: Administrasjon"
+    )
     page.get_by_role("button", name="Ferdigstill").click()
     page.get_by_text("Integrasjonen med Tripletex er aktiv.").wait_for()
     card = page.locator("#tripletex")
@@ -89,6 +104,7 @@ def test_connect_import_update_remove_and_reconnect(browser, live_server, admin,
     employee_page.get_by_text("Passordet er lagret").wait_for()
     logged_in(browser, live_server, "tor.kjaernes@gronnbygg.no", "et-langt-passord-42")
     assert Employee.objects.get(employee_number="1014").department.name == "Bygg"
+    assert Employee.objects.get(employee_number="1015").department.name == "Administrasjon"
 
     # «Oppdater Tripletex» after the sandbox gained a project; keep the key
     with tripletex_sandbox.app.lock:
@@ -101,6 +117,15 @@ def test_connect_import_update_remove_and_reconnect(browser, live_server, admin,
     page.get_by_role("button", name="Oppdater Tripletex").click()
     page.get_by_role("button", name="Neste").click()  # empty field keeps the key
     page.get_by_role("heading", name="Steg 2: Prosjekter").wait_for()
+    # P-600 is for participants only: who takes part, and who linked here does not
+    row = page.locator("tr", has=page.get_by_role("checkbox", name="Velg Brygge på Stø"))
+    assert (
+        row.locator("[data-participants]").inner_text() == "Deltakere i Tripletex: Åse Bråten, Øystein Lærum"
+    )
+    assert row.locator("[data-non-participants]").inner_text() == (
+        "Ikke deltakere (timene deres her blir ikke godkjent): Sølvi Grønås, Tor Kjærnes"
+    )
+    axe_check(page)
     page.get_by_role("link", name="Nye").click()
     tick(page, "Kai på Ålgård")
     page.get_by_role("button", name="Neste →").click()

@@ -2,8 +2,9 @@
 
 import logging
 import socket
+import time
 from dataclasses import replace as _replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -415,22 +416,26 @@ def test_session_is_reused_and_renewed_after_the_sandbox_forgets_it(tripletex_sa
     assert tripletex_sandbox.request_count("GET /token/session/>whoAmI") == 4
 
 
-def test_rate_limit_headers_are_recorded_and_429_carries_reset(tripletex_sandbox):
+def test_rate_limit_headers_are_recorded_and_429_carries_reset(tripletex_sandbox, monkeypatch):
     # given a budget of two requests per session owner (creating the session is counted apart)
     tripletex_sandbox.set_rate_limit(limit=2, period_seconds=60)
     slept = []
-    client = tripletex_sandbox.client(sleep=slept.append)
+    monkeypatch.setattr(time, "sleep", slept.append)
+    client = tripletex_sandbox.client()
 
+    # when the budget is used up
     client.whoami()
     info = client.last_response_info
+    client.whoami()
     with pytest.raises(RateLimited) as raised:
         client.whoami()
-        client.whoami()
 
+    # then the third call is refused at once, without a request and without sleeping
     assert info is not None and info.rate_limit_limit == 2 and info.rate_limit_remaining == 1
     assert info.request_id
     assert raised.value.reset_seconds is not None and 0 < raised.value.reset_seconds <= 60
-    assert slept, "the client slows down when the remaining budget is low"
+    assert tripletex_sandbox.request_count("GET /token/session/>whoAmI") == 2
+    assert slept == []
 
 
 def test_429_without_reset_header(tripletex_sandbox):
@@ -443,18 +448,30 @@ def test_429_without_reset_header(tripletex_sandbox):
     assert raised.value.reset_seconds is None
 
 
-def test_storm_with_reset_seconds(tripletex_sandbox):
-    tripletex_sandbox.set_faults(rateLimitStorm={"requests": 1, "resetSeconds": 17})
+def test_storm_with_reset_seconds(tripletex_sandbox, monkeypatch):
+    # given a session, then a 429 saying «come back in 17 s», and a clock we move
     slept = []
-    client = tripletex_sandbox.client(sleep=slept.append)
+    monkeypatch.setattr(time, "sleep", slept.append)
+    now = [datetime.now(UTC)]
+    client = tripletex_sandbox.client(clock=lambda: now[0])
+    client.whoami()
+    tripletex_sandbox.set_faults(rateLimitStorm={"requests": 1, "resetSeconds": 17})
 
+    # when
     with pytest.raises(RateLimited) as raised:
         client.whoami()
+    with pytest.raises(RateLimited) as refused:
+        client.whoami()
+    sent_before_reset = tripletex_sandbox.request_count("GET /token/session/>whoAmI")
+    now[0] += timedelta(seconds=17)
     who = client.whoami()
 
+    # then the call inside the window is refused here at once; after it, the client sends again
     assert raised.value.reset_seconds == 17
+    assert refused.value.reset_seconds == 17
+    assert sent_before_reset == 2
     assert who.company_id
-    assert slept == [10.0], "after a 429 the next call waits, capped at MAX_THROTTLE_SECONDS"
+    assert slept == []
 
 
 def test_server_error_on_write_stores_nothing(tripletex_sandbox):

@@ -3,6 +3,7 @@
 import base64
 import json
 import logging
+import time
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -35,7 +36,7 @@ from tripletex.client import (
     TripletexClient,
     ValidationError,
 )
-from tripletex.client.core import MAX_THROTTLE_SECONDS, REDACTED
+from tripletex.client.core import REDACTED
 
 pytestmark = pytest.mark.disable_socket
 
@@ -66,8 +67,11 @@ def clock():
 
 
 @pytest.fixture
-def slept():
-    return []
+def slept(monkeypatch):
+    """Every sleep anywhere in the process: the client must never wait in-process."""
+    calls = []
+    monkeypatch.setattr(time, "sleep", calls.append)
+    return calls
 
 
 @pytest.fixture
@@ -78,7 +82,6 @@ def client(clock, slept):
         base_url=BASE,
         timeout=Timeout(connect=3, read=7),
         clock=clock,
-        sleep=slept.append,
     )
 
 
@@ -532,15 +535,15 @@ def test_timeouts_are_mandatory():
         Timeout(connect=0, read=5)
 
 
-def test_rate_limit_headers_are_recorded_and_the_client_slows_down_when_low(mocked, client, slept):
-    # given an answer leaving 4 of 100 requests for the next 20 seconds
+def test_rate_limit_headers_are_recorded_and_a_used_up_budget_refuses_at_once(mocked, client, clock, slept):
+    # given an answer leaving 10 of 100 requests (the tenth kept in reserve) for the next 20 seconds
     add_session(mocked)
-    mocked.get(
+    who = mocked.get(
         f"{BASE}/token/session/>whoAmI",
         json=who_am_i_body(),
         headers={
             "X-Rate-Limit-Limit": "100",
-            "X-Rate-Limit-Remaining": "4",
+            "X-Rate-Limit-Remaining": "10",
             "X-Rate-Limit-Reset": "20",
             "x-tlx-request-id": "r-9",
         },
@@ -549,44 +552,80 @@ def test_rate_limit_headers_are_recorded_and_the_client_slows_down_when_low(mock
     # when
     client.whoami()
     info = client.last_response_info
-    client.whoami()
+    clock.now = NOON.replace(second=5)
+    with pytest.raises(RateLimited) as raised:
+        client.whoami()
 
-    # then the second call waited reset / remaining = 5 s first
+    # then the second call was refused without a request, saying when the window resets, no sleep
     assert (info.rate_limit_limit, info.rate_limit_remaining, info.rate_limit_reset, info.request_id) == (
         100,
-        4,
+        10,
         20,
         "r-9",
     )
-    assert slept == [5.0]
-
-
-def test_no_slow_down_while_plenty_remains(mocked, client, slept):
-    add_session(mocked)
-    mocked.get(
-        f"{BASE}/token/session/>whoAmI",
-        json=who_am_i_body(),
-        headers={"X-Rate-Limit-Limit": "100", "X-Rate-Limit-Remaining": "50", "X-Rate-Limit-Reset": "20"},
-    )
-
-    client.whoami()
-    client.whoami()
-
+    assert raised.value.reset_seconds == 15
+    assert raised.value.status == 429
+    assert who.call_count == 1
+    assert client.throttled_calls == 1
     assert slept == []
 
 
-def test_slow_down_is_capped(mocked, client, slept):
+def test_once_the_window_has_reset_the_client_sends_again(mocked, client, clock, slept):
+    # given the budget used up until 20 s from now
     add_session(mocked)
-    mocked.get(
+    who = mocked.get(
         f"{BASE}/token/session/>whoAmI",
         json=who_am_i_body(),
-        headers={"X-Rate-Limit-Limit": "100", "X-Rate-Limit-Remaining": "0", "X-Rate-Limit-Reset": "3600"},
+        headers={"X-Rate-Limit-Limit": "100", "X-Rate-Limit-Remaining": "0", "X-Rate-Limit-Reset": "20"},
+    )
+    client.whoami()
+
+    # when the window has passed
+    clock.now = NOON.replace(second=20)
+    client.whoami()
+
+    # then
+    assert who.call_count == 2
+    assert client.throttled_calls == 0
+    assert slept == []
+
+
+def test_no_refusal_while_plenty_remains(mocked, client, slept):
+    add_session(mocked)
+    who = mocked.get(
+        f"{BASE}/token/session/>whoAmI",
+        json=who_am_i_body(),
+        headers={"X-Rate-Limit-Limit": "100", "X-Rate-Limit-Remaining": "11", "X-Rate-Limit-Reset": "20"},
     )
 
     client.whoami()
     client.whoami()
 
-    assert slept == [MAX_THROTTLE_SECONDS]
+    assert who.call_count == 2
+    assert slept == []
+
+
+def test_a_429_refuses_the_next_calls_until_its_reset_without_sleeping(mocked, client, slept):
+    # given
+    add_session(mocked)
+    mocked.get(
+        f"{BASE}/token/session/>whoAmI",
+        json={"status": 429, "message": "Too many requests"},
+        status=429,
+        headers={"X-Rate-Limit-Limit": "100", "X-Rate-Limit-Remaining": "0", "X-Rate-Limit-Reset": "3600"},
+    )
+
+    # when
+    with pytest.raises(RateLimited) as first:
+        client.whoami()
+    with pytest.raises(RateLimited) as second:
+        client.whoami()
+
+    # then one request, the second refused here with the same hour to wait
+    assert first.value.reset_seconds == 3600
+    assert second.value.reset_seconds == 3600
+    assert len([c for c in mocked.calls if "whoAmI" in c.request.url]) == 1
+    assert slept == []
 
 
 # ------------------------------------------------------------------ secrets
@@ -653,3 +692,46 @@ def test_missing_tokens_are_refused_up_front():
 
 def test_api_error_str_without_code_or_request_id():
     assert str(ApiError("Noe gikk galt", status=418)) == "Tripletex 418: Noe gikk galt"
+
+
+def test_employees_department_and_employments_are_read_and_their_absence_told_apart():
+    from tripletex.client import Employee
+
+    # given
+    full = {
+        "id": 1,
+        "department": {"id": 7, "name": "Bygg"},
+        "employments": [{"id": 3, "startDate": "2020-01-01", "endDate": "2026-06-30"}],
+    }
+
+    # when
+    employee = Employee.from_json(full)
+    without = Employee.from_json({"id": 2, "department": None, "employments": []})
+    unasked = Employee.from_json({"id": 3})
+
+    # then
+    assert (employee.department_id, employee.department_name) == (7, "Bygg")
+    assert employee.has_employment_on(date(2026, 6, 30)) and not employee.has_employment_on(date(2026, 7, 1))
+    assert not employee.has_employment_on(date(2019, 12, 31))
+    assert (without.department_id, without.department_name, without.employments) == (None, "", ())
+    assert not without.has_employment_on(date(2026, 1, 1))
+    assert unasked.employments is None
+
+
+def test_a_projects_participants_are_read_by_employee_id_and_name():
+    from tripletex.client import Participant, Project
+
+    # when
+    project = Project.from_json(
+        {
+            "id": 1,
+            "forParticipantsOnly": True,
+            "participants": [
+                {"id": 9, "employee": {"id": 5, "firstName": "Åse", "lastName": "Bråten"}},
+                {"id": 10, "employee": None},
+            ],
+        }
+    )
+
+    # then
+    assert project.participants == (Participant(employee_id=5, name="Åse Bråten"),)

@@ -177,3 +177,67 @@ def test_skipping_is_announced_when_the_document_is_absent(monkeypatch):
 
     assert conformance.validator() is None
     assert conformance.SPEC_ENVIRONMENT_VARIABLE in conformance.SKIP_REASON
+
+
+def test_departments_employments_and_participants_conform(spec, tripletex_sandbox):
+    # given
+    http = tripletex_sandbox.http()
+    base = tripletex_sandbox.base_url
+    employee = tripletex_sandbox.employee_id("1003")
+    project = tripletex_sandbox.project_id("P-600")
+
+    # when: every new endpoint, paged and filtered, and the nested objects expanded
+    departments = http.get(f"{base}/department", params={"from": 1, "count": 2}, timeout=5).json()
+    http.get(f"{base}/department/{departments['values'][0]['id']}", timeout=5)
+    http.get(f"{base}/department", params={"fields": "id,name,departmentManager(id)"}, timeout=5)
+    employments = http.get(f"{base}/employee/employment", params={"employeeId": employee}, timeout=5).json()
+    http.get(f"{base}/employee/employment/{employments['values'][0]['id']}", timeout=5)
+    participants = http.get(
+        f"{base}/project/{project}", params={"fields": "participants(*,employee(id,firstName))"}, timeout=5
+    ).json()["value"]["participants"]
+    http.get(f"{base}/project/participant/{participants[0]['id']}", timeout=5)
+    http.get(f"{base}/employee/{employee}", timeout=5)
+
+    # then
+    assert departments["count"] == 2
+    assert len(participants) == 2
+    assert len(tripletex_sandbox.exchanges) >= 8
+    assert tripletex_sandbox.conformance_problems() == []
+
+
+def test_the_client_reads_employees_departments_employments_and_participants_conformantly(
+    spec, tripletex_sandbox
+):
+    # given
+    client = tripletex_sandbox.client()
+
+    # when
+    employees = {e.employee_number: e for e in client.employees()}
+    projects = {p.number: p for p in client.projects(include_activities=True)}
+    client.close()
+
+    # then
+    assert (employees["1003"].department_name, employees["1015"].department_name) == (
+        "Bygg",
+        "Administrasjon",
+    )
+    assert employees["1003"].has_employment_on(DAY) and not employees["1013"].has_employment_on(DAY)
+    assert [p.name for p in projects["P-600"].participants] == ["Åse Bråten", "Øystein Lærum"]
+    assert projects["P-100"].participants == ()
+    assert tripletex_sandbox.conformance_problems() == []
+
+
+def test_the_check_refuses_a_department_with_an_invented_field(spec):
+    request = {"method": "GET", "path": "/v2/department/1", "query": {}, "headers": {}}
+
+    plain = spec.check_response(
+        **request, status=200, body=json.dumps({"value": {"id": 1, "name": "Bygg"}}).encode()
+    )
+    invented = spec.check_response(
+        **request,
+        status=200,
+        body=json.dumps({"value": {"id": 1, "name": "Bygg", "leader": "Øystein"}}).encode(),
+    )
+
+    assert plain == []
+    assert invented and "leader" in str(invented[0])

@@ -325,6 +325,26 @@ def test_put_nulls_fields_that_are_present_but_empty(tripletex_sandbox, http):
     assert validation(no_project) == [("activity.id", msg.MSG_ACTIVITY_NOT_USABLE)]
 
 
+def test_a_comment_longer_than_tripletex_takes_is_refused_on_every_write(tripletex_sandbox, http):
+    # given
+    longest = "x" * 255
+    stored = post_entry(tripletex_sandbox, http, comment=longest)
+    url = f"{tripletex_sandbox.base_url}/timesheet/entry"
+
+    # when
+    created = post_entry(tripletex_sandbox, http, date="2026-03-11", comment=longest + "x")
+    listed = http.post(f"{url}/list", json=[entry_body(tripletex_sandbox, comment=longest + "x")], timeout=5)
+    updated = http.put(f"{url}/{stored.json()['value']['id']}", json={"comment": longest + "x"}, timeout=5)
+
+    # then
+    too_long = [("comment", msg.MSG_TOO_LONG.format(max=255))]
+    assert stored.status_code == 201
+    assert [r.status_code for r in (created, listed, updated)] == [422, 422, 422]
+    assert [r.json()["code"] for r in (created, listed, updated)] == [msg.CODE_VALIDATION] * 3
+    assert [validation(r) for r in (created, listed, updated)] == [too_long] * 3
+    assert [e["comment"] for e in tripletex_sandbox.state()["timesheetEntries"]] == [longest]
+
+
 def test_put_list_updates_every_entry(tripletex_sandbox, http):
     first = post_entry(tripletex_sandbox, http).json()["value"]
     second = post_entry(tripletex_sandbox, http, date="2026-03-11").json()["value"]
@@ -644,3 +664,137 @@ def test_concurrent_posts_of_one_key_store_exactly_one_entry(tripletex_sandbox):
     # then one created, seven duplicates, one stored
     assert sorted(statuses) == [201] + [409] * 7
     assert len(tripletex_sandbox.state()["timesheetEntries"]) == 1
+
+
+# ------------------------------------------------------------------ departments, employments, participants
+
+
+def test_departments_are_listed_paged_and_filtered_by_fields(tripletex_sandbox, http):
+    # when
+    everything = http.get(f"{tripletex_sandbox.base_url}/department", timeout=5).json()
+    second = http.get(
+        f"{tripletex_sandbox.base_url}/department",
+        params={"from": 1, "count": 1, "fields": "id,name"},
+        timeout=5,
+    ).json()
+    one = http.get(f"{tripletex_sandbox.base_url}/department/{second['values'][0]['id']}", timeout=5)
+
+    # then
+    assert [d["name"] for d in everything["values"]] == ["Bygg", "Anlegg", "Administrasjon"]
+    assert (everything["fullResultSize"], everything["from"], everything["count"]) == (3, 0, 3)
+    assert (second["fullResultSize"], second["from"], second["count"]) == (3, 1, 1)
+    assert second["values"] == [{"id": second["values"][0]["id"], "name": "Anlegg"}]
+    assert one.status_code == 200
+    assert one.json()["value"]["displayName"] == "20 Anlegg"
+
+
+def test_every_employee_has_a_department_and_all_but_one_an_employment(tripletex_sandbox, http):
+    # when
+    employees = http.get(
+        f"{tripletex_sandbox.base_url}/employee",
+        params={"fields": "employeeNumber,department(name),employments(startDate,endDate)"},
+        timeout=5,
+    ).json()["values"]
+
+    # then
+    by_number = {e["employeeNumber"]: e for e in employees}
+    assert all(e["department"] is not None for e in employees)
+    assert by_number["1003"]["department"] == {"name": "Bygg"}
+    assert by_number["1015"]["department"] == {"name": "Administrasjon"}
+    assert by_number["1003"]["employments"] == [{"startDate": "2020-01-01", "endDate": None}]
+    assert [n for n, e in by_number.items() if not e["employments"]] == ["1013"]
+
+
+def test_employments_are_found_per_employee(tripletex_sandbox, http):
+    # when
+    found = http.get(
+        f"{tripletex_sandbox.base_url}/employee/employment",
+        params={"employeeId": tripletex_sandbox.employee_id("1003")},
+        timeout=5,
+    ).json()
+    none = http.get(
+        f"{tripletex_sandbox.base_url}/employee/employment",
+        params={"employeeId": tripletex_sandbox.employee_id("1013")},
+        timeout=5,
+    ).json()
+    one = http.get(f"{tripletex_sandbox.base_url}/employee/employment/{found['values'][0]['id']}", timeout=5)
+
+    # then
+    assert found["count"] == 1
+    assert found["values"][0]["employee"]["id"] == tripletex_sandbox.employee_id("1003")
+    assert none["count"] == 0
+    assert one.json()["value"]["startDate"] == "2020-01-01"
+
+
+def test_hours_of_an_employee_without_employment_are_accepted(tripletex_sandbox, http):
+    # given 1013 has no employment (payroll needs one; Tripletex documents no refusal of hours)
+    employee = {"id": tripletex_sandbox.employee_id("1013")}
+
+    # when
+    response = post_entry(tripletex_sandbox, http, employee=employee)
+
+    # then
+    assert response.status_code == 201
+
+
+def test_participants_are_on_the_project_and_found_by_id(tripletex_sandbox, http):
+    # when
+    project = http.get(
+        f"{tripletex_sandbox.base_url}/project/{tripletex_sandbox.project_id('P-600')}",
+        params={"fields": "forParticipantsOnly,participants(id,employee(employeeNumber))"},
+        timeout=5,
+    ).json()["value"]
+    other = http.get(
+        f"{tripletex_sandbox.base_url}/project/{tripletex_sandbox.project_id('P-100')}",
+        params={"fields": "participants"},
+        timeout=5,
+    ).json()["value"]
+    first = project["participants"][0]
+    one = http.get(f"{tripletex_sandbox.base_url}/project/participant/{first['id']}", timeout=5)
+
+    # then
+    assert project["forParticipantsOnly"] is True
+    assert [p["employee"]["employeeNumber"] for p in project["participants"]] == ["1001", "1002"]
+    assert other["participants"] == []
+    assert one.status_code == 200
+    assert one.json()["value"]["project"]["id"] == tripletex_sandbox.project_id("P-600")
+
+
+def test_a_participant_added_in_tripletex_appears_and_may_register_hours(tripletex_sandbox, http):
+    # given 1003 is made a participant of P-600
+    project_id = tripletex_sandbox.project_id("P-600")
+    with tripletex_sandbox.app.lock:
+        tripletex_sandbox.app.store.projects[project_id].participant_ids.add(
+            tripletex_sandbox.employee_id("1003")
+        )
+
+    # when
+    participants = http.get(
+        f"{tripletex_sandbox.base_url}/project/{project_id}",
+        params={"fields": "participants(employee(employeeNumber))"},
+        timeout=5,
+    ).json()["value"]["participants"]
+    entry = post_entry(
+        tripletex_sandbox,
+        http,
+        project={"id": project_id},
+        activity={"id": tripletex_sandbox.activity_id("Fakturerbart arbeid")},
+    )
+
+    # then
+    assert [p["employee"]["employeeNumber"] for p in participants] == ["1001", "1002", "1003"]
+    assert entry.status_code == 201
+
+
+def test_demo_departments_are_the_hr_demo_companys_for_the_linked_employees():
+    from hr.management.commands.seed_demo import PEOPLE
+
+    # given
+    app = SandboxApp()
+    store = app.store
+    tripletex = {e.employee_number: store.departments[e.department_id].name for e in store.employees.values()}
+
+    # then: every linked employee with an HR department has the same one in Tripletex
+    hr = {number: department for _email, _first, _last, number, department, _role in PEOPLE if department}
+    assert {number: tripletex[number] for number in hr} == hr
+    assert {d.name for d in store.departments.values()} - set(hr.values()) == {"Administrasjon"}

@@ -1,4 +1,4 @@
-"""Security of «Koble til Tripletex» (docs RELIABILITY.md, the B-table): tenants (B1, B2), the key at
+"""Security of «Koble til Tripletex» (docs/wizard.md#security): tenants (B1, B2), the key at
 rest (B11), the key never exposed (B12), Tripletex's address from settings only (B16), and no writes
 to Tripletex from the wizard."""
 

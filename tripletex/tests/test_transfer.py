@@ -10,10 +10,11 @@ import datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from hr import services as hr_services
 from hr.models import EntryStatus, HourEntry, Project, WageType
@@ -30,6 +31,7 @@ from tripletex.models import (
     WageTypeLink,
     WizardItem,
 )
+from tripletex.sandbox import messages as sandbox_messages
 from tripletex.services import connection as connection_services
 from tripletex.services import transfer, wizard
 from tripletex.tests.transfer_helpers import approve, deliver_due, ledger_check, remote_entries, sent_in
@@ -110,6 +112,163 @@ def test_two_entries_on_one_key_are_one_remote_entry_with_the_sum(
     approve(admin, [second], django_capture_on_commit_callbacks)
     [remote] = remote_entries(tripletex_sandbox)
     assert remote.hours == Decimal("7.5")
+    assert tripletex_sandbox.request_count("POST /timesheet/entry") == 1
+    ledger_check(tripletex_sandbox)
+
+
+def sandbox_comments(tripletex_sandbox) -> list[str]:
+    """The comments of the timesheet entries the sandbox holds, read from its control API."""
+    return [entry["comment"] for entry in tripletex_sandbox.state()["timesheetEntries"]]
+
+
+def test_the_employees_comments_reach_tripletex_behind_the_marker(
+    connected, tripletex_sandbox, django_capture_on_commit_callbacks
+):
+    # given: three entries on one key, one without a comment and one repeating another's
+    admin, worker, project = connected
+    wage_type = WageType.objects.get(company=worker.company, is_builtin=True)
+    entries = [
+        hr_services.entry_create(
+            actor=worker,
+            employee=worker,
+            date=DAY,
+            project=project,
+            wage_type=wage_type,
+            hours="2",
+            comment=text,
+        )
+        for text in ("Støpte dekke i 3. etasje", "", "Forskaling\n  rives", "Støpte dekke i 3. etasje")
+    ]
+    hr_services.week_submit(actor=worker, employee=worker, monday=DAY)
+
+    # when
+    approve(admin, entries, django_capture_on_commit_callbacks)
+
+    # then: one entry, the comments once each in the order they were written, on one line
+    wanted = f"{transfer.MARKER} Støpte dekke i 3. etasje; Forskaling rives"
+    assert sandbox_comments(tripletex_sandbox) == [wanted]
+    assert RemoteHours.objects.get().wanted_comment == wanted
+    assert tripletex_sandbox.request_count("POST /timesheet/entry") == 1
+    ledger_check(tripletex_sandbox)
+
+
+def test_an_overlong_comment_is_cut_visibly_within_tripletexs_limit_and_keeps_the_marker(
+    connected, tripletex_sandbox, django_capture_on_commit_callbacks
+):
+    # given: the longest comment an entry takes, far past Tripletex's limit
+    admin, worker, project = connected
+    wage_type = WageType.objects.get(company=worker.company, is_builtin=True)
+    entry = hr_services.entry_create(
+        actor=worker,
+        employee=worker,
+        date=DAY,
+        project=project,
+        wage_type=wage_type,
+        hours="7,5",
+        comment=("Betong " * 70 + "slutt"),
+    )
+    hr_services.week_submit(actor=worker, employee=worker, monday=DAY)
+
+    # when
+    approve(admin, [entry], django_capture_on_commit_callbacks)
+
+    # then
+    [comment] = sandbox_comments(tripletex_sandbox)
+    assert len(comment) == transfer.COMMENT_MAX_LENGTH == 255
+    written = f"{transfer.MARKER} " + "Betong " * 70 + "slutt"
+    assert comment.startswith(f"{transfer.MARKER} Betong Betong")
+    assert comment.endswith("…")
+    assert written.startswith(comment[:-1])
+    assert RemoteHours.objects.get().state == TransferState.SENT
+    ledger_check(tripletex_sandbox)
+
+
+def test_the_cut_never_reaches_the_marker():
+    # given / when
+    cut = transfer.remote_comment(["x" * 1000])
+    only_spaces = transfer.remote_comment(["", "   ", "\n"])
+
+    # then
+    assert cut == f"{transfer.MARKER} " + "x" * (255 - len(transfer.MARKER) - 2) + "…"
+    assert only_spaces == transfer.MARKER
+
+
+def test_a_comment_changed_after_reopen_updates_the_remote_entry(
+    connected, tripletex_sandbox, django_capture_on_commit_callbacks
+):
+    # given: two entries on one key in Tripletex, then one reopened, its comment changed, approved again
+    admin, worker, project = connected
+    wage_type = WageType.objects.get(company=worker.company, is_builtin=True)
+    first, second = (
+        hr_services.entry_create(
+            actor=worker,
+            employee=worker,
+            date=DAY,
+            project=project,
+            wage_type=wage_type,
+            hours="3",
+            comment=text,
+        )
+        for text in ("Rigging", "Murt vegg")
+    )
+    hr_services.week_submit(actor=worker, employee=worker, monday=DAY)
+    approve(admin, [first, second], django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        hr_services.entries_reopen(actor=admin, entry_ids=[second.id])
+    assert sandbox_comments(tripletex_sandbox) == [f"{transfer.MARKER} Rigging"]
+    hr_services.entries_reject(actor=admin, entry_ids=[second.id], reason="Skriv hva som ble gjort")
+    second.refresh_from_db()
+    hr_services.entry_update(
+        actor=worker,
+        entry=second,
+        date=DAY,
+        project=project,
+        wage_type=wage_type,
+        hours="3",
+        comment="Pusset vegg",
+    )
+    hr_services.week_submit(actor=worker, employee=worker, monday=DAY)
+
+    # when
+    approve(admin, [second], django_capture_on_commit_callbacks)
+
+    # then: the same entry, same hours as before the reopen, with the new comment
+    [remote] = tripletex_sandbox.state()["timesheetEntries"]
+    assert (remote["comment"], remote["hours"]) == (f"{transfer.MARKER} Rigging; Pusset vegg", 6)
+    assert remote["id"] == RemoteHours.objects.get().remote_id
+    assert tripletex_sandbox.request_count("POST /timesheet/entry") == 1
+    assert tripletex_sandbox.request_count("PUT /timesheet/entry/{id}") == 2
+    ledger_check(tripletex_sandbox)
+
+
+def test_a_look_up_adopts_our_commented_entry_and_brings_its_comment_up_to_date(
+    connected, tripletex_sandbox, django_capture_on_commit_callbacks
+):
+    # given: our entry in Tripletex with an older comment, and the row unsure of its fate
+    admin, worker, project = connected
+    wage_type = WageType.objects.get(company=worker.company, is_builtin=True)
+    entry = hr_services.entry_create(
+        actor=worker,
+        employee=worker,
+        date=DAY,
+        project=project,
+        wage_type=wage_type,
+        hours="7,5",
+        comment="Rigging",
+    )
+    hr_services.week_submit(actor=worker, employee=worker, monday=DAY)
+    approve(admin, [entry], django_capture_on_commit_callbacks)
+    row = RemoteHours.objects.get()
+    RemoteHours.objects.filter(id=row.id).update(
+        state=TransferState.PENDING, needs_lookup=True, wanted_comment=f"{transfer.MARKER} Rigging; Sveising"
+    )
+
+    # when
+    state = deliver_due(row.id)
+
+    # then: found by look-up as ours (no conflict, no second entry) and updated
+    assert state == TransferState.SENT
+    assert sandbox_comments(tripletex_sandbox) == [f"{transfer.MARKER} Rigging; Sveising"]
     assert tripletex_sandbox.request_count("POST /timesheet/entry") == 1
     ledger_check(tripletex_sandbox)
 
@@ -253,8 +412,10 @@ def test_rate_limit_pauses_only_that_company(
     other_admin, other_row = _second_company_with_a_pending_row(tripletex_sandbox)
     assert transfer.transfer_deliver(remote_id=other_row.id) == TransferState.SENT
     assert Connection.objects.get(company=other_admin.company).paused_until is None
-    Connection.objects.filter(id=connection.id).update(paused_until=timezone.now())
-    assert deliver_due(row.id) == TransferState.SENT
+    # once Tripletex's window has reset, the row goes
+    connection.refresh_from_db()
+    with time_machine.travel(connection.paused_until + datetime.timedelta(seconds=1), tick=False):
+        assert deliver_due(row.id) == TransferState.SENT
     ledger_check(tripletex_sandbox)
 
 
@@ -340,7 +501,8 @@ def test_pages_show_the_status_and_retry_works_after_the_cause_is_fixed(
     client.force_login(worker.user)
     week = client.get("/timer/?year=2026&week=48").content.decode()
     assert "Tripletex: Feilet" in week
-    assert "Tripletex avviste timene:" in week
+    assert str(transfer.STATUS_REFUSED_SHOWN) in week
+    assert f'<q class="transfer-says" lang="nb">{sandbox_messages.MSG_PROJECT_CLOSED}</q>' in week
     # and the administrator sees it on the transfers page and in the card
     client.force_login(admin.user)
     page = client.get("/innstillinger/tripletex/overforinger/").content.decode()
@@ -476,6 +638,7 @@ def test_new_entries_go_in_one_list_request(connected, tripletex_sandbox, django
                 project=place,
                 wage_type=ordinary,
                 hours="3",
+                comment=f"Dag {day} på {place.number}",
             )
     hr_services.week_submit(actor=worker, employee=worker, monday=DAY)
     approve(admin, list(HourEntry.objects.filter(employee=worker)), django_capture_on_commit_callbacks)
@@ -483,6 +646,10 @@ def test_new_entries_go_in_one_list_request(connected, tripletex_sandbox, django
     assert tripletex_sandbox.request_count("POST /timesheet/entry") == 0
     assert set(RemoteHours.objects.values_list("state", flat=True)) == {TransferState.SENT}
     assert RemoteHours.objects.count() == 10
+    # the list carries each entry's comment behind the marker
+    assert sorted(sandbox_comments(tripletex_sandbox)) == sorted(
+        f"{transfer.MARKER} Dag {day} på {place.number}" for day in range(5) for place in (project, p400)
+    )
     ledger_check(tripletex_sandbox)
 
 
@@ -751,3 +918,95 @@ def test_a_rate_limit_pause_shows_on_the_card_until_it_ends(client, connected):
         paused_until=timezone.now() - datetime.timedelta(seconds=1)
     )
     assert 'id="tripletex-rate-pause"' not in client.get("/innstillinger/").content.decode()
+
+
+def update_tripletex(admin, *numbers: str) -> None:
+    """«Oppdater Tripletex» with the connection's key: fetch projects, tick `numbers`, «Ferdigstill»."""
+    run = wizard.wizard_key_check(actor=admin, run=wizard.wizard_start(actor=admin), key="")
+    wizard.wizard_fetch(run_id=run.id, kind=ItemKind.PROJECT)
+    ids = list(WizardItem.objects.filter(run=run, number__in=numbers).values_list("id", flat=True))
+    wizard.wizard_selection_save(
+        actor=admin, run=run, kind=ItemKind.PROJECT, shown_ids=ids, selected_ids=ids, options={}
+    )
+    wizard.wizard_finish(actor=admin, run=run)
+
+
+def test_hours_of_a_non_participant_wait_until_tripletex_has_them_take_part(
+    client, connected, tripletex_sandbox, django_capture_on_commit_callbacks
+):
+    # given P-600 is linked; in Tripletex only 1001 and 1002 take part, and the worker is 1003
+    admin, worker, _project = connected
+    update_tripletex(admin, "P-600")
+    brygge = Project.objects.get(company=admin.company, number="P-600")
+    worker.refresh_from_db()  # named as in Tripletex by the wizard: Kåre Sæther
+    entry = sent_in(worker, brygge, "2")
+    expected = str(transfer.BLOCK_NOT_PARTICIPANT % {"name": worker.full_name, "project": str(brygge)})
+    # when the employee opens the week
+    client.force_login(worker.user)
+    page = client.get("/timer/?week=2026-W48").content.decode()
+    grid = client.get("/api/v1/weeks/2026-W48/").json()
+    # then the grid, the API and the approval give the same reason
+    assert expected in page
+    assert {row["project"]["number"]: row["warnings"] for row in grid["rows"]} == {"P-600": [expected]}
+    with pytest.raises(ValidationError) as refused:
+        hr_services.entries_approve(actor=admin, entry_ids=[entry.id])
+    assert refused.value.messages == [expected]
+    assert tripletex_sandbox.request_count("POST /timesheet/entry") == 0
+    # and a participant's row does not warn
+    ordinary = WageType.objects.get(company=admin.company, is_builtin=True)
+    assert (
+        transfer.approval_blockers(
+            company=admin.company,
+            entries=[HourEntry(id=-1, employee=admin, project=brygge, wage_type=ordinary, date=DAY)],
+        )
+        == {}
+    )
+    # when Tripletex makes the worker a participant and «Oppdater Tripletex» fetches it
+    with tripletex_sandbox.app.lock:
+        tripletex_sandbox.app.store.projects[tripletex_sandbox.project_id("P-600")].participant_ids.add(
+            tripletex_sandbox.employee_id("1003")
+        )
+    update_tripletex(admin, "P-600")
+    # then the approval goes through and the hours reach Tripletex
+    approve(admin, [entry], django_capture_on_commit_callbacks)
+    assert [e.hours for e in remote_entries(tripletex_sandbox)] == [Decimal("2")]
+    ledger_check(tripletex_sandbox)
+
+
+def test_the_participant_message_names_the_fix_without_assuming_gender():
+    # when
+    text = str(transfer.BLOCK_NOT_PARTICIPANT % {"name": "Kåre Sæther", "project": "P-600 Brygge på Stø"})
+    # then
+    assert text == (
+        "Kåre Sæther er ikke deltaker i prosjektet «P-600 Brygge på Stø» i Tripletex, og bare deltakerne "
+        "kan føre timer der. En administrator kan legge den ansatte til som deltaker i prosjektet i "
+        "Tripletex og deretter hente endringen med «Oppdater Tripletex»."
+    )
+
+
+def test_stored_messages_are_shown_in_the_readers_language_with_tripletexs_words_beside():
+    # given: messages stored by a worker (Norwegian) and by a request in English
+    with translation.override("nb"):
+        refused = str(transfer.STATUS_REFUSED % {"message": "Prosjektet er avsluttet og kan ikke benyttes."})
+        gave_up = str(transfer.STATUS_GAVE_UP % {"attempts": 8})
+    with translation.override("en"):
+        removed = str(transfer.STATUS_APPROVED_WHILE_REMOVED)
+
+    # when
+    with translation.override("en"):
+        in_english = [transfer.message_shown(m) for m in (refused, gave_up, removed, "Eldre tekst")]
+    with translation.override("nb"):
+        in_norwegian = transfer.message_shown(removed)
+
+    # then
+    assert in_english == [
+        (
+            "Tripletex refused the hours. Check that the employee and the project can register hours on this "
+            "activity in Tripletex. Tripletex's answer:",
+            "Prosjektet er avsluttet og kan ikke benyttes.",
+        ),
+        ("Tripletex did not answer after 8 attempts. Choose “Try again”.", ""),
+        (removed, ""),
+        ("Eldre tekst", ""),
+    ]
+    assert in_norwegian == ("Ikke sendt – godkjent mens integrasjonen var fjernet", "")

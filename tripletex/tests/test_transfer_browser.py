@@ -136,8 +136,8 @@ def test_approved_hours_reach_tripletex_refusals_show_and_retry_and_removal_stop
     badge = transfer_badge(page, wednesday)
     assert badge.get_by_text("Tripletex: Feilet").is_visible()
     reason = badge.locator(".transfer-message").inner_text()
-    assert reason.startswith("Tripletex avviste timene:")
-    assert sandbox_messages.MSG_PROJECT_CLOSED in reason
+    assert reason.startswith(str(transfer.STATUS_REFUSED_SHOWN))
+    assert badge.locator(".transfer-says").inner_text() == sandbox_messages.MSG_PROJECT_CLOSED
     assert len(remote_entries(tripletex_sandbox)) == 1
 
     # and the administrator finds it on «Overføringer», linked from the Tripletex card

@@ -1,4 +1,4 @@
-"""The fault and misuse tables of RELIABILITY.md, against the sandbox over HTTP.
+"""The fault table of docs/transfer.md#faults, against the sandbox over HTTP.
 
 Each test asserts its row's pass criterion and, where it applies, ends with the ledger check. Tests
 that once showed a real bug stay as its regression test.
@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import socket
 import threading
+import time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -344,6 +345,48 @@ def test_f8_repeated_429_without_reset_backs_off_exponentially_up_to_the_cap(
     assert pauses == expected
     row.refresh_from_db()
     assert (row.state, row.attempts) == (TransferState.PENDING, 0)
+
+
+def test_a_used_up_rate_limit_reschedules_the_rows_at_the_reset_without_sleeping(
+    connected, tripletex_sandbox, django_capture_on_commit_callbacks, monkeypatch
+):
+    # given: a budget of one request a minute, which the first approval's delivery uses up
+    admin, worker, project = connected
+    slept: list[float] = []
+    monkeypatch.setattr(time, "sleep", slept.append)
+    first = sent_in(worker, project, "4", DAY)
+    second = sent_in(worker, project, "3", DAY + datetime.timedelta(days=1))
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as traveller:
+        tripletex_sandbox.set_rate_limit(limit=1, period_seconds=60)
+        approve(admin, [first], django_capture_on_commit_callbacks)
+        calls_before = total_requests(tripletex_sandbox)
+
+        # when: the next approval's delivery runs
+        approve(admin, [second], django_capture_on_commit_callbacks)
+
+        # then: it returned at once, sent nothing, slept not, and its row waits for the window's reset
+        connection = Connection.objects.get(company=admin.company)
+        row = RemoteHours.objects.get(date=second.date)
+        assert total_requests(tripletex_sandbox) == calls_before
+        assert slept == []
+        assert connection.pause_reason == "rate"
+        assert connection.paused_until == start + datetime.timedelta(seconds=60)
+        assert (row.state, row.attempts, row.message) == (
+            TransferState.PENDING,
+            0,
+            str(transfer.STATUS_THROTTLED),
+        )
+        assert row.next_attempt_at == connection.paused_until
+        assert sweep() == 0
+
+        # and once the window has reset, the sweep sends it
+        traveller.move_to(connection.paused_until + datetime.timedelta(seconds=1))
+        assert sweep() == 1
+    assert set(RemoteHours.objects.values_list("state", flat=True)) == {TransferState.SENT}
+    assert slept == []
+    tripletex_sandbox.set_rate_limit(limit=6000)  # room for the ledger check's own reads
+    ledger_check(tripletex_sandbox)
 
 
 # --- F11: the key stops working ---------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""F19 for real (RELIABILITY.md): a `celery worker` process SIGKILLed mid-batch, twice.
+"""F19 for real (docs/transfer.md#f19): a `celery worker` process SIGKILLed mid-batch, twice.
 
 PostgreSQL (pytest-django's test database, shared with the worker), Redis as the broker, the
 Tripletex sandbox over HTTP on a loopback port, and a real `celery -A grønnjobb worker` subprocess.

@@ -7,18 +7,20 @@ import datetime
 import re
 
 import pytest
+from django.conf import settings
 from django.http import HttpRequest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from grønnjobb.middleware import CONTROL_CHARACTER_REFUSED
-from hr.models import Employee, Project, WageType
+from hr.models import Employee, EntryStatus, Project, WageType
 from hr.tests.factories import (
     PASSWORD,
     CompanyFactory,
     DepartmentFactory,
     EmployeeFactory,
+    HourEntryFactory,
     ProjectFactory,
     administrator_of,
     manager_of,
@@ -43,9 +45,10 @@ pytestmark = pytest.mark.django_db
 # What a step page and the summary cost, whatever the number of items fetched (measured: 8 each).
 # Step: session, user, employee, the open run, the page's count and rows, the step's counts, and
 # the base layout's read. Summary: session, user, employee, the open run, one read per kind, and
-# the layout's read, plus the connection's date and the count of approved hours from it.
+# the layout's read, plus the connection's date, the first hours waiting for approval, the count of
+# approved hours from the date and the waiting hours around it.
 STEP_PAGE_MAX_QUERIES = 8
-SUMMARY_MAX_QUERIES = 10
+SUMMARY_MAX_QUERIES = 12
 # The employees' step adds one read: the company's departments, offered on every new row.
 EMPLOYEE_STEP_MAX_QUERIES = 9
 DEMO_PROJECT_COUNT = 9
@@ -96,6 +99,11 @@ def settings_url() -> str:
 
 def text(response) -> str:
     return response.content.decode()
+
+
+def last_message(response) -> str:
+    """The newest message the page showed (earlier steps' messages wait in the queue before it)."""
+    return [str(message) for message in response.context["messages"]][-1]
 
 
 def begin_and_check_key(client: Client, key: str) -> WizardRun:
@@ -533,7 +541,8 @@ def test_cancel_leaves_no_integration_and_offers_connect_again(admin_client, tri
     response = admin_client.post(url("wizard_cancel"), follow=True)
     run.refresh_from_db()
     assert (run.status, run.employee_token) == (WizardStatus.CANCELLED, "")
-    assert str(views.WIZARD_CANCELLED) in text(response)
+    assert last_message(response) == ("Oppsettet er avbrutt. Ingenting er endret, og ingen timer blir sendt.")
+    assert last_message(response) == str(views.WIZARD_CANCELLED)
     assert CONNECT_BUTTON in text(response)
     assert not Connection.objects.filter(is_active=True).exists()
 
@@ -711,6 +720,34 @@ def test_summary_asks_from_which_date_hours_are_sent_and_the_card_says_it(
     assert 'id="tripletex-send-from">01.11.2026<' in text(admin_client.get(settings_url()))
 
 
+def test_hours_waiting_for_approval_move_the_proposed_date_back_so_none_is_lost(
+    admin, admin_client, tripletex_sandbox
+):
+    # given: last week sent in for approval (7,5 t on Monday, 5 t on Tuesday), not yet approved
+    today = timezone.localdate()
+    monday = today - datetime.timedelta(days=today.weekday() + 7)
+    employee = EmployeeFactory(company=admin.company)
+    sent_in = {"status": EntryStatus.SUBMITTED, "submitted_by": employee, "submitted_at": timezone.now()}
+    HourEntryFactory(employee=employee, date=monday, **sent_in)
+    HourEntryFactory(employee=employee, date=monday + datetime.timedelta(days=1), hours="5", **sent_in)
+    HourEntryFactory(employee=employee, date=monday - datetime.timedelta(days=7))
+    begin_and_check_key(admin_client, tripletex_sandbox.employee_token)
+    # when
+    summary = text(admin_client.get(url("wizard_summary")))
+    # then: the date proposed is the first day waiting, and both entries are said to go once approved
+    assert f'name="send_from" value="{monday:%Y-%m-%d}"' in summary
+    assert 'data-count="waiting-from">2<' in summary
+    assert "12,5 t" in summary
+    assert "waiting-before" not in summary
+    # when: a later date is chosen
+    later = monday + datetime.timedelta(days=1)
+    admin_client.post(url("wizard_summary"), {"send_from": f"{later:%Y-%m-%d}", "action": "count"})
+    summary = text(admin_client.get(url("wizard_summary")))
+    # then: the Monday's entry is said to be left out for good
+    assert 'data-count="waiting-before">1<' in summary
+    assert 'data-count="waiting-from">1<' in summary
+
+
 def test_a_date_that_is_not_a_date_is_refused_with_the_reason(admin, admin_client, tripletex_sandbox):
     begin_and_check_key(admin_client, tripletex_sandbox.employee_token)
     response = admin_client.post(url("wizard_summary"), {"send_from": "i går", "action": "finish"})
@@ -727,9 +764,30 @@ def test_cancelling_an_update_says_the_integration_stays_active(admin, admin_cli
     # when
     response = admin_client.post(url("wizard_cancel"), follow=True)
     # then
-    assert str(views.UPDATE_CANCELLED) in text(response)
-    assert str(views.WIZARD_CANCELLED) not in text(response)
+    assert last_message(response) == str(views.UPDATE_CANCELLED)
+    assert last_message(response) == (
+        "Oppdateringen er avbrutt. Ingenting er endret: integrasjonen med Tripletex er fortsatt aktiv med "
+        "de samme koblingene, og godkjente timer sendes fortsatt til Tripletex."
+    )
+    assert "ingen timer blir sendt" not in text(response)
     assert Connection.objects.get(company=admin.company).is_active
+
+
+def test_cancelling_an_update_in_english_says_the_integration_stays_active(
+    admin, admin_client, tripletex_sandbox
+):
+    # given: connected, then «Oppdater Tripletex» started, in English
+    begin_and_check_key(admin_client, tripletex_sandbox.employee_token)
+    admin_client.post(url("wizard_summary"))
+    admin_client.post(url("wizard_begin"))
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    # when
+    response = admin_client.post(url("wizard_cancel"), follow=True)
+    # then
+    assert last_message(response) == (
+        "The update was cancelled. Nothing has changed: the Tripletex integration is still active with the "
+        "same links, and approved hours are still sent to Tripletex."
+    )
 
 
 def test_project_step_shows_dates_and_participants_only_projects(

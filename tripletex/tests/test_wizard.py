@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import datetime
 import io
+import time
 
 import pytest
 from cryptography.fernet import Fernet
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
+from django.utils import translation
 
-from hr.models import Employee, Project, Role, User, WageType
+from hr.models import Department, Employee, Project, Role, User, WageType
 from hr.tests.factories import (
     CompanyFactory,
     DepartmentFactory,
@@ -19,7 +21,7 @@ from hr.tests.factories import (
     ProjectFactory,
     administrator_of,
 )
-from tripletex import crypto
+from tripletex import crypto, selectors, tasks
 from tripletex.models import (
     AuditAction,
     AuditEvent,
@@ -519,6 +521,63 @@ def test_a_fetch_whose_worker_died_can_start_again(admin, tripletex_sandbox):
     assert run.fetch_state[ItemKind.PROJECT]["moved_at"] >= before
 
 
+def test_a_fetch_under_a_rate_limit_frees_its_worker_and_finishes_when_rescheduled(
+    admin, tripletex_sandbox, monkeypatch
+):
+    # given: Tripletex answers the next request with 429, «come back in 7 s»
+    run = checked_run(admin, tripletex_sandbox)
+    tripletex_sandbox.set_faults(rateLimitStorm={"requests": 1, "resetSeconds": 7})
+    slept: list[float] = []
+    monkeypatch.setattr(time, "sleep", slept.append)
+    scheduled = []
+    monkeypatch.setattr(
+        tasks.wizard_fetch_task,
+        "apply_async",
+        lambda args, countdown: scheduled.append((tuple(args), countdown)),
+    )
+
+    # when: a worker runs the fetch
+    tasks.wizard_fetch_task(run.id, ItemKind.EMPLOYEE)
+    run.refresh_from_db()
+
+    # then: it returned at once without sleeping, asking to run again at the reset, still «Henter …»
+    assert scheduled == [((run.id, ItemKind.EMPLOYEE, 1), 7)]
+    assert run.fetch_state[ItemKind.EMPLOYEE]["state"] == "running"
+    assert slept == []
+
+    # when: the countdown has passed and a worker runs it again
+    ((args, _countdown),) = scheduled
+    tasks.wizard_fetch_task(*args)
+    run.refresh_from_db()
+
+    # then: the step is fetched in full
+    tripletex_sandbox.set_faults(rateLimitStorm=None)
+    in_tripletex = len(list(tripletex_sandbox.client().employees()))
+    assert run.fetch_state[ItemKind.EMPLOYEE]["state"] == "done"
+    assert run.fetch_state[ItemKind.EMPLOYEE]["count"] == in_tripletex
+    assert WizardItem.objects.filter(run=run, kind=ItemKind.EMPLOYEE).count() == in_tripletex
+    assert len(scheduled) == 1
+    assert slept == []
+
+
+def test_a_fetch_rate_limited_every_time_ends_with_the_message(admin, tripletex_sandbox):
+    # given: Tripletex throttles every request (tasks run eagerly here, so each reschedule runs at once)
+    run = checked_run(admin, tripletex_sandbox)
+    tripletex_sandbox.set_faults(rateLimitStorm={"requests": 1000, "resetSeconds": 1})
+    sessions_before = tripletex_sandbox.request_count("POST /token/session/:create")
+
+    # when
+    tasks.wizard_fetch_task(run.id, ItemKind.PROJECT)
+    run.refresh_from_db()
+
+    # then: after its retries the step says why and offers to start again
+    state = run.fetch_state[ItemKind.PROJECT]
+    assert state["state"] == "failed"
+    assert state["error"] == str(wizard.TRIPLETEX_THROTTLED)
+    sessions = tripletex_sandbox.request_count("POST /token/session/:create") - sessions_before
+    assert sessions == wizard.FETCH_RATE_LIMIT_RETRIES + 1
+
+
 # --- links that mean what they say ------------------------------------------------------------
 
 
@@ -690,3 +749,164 @@ def test_a_tripletex_salary_type_can_be_linked_to_a_chosen_lonnsart_or_imported_
     assert result.created[ItemKind.WAGE_TYPE] == ["2010"]
     assert WageTypeLink.objects.get(wage_type__number="2010").tripletex_id == overtime.tripletex_id
     assert not WageTypeLink.objects.filter(wage_type=foreign).exists()
+
+
+# --- departments, employments, participants ----------------------------------------------------
+
+
+def test_new_employees_are_proposed_the_department_with_their_tripletex_departments_name(
+    admin, tripletex_sandbox
+):
+    # given departments here whose names differ from Tripletex's only in case and spaces
+    bygg = DepartmentFactory(company=admin.company, name=" bygg ")
+    anlegg = DepartmentFactory(company=admin.company, name="ANLEGG")
+    DepartmentFactory(name="Administrasjon")  # another company's: never proposed
+    # when
+    run = fetched(checked_run(admin, tripletex_sandbox), ItemKind.EMPLOYEE)
+    # then
+    employees = items(run, ItemKind.EMPLOYEE)
+    shown = {
+        n: (employees[n].data["department_name"], employees[n].options["department_id"])
+        for n in ("1003", "1014", "1015")
+    }
+    assert shown == {
+        "1003": ("Bygg", bygg.id),
+        "1014": ("Anlegg", anlegg.id),
+        "1015": ("Administrasjon", None),
+    }
+    assert tripletex_sandbox.request_count("GET /department") == 0  # the names came with the employees
+
+
+def test_a_department_chosen_to_be_created_is_created_once_at_finish(admin, tripletex_sandbox):
+    # given three new employees: two share «Bygg», which does not exist here; one goes elsewhere
+    elsewhere = DepartmentFactory(company=admin.company, name="Kontor")
+    run = fetched(checked_run(admin, tripletex_sandbox), ItemKind.EMPLOYEE)
+    employees = items(run, ItemKind.EMPLOYEE)
+    e1003, e1004, e1015 = employees["1003"], employees["1004"], employees["1015"]
+    select(
+        admin,
+        run,
+        ItemKind.EMPLOYEE,
+        "1003",
+        "1004",
+        "1015",
+        options={
+            e1003.id: {"department_id": wizard.NEW_DEPARTMENT},
+            e1004.id: {"department_id": wizard.NEW_DEPARTMENT},
+            e1015.id: {"department_id": str(elsewhere.id)},
+        },
+    )
+    summary = {line.kind: line for line in selectors.wizard_summary(run=run)}
+    assert summary[ItemKind.EMPLOYEE].new_departments == ["Bygg"]
+    # when
+    result = wizard.wizard_finish(actor=admin, run=run)
+    # then
+    bygg = Department.objects.get(company=admin.company, name="Bygg")
+    departments = dict(
+        Employee.objects.filter(
+            company=admin.company, employee_number__in=["1003", "1004", "1015"]
+        ).values_list("employee_number", "department_id")
+    )
+    assert departments == {"1003": bygg.id, "1004": bygg.id, "1015": elsewhere.id}
+    assert Department.objects.filter(company=admin.company, name__iexact="bygg").count() == 1
+    assert result.departments_created == ["Bygg"]
+
+
+def test_a_department_made_here_since_is_used_instead_of_a_second_one(admin, tripletex_sandbox):
+    # given «Opprett avdelingen «Administrasjon»» chosen, then someone makes it by hand
+    run = fetched(checked_run(admin, tripletex_sandbox), ItemKind.EMPLOYEE)
+    e1015 = items(run, ItemKind.EMPLOYEE)["1015"]
+    select(
+        admin, run, ItemKind.EMPLOYEE, "1015", options={e1015.id: {"department_id": wizard.NEW_DEPARTMENT}}
+    )
+    by_hand = DepartmentFactory(company=admin.company, name="administrasjon")
+    # when
+    wizard.wizard_finish(actor=admin, run=run)
+    # then
+    assert Employee.objects.get(company=admin.company, employee_number="1015").department == by_hand
+    assert Department.objects.filter(company=admin.company, name__iexact="administrasjon").count() == 1
+
+
+def test_creating_a_department_is_offered_only_for_a_tripletex_department(admin, tripletex_sandbox):
+    # given Tripletex gives 1014 no department
+    before = Department.objects.count()
+    with tripletex_sandbox.app.lock:
+        tripletex_sandbox.app.store.employees[tripletex_sandbox.employee_id("1014")].department_id = None
+    run = fetched(checked_run(admin, tripletex_sandbox), ItemKind.EMPLOYEE)
+    e1014 = items(run, ItemKind.EMPLOYEE)["1014"]
+    # when «new» is forged for it
+    select(
+        admin, run, ItemKind.EMPLOYEE, "1014", options={e1014.id: {"department_id": wizard.NEW_DEPARTMENT}}
+    )
+    wizard.wizard_finish(actor=admin, run=run)
+    # then nothing is created and the employee has no department
+    e1014.refresh_from_db()
+    assert e1014.options == {"role": Role.EMPLOYEE, "department_id": None}
+    assert Department.objects.count() == before
+    assert Employee.objects.get(company=admin.company, employee_number="1014").department is None
+
+
+def test_an_employee_without_employment_in_tripletex_is_marked(admin, tripletex_sandbox):
+    run = fetched(checked_run(admin, tripletex_sandbox), ItemKind.EMPLOYEE)
+    employees = items(run, ItemKind.EMPLOYEE)
+    without = sorted(n for n, i in employees.items() if i.eligible and not i.data["has_employment"])
+    assert without == [demo.WITHOUT_EMPLOYMENT]
+    assert employees[demo.WITHOUT_EMPLOYMENT].eligible  # a warning, not a refusal: hours are accepted
+
+
+def test_participants_only_projects_keep_their_participants_with_the_link(admin, tripletex_sandbox):
+    # given
+    run = fetched(checked_run(admin, tripletex_sandbox), ItemKind.PROJECT, ItemKind.EMPLOYEE)
+    p600 = items(run, ItemKind.PROJECT)["P-600"]
+    assert [p["name"] for p in p600.data["participants"]] == ["Åse Bråten", "Øystein Lærum"]
+    assert items(run, ItemKind.PROJECT)["P-100"].data["participants"] == []
+    select(admin, run, ItemKind.PROJECT, "P-100", "P-600")
+    select(admin, run, ItemKind.EMPLOYEE, "1001", "1003", "1014")
+    # then the step names who is linked or imported but not a participant
+    assert selectors.non_participants(run=run, items=[p600]) == {p600.id: ["Kåre Sæther", "Tor Kjærnes"]}
+    # when
+    wizard.wizard_finish(actor=admin, run=run)
+    # then
+    owner, leader = tripletex_sandbox.employee_id("1001"), tripletex_sandbox.employee_id("1002")
+    link = ProjectLink.objects.get(project__number="P-600")
+    assert (link.participants_only, link.participant_ids) == (True, sorted([owner, leader]))
+    assert ProjectLink.objects.get(project__number="P-100").participants_only is False
+
+
+def test_update_tripletex_refreshes_the_participants(admin, tripletex_sandbox):
+    # given P-600 linked, then 1003 becomes a participant in Tripletex
+    run = fetched(checked_run(admin, tripletex_sandbox), ItemKind.PROJECT)
+    select(admin, run, ItemKind.PROJECT, "P-600")
+    wizard.wizard_finish(actor=admin, run=run)
+    added = tripletex_sandbox.employee_id("1003")
+    with tripletex_sandbox.app.lock:
+        tripletex_sandbox.app.store.projects[tripletex_sandbox.project_id("P-600")].participant_ids.add(added)
+    # when «Oppdater Tripletex» with only «Neste» and «Ferdigstill»
+    update = wizard.wizard_key_check(actor=admin, run=wizard.wizard_start(actor=admin), key="")
+    wizard.wizard_finish(actor=admin, run=fetched(update, ItemKind.PROJECT))
+    # then
+    assert added in ProjectLink.objects.get(project__number="P-600").participant_ids
+
+
+def test_a_stored_reason_is_shown_in_the_readers_language():
+    # given: reasons stored in Norwegian by the fetch, one with a field name among its values
+    with translation.override("nb"):
+        closed = str(wizard.REASON_PROJECT_CLOSED)
+        too_long = str(
+            wizard.REASON_TOO_LONG % {"field": wizard.FIELD_NAMES["name"], "length": 300, "limit": 200}
+        )
+        duplicate = str(wizard.REASON_DUPLICATE_EMAIL % {"email": "ola@example.no"})
+
+    # when
+    with translation.override("en"):
+        shown = [wizard.reason_shown(reason) for reason in (closed, too_long, duplicate, "Eldre tekst")]
+
+    # then
+    with translation.override("en"):
+        assert shown == [
+            str(wizard.REASON_PROJECT_CLOSED),
+            str(wizard.REASON_TOO_LONG % {"field": wizard.FIELD_NAMES["name"], "length": 300, "limit": 200}),
+            str(wizard.REASON_DUPLICATE_EMAIL % {"email": "ola@example.no"}),
+            "Eldre tekst",
+        ]
+    assert shown[0] != closed and shown[1] != too_long and not shown[2].startswith("E-postadressen")

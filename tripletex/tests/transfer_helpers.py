@@ -1,5 +1,5 @@
 """Shared setup for the transfer tests: a company connected to the sandbox, hours sent in and
-approved, a sweep, and the ledger check of RELIABILITY.md.
+approved, a sweep, and the ledger check (docs/transfer.md#exactly-once).
 
 Import the fixtures into a test module by assignment (`connected = transfer_helpers.connected`), so
 pytest finds them there.
@@ -139,8 +139,8 @@ def remote_entries(tripletex_sandbox, day=DAY):
 
 
 def ledger_check(tripletex_sandbox) -> None:
-    """RELIABILITY.md: for every key the sandbox holds the approved hours, no key has two entries,
-    and every row is sent or in a visible final state."""
+    """For every key the sandbox holds the approved hours, no key has two entries, and every row is
+    sent or in a visible final state (docs/transfer.md#exactly-once)."""
     remote = list(tripletex_sandbox.client().timesheet_entries(date_from=LEDGER_FROM, date_to=LEDGER_TO))
     by_key = defaultdict(list)
     for entry in remote:

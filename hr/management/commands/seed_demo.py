@@ -26,9 +26,13 @@ ORGANISATION_NUMBER = "912345674"
 # - 1008 is «Marthe» in Tripletex: a name changed there since.
 # - 1016 Per Uten Epost has no e-mail in Tripletex: he cannot be linked, and his approvals are refused.
 # - P-300 is «Fasade Tromsø rådhus» in Tripletex: a renamed project.
-# - P-500 is closed here and in Tripletex: a closed project, never linked.
-# - P-600 is for participants only in Tripletex (1001 and 1002): others' hours there are refused by
-#   Tripletex after approval.
+# - P-500 is closed here and in Tripletex: a closed project, never linked; Even's hours from before it
+#   was closed cannot be approved.
+# - P-600 is for participants only in Tripletex (1001 and 1002): Øystein's Thursday there goes
+#   through; others' hours there cannot be approved until Tripletex makes them participants.
+# - 1013 has no employment in Tripletex: the wizard marks him; his hours are still sent.
+# - Tripletex has the departments «Bygg» and «Anlegg» for the same people as here, and also
+#   «Administrasjon» (1001 and the new 1015), which this company does not have.
 PEOPLE = [
     # e-mail, first name, last name, employee number, department, role
     ("admin@gronnbygg.no", "Åse", "Bråten", "1001", None, Role.ADMINISTRATOR),
@@ -53,6 +57,9 @@ PROJECTS = [
     ("P-500", "Bod på Røa", True),
     ("P-600", "Brygge på Stø", False),
 ]
+# In the week sent in: Øystein (1002), a participant, has Thursday on P-600; Even (1013) has Monday
+# on the closed P-500, registered before it was closed.
+DELIBERATE_DAYS = {("1002", 3): "P-600", ("1013", 0): "P-500"}
 # Tripletex's salary types 2010 and 2020, shown in its timesheet.
 WAGE_TYPES = [("2010", "Overtid 50 %"), ("2020", "Overtid 100 %")]
 
@@ -99,14 +106,18 @@ class Command(BaseCommand):
             # By name: a company seeded before these numbers keeps its «Overtid 50 %» (one per name).
             WageType.objects.get_or_create(company=company, name=name, defaults={"number": number})
         if not HourEntry.objects.filter(company=company).exists():
-            self._hours(company, people, [p for p in projects if not p.is_closed])
+            self._hours(company, people, projects)
         self.stdout.write(self.style.SUCCESS(f"Demo company «{company.name}» is ready."))
         self.stdout.write(
             f"Log in with admin@gronnbygg.no, leder@gronnbygg.no or ansatt@gronnbygg.no / {DEMO_PASSWORD}"
         )
 
-    def _hours(self, company: Company, people: dict[str, Employee], projects: list[Project]) -> None:
-        """Four weeks: three weeks back approved, rejected and sent in; this week registered."""
+    def _hours(self, company: Company, people: dict[str, Employee], all_projects: list[Project]) -> None:
+        """Four weeks: three weeks back approved, rejected and sent in; this week registered. In the
+        week sent in, Øystein (a participant of P-600 in Tripletex) has his Thursday on P-600, and Even
+        has his Monday on P-500, registered before it was closed: approving his week is refused."""
+        projects = [p for p in all_projects if not p.is_closed]
+        by_number = {p.number: p for p in all_projects}
         ordinary = WageType.objects.get(company=company, is_builtin=True)
         overtime = WageType.objects.get(company=company, name="Overtid 50 %")
         this_monday = monday_of(today_local())
@@ -129,6 +140,9 @@ class Command(BaseCommand):
                 for day in range(5):
                     date = monday + datetime.timedelta(days=day)
                     entry_status = status
+                    project_of_day = project
+                    if weeks_back == 1 and (employee.employee_number, day) in DELIBERATE_DAYS:
+                        project_of_day = by_number[DELIBERATE_DAYS[employee.employee_number, day]]
                     reason = ""
                     if weeks_back == 2 and day == 4 and index % 3 == 0:
                         entry_status, reason = (
@@ -139,7 +153,7 @@ class Command(BaseCommand):
                         company=company,
                         employee=employee,
                         date=date,
-                        project=project,
+                        project=project_of_day,
                         wage_type=ordinary,
                         hours=Decimal("7.50"),
                         comment="",

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tripletex', '0007_send_hours_from'),
+        ('tripletex', '0009_remote_hours_comment'),
     ]
 
     operations = [
