@@ -373,3 +373,16 @@ def test_a_bad_period_downloads_nothing(client, data, administrator):
     response = client.get(reverse("hr:report_export", args=["csv"]) + "?from=2026-12-31&to=2026-12-01")
     assert response.status_code == 400
     assert response.content.decode() == str(reports.PERIOD_REVERSED)
+
+
+def test_the_page_in_english(client, data, administrator):
+    # given
+    login(client, administrator)
+    client.cookies["django_language"] = "en"
+    # when
+    html = client.get(reverse("hr:reports")).content.decode()
+    # then
+    assert "<h1>Reports</h1>" in html
+    assert "Week 49, 2026" in html
+    assert '<dd data-total="total">20.75 h</dd>' in html
+    assert "Uke" not in html and "Godkjent" not in html
