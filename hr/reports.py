@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -63,13 +64,17 @@ def period_default(*, today: datetime.date | None = None) -> Period:
     return Period(first, next_first - datetime.timedelta(days=1))
 
 
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def _date_parse(value: str) -> datetime.date:
+    # fromisoformat alone would also take 20261201 and week dates such as 2026-W49-1
+    if not ISO_DATE.fullmatch(value):
+        raise ValidationError(PERIOD_DATE_INVALID, code="invalid")
     try:
         date = datetime.date.fromisoformat(value)
     except ValueError:
         raise ValidationError(PERIOD_DATE_INVALID, code="invalid") from None
-    if len(value) != 10:  # fromisoformat also takes 20261201 and week dates
-        raise ValidationError(PERIOD_DATE_INVALID, code="invalid")
     if not FIRST_DATE <= date <= LAST_DATE:
         raise ValidationError(PERIOD_DATE_OUT_OF_RANGE, code="out_of_range")
     return date
@@ -215,7 +220,7 @@ def project_label(number: str, name: str) -> str:
 
 
 def hours_report(*, actor: Employee, period: Period) -> HoursReport:
-    """The report of «Rapporter». Seven queries, whatever the period holds."""
+    """The report of «Rapporter». A fixed number of queries, whatever the period holds."""
     entries = report_entries(actor=actor, period=period).order_by()
     total = _split((), entries.aggregate(**_split_sums()))
     projects = _grouped(entries, ("project__number", "project__name"), ("project__number",))
@@ -398,6 +403,16 @@ def _cells(row: ExportRow) -> list[Any]:
     ]
 
 
+# A spreadsheet runs a text cell that starts with one of these as a formula; names typed by people
+# are never meant as one.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _text_safe(value: str) -> str:
+    """Text as text in a spreadsheet: a leading apostrophe keeps «=…» from running as a formula."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
 class _Line:
     """A file-like target for csv.writer that hands back what was written."""
 
@@ -414,7 +429,7 @@ def csv_lines(rows: Iterable[ExportRow]) -> Iterator[bytes]:
     writer = csv.writer(_Line(), delimiter=";", lineterminator="\r\n")
     buffer = [CSV_BOM + writer.writerow(export_headers())]
     for row in rows:
-        cells = _cells(row)
+        cells = [_text_safe(cell) if isinstance(cell, str) else cell for cell in _cells(row)]
         cells[6] = row.date.strftime("%d.%m.%Y")
         cells[7] = format(row.hours, "f").replace(".", ",")
         buffer.append(writer.writerow(cells))
@@ -439,7 +454,7 @@ def xlsx_write(rows: Iterable[ExportRow], target: IO[bytes]) -> None:
     sheet = workbook.create_sheet(_("Timer"))
     sheet.append(export_headers())
     for row in rows:
-        cells = _cells(row)
+        cells = [_xlsx_text(sheet, cell) if isinstance(cell, str) else cell for cell in _cells(row)]
         date = WriteOnlyCell(sheet, value=row.date)
         date.number_format = "dd.mm.yyyy"
         hours = WriteOnlyCell(sheet, value=row.hours)
@@ -447,6 +462,17 @@ def xlsx_write(rows: Iterable[ExportRow], target: IO[bytes]) -> None:
         cells[6], cells[7] = date, hours
         sheet.append(cells)
     workbook.save(target)
+
+
+def _xlsx_text(sheet: Any, value: str) -> Any:
+    """openpyxl stores a string that starts with «=» as a formula; such a name stays text."""
+    if not value.startswith("="):
+        return value
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    return cell
 
 
 def xlsx_chunks(rows: Iterable[ExportRow]) -> Iterator[bytes]:

@@ -98,6 +98,7 @@ def test_the_period_defaults_to_the_current_month():
     [
         ("2026-13-01", "2026-12-31", "from", reports.PERIOD_DATE_INVALID),
         ("1.12.2026", "2026-12-31", "from", reports.PERIOD_DATE_INVALID),
+        ("2026-W49-1", "2026-12-31", "from", reports.PERIOD_DATE_INVALID),
         ("2026-12-01", "20261231", "to", reports.PERIOD_DATE_INVALID),
         ("1999-12-01", "2026-12-31", "from", reports.PERIOD_DATE_OUT_OF_RANGE),
         ("2026-12-31", "2026-12-01", "to", reports.PERIOD_REVERSED),
@@ -386,3 +387,23 @@ def test_the_page_in_english(client, data, administrator):
     assert "Week 49, 2026" in html
     assert '<dd data-total="total">20.75 h</dd>' in html
     assert "Uke" not in html and "Godkjent" not in html
+
+
+def test_a_name_that_looks_like_a_formula_stays_text(client, data, administrator, company):
+    # given
+    HourEntry.objects.filter(company=company).update(
+        project=ProjectFactory(company=company, number="P-9", name='=HYPERLINK("https://example.com")')
+    )
+    login(client, administrator)
+    query = "?from=2026-12-01&to=2026-12-01"
+    # when
+    as_csv = client.get(reverse("hr:report_export", args=["csv"]) + query)
+    as_xlsx = client.get(reverse("hr:report_export", args=["xlsx"]) + query)
+    # then: an apostrophe before it in the CSV, a text cell in the workbook
+    rows = list(
+        csv.reader(io.StringIO(b"".join(as_csv.streaming_content).decode("utf-8-sig")), delimiter=";")
+    )
+    assert rows[1][3] == '\'=HYPERLINK("https://example.com")'
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(as_xlsx.streaming_content))).active
+    assert sheet["D2"].value == '=HYPERLINK("https://example.com")'
+    assert sheet["D2"].data_type == "s"
