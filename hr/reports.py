@@ -251,7 +251,9 @@ def _transfer_totals(*, actor: Employee, entries: QuerySet[HourEntry]) -> list[T
         .annotate(n_hours=Sum("hours"), n_entries=Count("id"))
         .order_by()
     )
-    found = {row["transfer_state"]: (row["n_hours"], row["n_entries"]) for row in rows}
+    # Without an integration the state is a constant, so the database sums all the approved hours
+    # in one row, which exists (with a NULL sum) even when there are none.
+    found = {row["transfer_state"]: (row["n_hours"] or Decimal("0"), row["n_entries"]) for row in rows}
     labels: dict[str | None, str] = {
         state: label for state, label in integration.transfer_state_labels().items()
     }

@@ -175,6 +175,15 @@ def test_a_manager_of_two_departments_sees_both(data, manager):
     assert report.total.total == Decimal("20.75")
 
 
+def test_a_period_without_approved_hours_has_zero_hours_without_transfer(data, administrator):
+    # when
+    report = reports.hours_report(
+        actor=administrator, period=reports.Period(datetime.date(2026, 12, 2), datetime.date(2026, 12, 9))
+    )
+    # then
+    assert [(t.state, t.hours, t.entries) for t in report.transfers] == [("", Decimal("0"), 0)]
+
+
 def test_an_employee_gets_no_report(data, employee):
     with pytest.raises(PermissionDenied):
         reports.hours_report(actor=employee, period=DECEMBER)
