@@ -48,12 +48,13 @@ sandbox: install
 
 ## Benchmarks (not tests): the client listing 10,000 employees and projects; the wizard on that company;
 ## 10,000 approved entries sent to Tripletex by a real worker (needs PostgreSQL and Redis on 127.0.0.1);
-## the week grid of «Mine timer» with 2 and 20 rows.
+## the week grid of «Mine timer» with 2 and 20 rows; «Rapporter» exporting a year of 100 and 500 people.
 bench: install-dev
 	$(BIN)/python benchmarks/bench_client.py
 	$(BIN)/python benchmarks/bench_wizard.py
 	$(BIN)/python benchmarks/bench_transfer.py
 	$(BIN)/python benchmarks/bench_week.py
+	$(BIN)/python benchmarks/bench_reports.py
 
 ## The whole test suite (browser tests need /usr/bin/chromium; they skip with a reason without it).
 test: install-dev

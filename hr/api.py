@@ -8,24 +8,33 @@ mapped by hr.api_errors.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+from django.http import HttpResponseBase, StreamingHttpResponse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.authentication import SessionScheme
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.authentication import SessionAuthentication
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import BaseParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from hr import access, selectors, services
+from hr import access, reports, selectors, services
 from hr.api_errors import api_exception_handler
 from hr.authentication import ApiTokenAuthentication
 from hr.integration import integration_get
 from hr.models import Company, Employee, HourEntry
+from hr.report_serializers import ReportPageSerializer, ReportQuerySerializer
 from hr.serializers import (
     ApprovalQuerySerializer,
     ApprovalQueueSerializer,
@@ -503,3 +512,68 @@ class WeekGridView(EmployeeAPIView):
             }
             return Response(WeekGridErrorSerializer(body).data, status=status.HTTP_409_CONFLICT)
         return self._grid_response(employee, monday)
+
+
+class _JsonOnlyNegotiation(BaseContentNegotiation):
+    """The report's `format` parameter chooses the file, not a renderer (DRF reads `?format=` as a
+    renderer's name): answers and errors are JSON whatever Accept or `format` say."""
+
+    def select_parser(self, request: Request, parsers: Iterable[BaseParser]) -> Any:
+        return next(iter(parsers), None)
+
+    def select_renderer(
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
+    ) -> Any:
+        renderer = next(iter(renderers))
+        return renderer, renderer.media_type
+
+
+class ReportHoursView(EmployeeAPIView):
+    content_negotiation_class = _JsonOnlyNegotiation
+
+    @extend_schema(
+        tags=["rapporter"],
+        parameters=[ReportQuerySerializer],
+        responses={
+            (200, "application/json"): ReportPageSerializer,
+            (200, "text/csv"): OpenApiResponse(
+                response=OpenApiTypes.BINARY, description=_("CSV: UTF-8 med BOM, semikolon, desimalkomma.")
+            ),
+            (200, reports.XLSX_CONTENT_TYPE): OpenApiResponse(
+                response=OpenApiTypes.BINARY, description=_("Excel-arbeidsbok med typede datoer og tall.")
+            ),
+            **_errors(400, 401, 403),
+        },
+        summary=_("Timeføringene i en periode (rapport)"),
+        description=_(
+            "Én rad per timeføring i perioden `from`–`to` (høyst 366 dager; standard denne måneden): "
+            "ansatt, prosjekt, lønnsart, dato, timer, status og overføring til Tripletex. "
+            "Administratorer får hele selskapet, ledere avdelingene de leder. `format=json` gir sider "
+            "(`page`, `page_size`); `csv` og `xlsx` gir hele perioden som fil."
+        ),
+    )
+    def get(self, request: Request) -> HttpResponseBase:
+        query = _parsed_query(ReportQuerySerializer, request.query_params)
+        period = query["period"]
+        entries = reports.export_queryset(actor=self.actor, period=period)
+        file_format = query["format"]
+        if file_format != "json":
+            rows = reports.export_rows(entries)
+            chunks = reports.csv_lines(rows) if file_format == "csv" else reports.xlsx_chunks(rows)
+            content_type = "text/csv; charset=utf-8" if file_format == "csv" else reports.XLSX_CONTENT_TYPE
+            response = StreamingHttpResponse(
+                reports.in_language(chunks, get_language()), content_type=content_type
+            )
+            filename = reports.export_filename(period, file_format)
+            response["Content-Disposition"] = f'attachment; filename="{filename}"'
+            return response
+        page, size = query["page"], query["page_size"]
+        count = entries.count()
+        url = request.build_absolute_uri()
+        page_data = {
+            "count": count,
+            "next": replace_query_param(url, "page", page + 1) if page * size < count else None,
+            "previous": replace_query_param(url, "page", page - 1) if page > 1 and count else None,
+            "results": list(reports.export_rows(entries, offset=(page - 1) * size, limit=size)),
+        }
+        return Response(ReportPageSerializer(page_data).data)

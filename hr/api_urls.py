@@ -30,6 +30,7 @@ urlpatterns = [
     path("approvals/reopen/", api.ReopenView.as_view(), name="reopen"),
     path("projects/", api.ProjectListView.as_view(), name="projects"),
     path("wage-types/", api.WageTypeListView.as_view(), name="wage-types"),
+    path("reports/hours/", api.ReportHoursView.as_view(), name="report-hours"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The docs are pages: a browser that is not logged in is sent to the login page. The split view
     # serves Swagger UI's start-up script as a file, since the Content-Security-Policy forbids inline ones.

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
     from django.http import HttpRequest
 
     from hr.models import Company, Employee, HourEntry, Project, WageType
@@ -65,6 +66,18 @@ class PayrollIntegration(Protocol):
         """Entry id → its transfer status, for approved entries. A fixed number of queries."""
         ...
 
+    def transfer_states_annotate(
+        self, *, company: Company, entries: QuerySet[HourEntry]
+    ) -> QuerySet[HourEntry]:
+        """The entries with `transfer_state` annotated in SQL: the state (pending, sent, failed,
+        conflict, not_sent) of each approved entry, None where there is none. The same answer as
+        transfer_statuses, for reports and exports over any number of entries in one query."""
+        ...
+
+    def transfer_state_labels(self) -> dict[str, str]:
+        """Transfer state → its label, in the current language, every state listed."""
+        ...
+
 
 class NoIntegration:
     def approval_blockers(self, *, company: Company, entries: Sequence[HourEntry]) -> dict[int, str]:
@@ -92,6 +105,16 @@ class NoIntegration:
     def transfer_statuses(
         self, *, company: Company, entries: Sequence[HourEntry]
     ) -> dict[int, TransferStatus]:
+        return {}
+
+    def transfer_states_annotate(
+        self, *, company: Company, entries: QuerySet[HourEntry]
+    ) -> QuerySet[HourEntry]:
+        from django.db.models import CharField, Value
+
+        return entries.annotate(transfer_state=Value(None, output_field=CharField()))
+
+    def transfer_state_labels(self) -> dict[str, str]:
         return {}
 
 

@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from hr import views
+from hr import report_views, views
 
 app_name = "hr"
 urlpatterns = [
@@ -11,6 +11,10 @@ urlpatterns = [
     path("timer/<int:entry_id>/endre/", views.entry_edit, name="entry_edit"),
     path("timer/<int:entry_id>/slett/", views.entry_delete, name="entry_delete"),
     path("godkjenning/", views.approval, name="approval"),
+    path("rapporter/", report_views.report_hours, name="reports"),
+    re_path(
+        r"^rapporter/eksport\.(?P<file_format>csv|xlsx)$", report_views.report_export, name="report_export"
+    ),
     path("innstillinger/", views.settings_general, name="settings_general"),
     path("innstillinger/ansatte/", views.settings_employees, name="settings_employees"),
     path("innstillinger/ansatte/ny/", views.settings_employee, name="settings_employee_new"),

@@ -6,14 +6,15 @@ from __future__ import annotations
 import datetime
 from collections.abc import Sequence
 
+from django.db.models import Case, CharField, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from hr.integration import TransferStatus
-from hr.models import Company, Employee, HourEntry, Project, WageType
+from hr.models import Company, Employee, EntryStatus, HourEntry, Project, WageType
 from tripletex import selectors
-from tripletex.models import Connection
+from tripletex.models import Connection, RemoteHours, RemoteSalaryLine, TransferState
 from tripletex.services import transfer
 
 
@@ -63,6 +64,14 @@ class TripletexIntegration:
     ) -> dict[int, TransferStatus]:
         return transfer.transfer_statuses(company=company, entries=entries)
 
+    def transfer_states_annotate(
+        self, *, company: Company, entries: QuerySet[HourEntry]
+    ) -> QuerySet[HourEntry]:
+        return _transfer_states_annotate(company=company, entries=entries)
+
+    def transfer_state_labels(self) -> dict[str, str]:
+        return {state: str(label) for state, label in TransferState.choices}
+
     def settings_panel(self, *, request: HttpRequest, actor: Employee) -> str:
         if not actor.is_administrator:
             return ""
@@ -84,3 +93,48 @@ def _rate_paused_until(connection: Connection | None) -> datetime.datetime | Non
     if connection is None or connection.pause_reason != "rate" or connection.paused_until is None:
         return None
     return connection.paused_until if connection.paused_until > timezone.now() else None
+
+
+def _transfer_states_annotate(*, company: Company, entries: QuerySet[HourEntry]) -> QuerySet[HourEntry]:
+    """transfer.transfer_statuses in SQL: the latest row of the entry's key (employee, date,
+    project) speaks for it, unless its lønnsart line failed or conflicts (or there is no row); hours
+    dated before «Send godkjente timer fra og med» without a row are «Ikke sendt»."""
+    send_from = Connection.objects.filter(company=company).values_list("send_hours_from", flat=True).first()
+    row_state = Subquery(
+        RemoteHours.objects.filter(
+            company=company,
+            employee_id=OuterRef("employee_id"),
+            date=OuterRef("date"),
+            project_id=OuterRef("project_id"),
+        )
+        .order_by("-changed_at")
+        .values("state")[:1]
+    )
+    line_state = Subquery(
+        RemoteSalaryLine.objects.filter(
+            company=company,
+            employee_id=OuterRef("employee_id"),
+            date=OuterRef("date"),
+            wage_type_id=OuterRef("wage_type_id"),
+        )
+        .order_by("-changed_at")
+        .values("state")[:1]
+    )
+    before_send_from = (
+        [When(Q(date__lt=send_from), then=Value(TransferState.NOT_SENT))] if send_from is not None else []
+    )
+    return entries.annotate(_row_state=row_state, _line_state=line_state).annotate(
+        transfer_state=Case(
+            When(~Q(status=EntryStatus.APPROVED), then=Value(None)),
+            When(
+                Q(_line_state__in=[TransferState.FAILED, TransferState.CONFLICT])
+                | Q(_row_state__isnull=True),
+                _line_state__isnull=False,
+                then=F("_line_state"),
+            ),
+            When(_row_state__isnull=False, then=F("_row_state")),
+            *before_send_from,
+            default=Value(None),
+            output_field=CharField(),
+        )
+    )

@@ -772,6 +772,7 @@ def test_the_schema_is_valid_openapi_and_lists_every_endpoint(employee):
         "/api/v1/approvals/reopen/",
         "/api/v1/projects/",
         "/api/v1/wage-types/",
+        "/api/v1/reports/hours/",
     }
     assert set(schema["components"]["securitySchemes"]) == {"cookieAuth", "tokenAuth"}
     assert schema["paths"]["/api/v1/entries/"]["get"]["security"] == [{"tokenAuth": []}, {"cookieAuth": []}]

@@ -58,6 +58,7 @@ TABLE: dict[str, tuple[object, ...]] = {
     "v1:reopen": API_POST_ONLY,
     "v1:projects": API,
     "v1:wage-types": API,
+    "v1:report-hours": (401, 403, 200, 200),  # managers and administrators only
     "v1:schema": API,
     "v1:docs": PAGE,
     "v1:redoc": PAGE,
@@ -79,6 +80,8 @@ TABLE: dict[str, tuple[object, ...]] = {
     "hr:entry_edit": PAGE,
     "hr:entry_delete": POST_ONLY,
     "hr:approval": (302, 403, 200, 200),
+    "hr:reports": (302, 403, 200, 200),
+    "hr:report_export": (302, 403, 200, 200),
     "hr:settings_general": ADMIN_PAGE,
     "hr:settings_employees": ADMIN_PAGE,
     "hr:settings_employee_new": ADMIN_PAGE,
@@ -167,6 +170,8 @@ def _url(name: str, ids: dict[str, int]) -> str:
         return reverse(name, kwargs={"week": "2026-W48"})
     if name == "password_set":
         return reverse(name, kwargs={"uidb64": "MQ", "token": "ugyldig-lenke"})
+    if name == "hr:report_export":
+        return reverse(name, kwargs={"file_format": "csv"})
     if name in ("tripletex:wizard_step", "tripletex:wizard_fetch_status"):
         return reverse(name, kwargs={"slug": "prosjekter"})
     return reverse(name)

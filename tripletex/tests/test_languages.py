@@ -74,8 +74,9 @@ MIN_PHRASE_CHARS = 10
 MIN_WORD_CHARS = 8
 SHOWN_ATTRIBUTES = {"placeholder", "title", "alt", "aria-label"}
 HIDDEN_ELEMENTS = {"script", "style", "template", "head"}
-# Tripletex's own menu names, which the English texts quote as Tripletex shows them.
-TRIPLETEX_NAMES = {"Integrasjoner"}
+# Tripletex's own menu names, which the English texts quote as Tripletex shows them, and names in the
+# sandbox company's data (a department «Administrasjon»), shown as Tripletex holds them.
+TRIPLETEX_NAMES = {"Integrasjoner", "Administrasjon"}
 PLACEHOLDER = re.compile(r"%\([^)]*\)[sdf]|%[sdf]|\{[^}]*\}")
 
 
