@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from hr import selectors, services
+from hr import selectors, services, weeks
 from hr.models import MAX_HOURS_PER_WEEK, Company, Department, Employee, Project, Role, WageType, Weekday
 
 if TYPE_CHECKING:
@@ -39,8 +39,108 @@ class EntryForm(forms.Form):
         self.fields["wage_type"].queryset = selectors.wage_types_active(company=company)  # type: ignore[attr-defined]
 
 
-class RejectForm(forms.Form):
-    reason = forms.CharField(label=_("Begrunnelse"), max_length=500, required=False, widget=forms.Textarea)
+FILTER_DEPARTMENT_UNKNOWN = _(
+    "Avdelingen finnes ikke, eller du godkjenner ikke timer for den. Velg en avdeling i listen."
+)
+FILTER_EMPLOYEE_UNKNOWN = _(
+    "Personen finnes ikke, eller du godkjenner ikke timene deres. Velg en person i listen."
+)
+FILTER_STATUS_UNKNOWN = _("Ukjent status. Velg «Til godkjenning», «Godkjent», «Avvist» eller «Alle».")
+FILTER_WEEK_INVALID = _("Skriv uken som år og ukenummer, for eksempel 2026-W50, mellom år 2000 og 2099.")
+FILTER_DATE_INVALID = _("Skriv datoen som dd.mm.åååå, mellom 01.01.2000 og 31.12.2099.")
+FILTER_DATES_REVERSED = _("«Fra» må være før eller lik «Til».")
+FILTER_WEEK_AND_DATES = _("Velg enten en uke eller en periode med datoer, ikke begge.")
+
+
+class ApprovalFilterForm(forms.Form):
+    """«Godkjenning»'s filters, from the address (a GET form): bad values get a message, never a guess."""
+
+    department = forms.TypedChoiceField(
+        label=_("Avdeling"), required=False, coerce=int, empty_value=None,
+        error_messages={"invalid_choice": FILTER_DEPARTMENT_UNKNOWN},
+    )  # fmt: skip
+    employee = forms.TypedChoiceField(
+        label=_("Person"), required=False, coerce=int, empty_value=None,
+        error_messages={"invalid_choice": FILTER_EMPLOYEE_UNKNOWN},
+    )  # fmt: skip
+    week = forms.CharField(label=_("Uke"), required=False, max_length=10)
+    date_from = forms.DateField(
+        label=_("Fra"), required=False, input_formats=["%Y-%m-%d", "%d.%m.%Y"],
+        error_messages={"invalid": FILTER_DATE_INVALID},
+    )  # fmt: skip
+    date_to = forms.DateField(
+        label=_("Til"), required=False, input_formats=["%Y-%m-%d", "%d.%m.%Y"],
+        error_messages={"invalid": FILTER_DATE_INVALID},
+    )  # fmt: skip
+    status = forms.ChoiceField(
+        label=_("Status"), required=False,
+        choices=[
+            ("submitted", _("Til godkjenning")), ("approved", _("Godkjent")),
+            ("rejected", _("Avvist")), ("all", _("Alle")),
+        ],
+        error_messages={"invalid_choice": FILTER_STATUS_UNKNOWN},
+    )  # fmt: skip
+
+    def __init__(self, data: Mapping[str, Any] | None, *, actor: Employee) -> None:
+        super().__init__(data)
+        self.departments = list(selectors.approval_departments(actor=actor))
+        self.people = list(selectors.approval_people(actor=actor))
+        self.fields["department"].choices = [("", "")] + [(d.id, d.name) for d in self.departments]  # type: ignore[attr-defined]
+        self.fields["employee"].choices = [("", "")] + [(p.id, p.full_name) for p in self.people]  # type: ignore[attr-defined]
+
+    def clean_week(self) -> datetime.date | None:
+        value = self.cleaned_data["week"].strip().upper()
+        if not value:
+            return None
+        try:
+            return weeks.monday_from_label(value)
+        except ValueError:
+            raise forms.ValidationError(FILTER_WEEK_INVALID, code="invalid") from None
+
+    def _clean_date(self, name: str) -> datetime.date | None:
+        value = self.cleaned_data[name]
+        if value is not None and not weeks.date_in_range(value):
+            raise forms.ValidationError(FILTER_DATE_INVALID, code="out_of_range")
+        return value
+
+    def clean_date_from(self) -> datetime.date | None:
+        return self._clean_date("date_from")
+
+    def clean_date_to(self) -> datetime.date | None:
+        return self._clean_date("date_to")
+
+    def clean_status(self) -> str:
+        return self.cleaned_data["status"] or "submitted"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        date_from, date_to = data.get("date_from"), data.get("date_to")
+        if data.get("week") and (date_from or date_to):
+            raise forms.ValidationError(FILTER_WEEK_AND_DATES, code="week_and_dates")
+        if date_from and date_to and date_from > date_to:
+            self.add_error("date_to", forms.ValidationError(FILTER_DATES_REVERSED, code="reversed"))
+        return data
+
+    @property
+    def filters(self) -> selectors.ApprovalFilters:
+        """The checked filters; the defaults (everything waiting) when the address has none."""
+        if not self.is_bound:
+            return selectors.ApprovalFilters()
+        data = self.cleaned_data
+        monday = data.get("week")
+        return selectors.ApprovalFilters(
+            status=data["status"],
+            department_id=data.get("department"),
+            employee_id=data.get("employee"),
+            date_from=monday or data.get("date_from"),
+            date_to=monday + datetime.timedelta(days=6) if monday else data.get("date_to"),
+        )
+
+    def query(self) -> dict[str, str]:
+        """The filters as the address carries them (for paging and for coming back after a POST)."""
+        if not self.is_bound or not self.is_valid():
+            return {}
+        return {name: str(self.data[name]) for name in self.fields if self.data.get(name) not in (None, "")}
 
 
 class CompanyForm(forms.Form):

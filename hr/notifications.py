@@ -1,8 +1,11 @@
-"""E-mails: invitation, sent in for approval, rejected. Sent after the transaction commits."""
+"""E-mails: invitation, sent in for approval, a week approved or rejected. Sent after the transaction
+commits."""
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
@@ -10,10 +13,12 @@ from django.core.mail import send_mass_mail
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
+from django.utils.http import urlencode, urlsafe_base64_encode
 
 from hr.models import Employee, HourEntry, Role
+from hr.weeks import iso_label, monday_of
 
 
 def password_link(employee: Employee) -> str:
@@ -65,18 +70,53 @@ def submitted_send(*, entry_ids: list[int]) -> None:
     send_mass_mail([(subject, body, None, [r.email]) for r in recipients])
 
 
-def rejected_send(*, entry_ids: list[int]) -> None:
-    entries = HourEntry.objects.filter(id__in=entry_ids).select_related("employee", "project", "decided_by")
-    by_employee: dict[Employee, list[HourEntry]] = defaultdict(list)
+def _by_person_week(entries: list[HourEntry]) -> dict[tuple[int, datetime.date], list[HourEntry]]:
+    weeks: dict[tuple[int, datetime.date], list[HourEntry]] = defaultdict(list)
     for entry in entries:
-        by_employee[entry.employee].append(entry)
+        weeks[(entry.employee_id, monday_of(entry.date))].append(entry)
+    return weeks
+
+
+def _decision_send(*, entry_ids: list[int], template: str) -> None:
+    """One e-mail per person and week decided on, not one per entry. People have no language of
+    their own in the product, so it is written in the company's (the default), whatever language
+    the person deciding used."""
+    entries = list(
+        HourEntry.objects.filter(id__in=entry_ids)
+        .select_related("employee", "project", "wage_type", "decided_by")
+        .order_by("date", "id")
+    )
     messages = []
-    for employee, own in by_employee.items():
-        context = {
-            "employee": employee,
-            "entries": own,
-            "link": settings.SITE_URL.rstrip("/") + reverse("hr:home"),
-        }
-        subject = render_to_string("hr/email/rejected_subject.txt", context).strip()
-        messages.append((subject, render_to_string("hr/email/rejected.txt", context), None, [employee.email]))
+    with translation.override(settings.LANGUAGE_CODE):
+        for (_employee_id, monday), own in _by_person_week(entries).items():
+            employee = own[0].employee
+            year, week = iso_label(monday)
+            context = {
+                "employee": employee,
+                "entries": own,
+                "week": week,
+                "year": year,
+                "monday": monday,
+                "sunday": monday + datetime.timedelta(days=6),
+                "total": sum((e.hours for e in own), Decimal("0")),
+                "decided_by": own[0].decided_by,
+                "reasons": list(dict.fromkeys(e.rejection_reason for e in own if e.rejection_reason)),
+                "link": settings.SITE_URL.rstrip("/")
+                + reverse("hr:week")
+                + "?"
+                + urlencode({"year": year, "week": week}),
+            }
+            subject = render_to_string(f"hr/email/{template}_subject.txt", context).strip()
+            body = render_to_string(f"hr/email/{template}.txt", context)
+            messages.append((subject, body, None, [employee.email]))
     send_mass_mail(messages)
+
+
+def approved_send(*, entry_ids: list[int]) -> None:
+    """Tell the employee their week is approved: one e-mail per person and week."""
+    _decision_send(entry_ids=entry_ids, template="approved")
+
+
+def rejected_send(*, entry_ids: list[int]) -> None:
+    """Tell the employee their week is rejected, with the reason: one e-mail per person and week."""
+    _decision_send(entry_ids=entry_ids, template="rejected")

@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 
-from django.db.models import Q, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncWeek
 from django.http import Http404
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -220,6 +222,196 @@ def approval_queue(*, actor: Employee, employee_id: int | None = None) -> list[A
     return list(groups.values())
 
 
+# --- «Godkjenning»: person-weeks, filtered and paged -----------------------------------------------
+
+APPROVAL_WEEKS_PER_PAGE = 50
+# What «Status» on «Godkjenning» can show; hours never sent in are the employee's own draft.
+APPROVAL_STATUSES: dict[str, tuple[str, ...]] = {
+    "submitted": (EntryStatus.SUBMITTED,),
+    "approved": (EntryStatus.APPROVED,),
+    "rejected": (EntryStatus.REJECTED,),
+    "all": (EntryStatus.SUBMITTED, EntryStatus.APPROVED, EntryStatus.REJECTED),
+}
+
+
+@dataclass(frozen=True)
+class ApprovalFilters:
+    """«Godkjenning»'s filters, already checked (hr.forms.ApprovalFilterForm)."""
+
+    status: str = "submitted"
+    department_id: int | None = None
+    employee_id: int | None = None
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+
+
+@dataclass
+class ApprovalWeek:
+    """One card: a person's week as a read-only grid, and the sent-in entries it can decide on."""
+
+    grid: WeekGrid
+
+    @property
+    def employee(self) -> Employee:
+        return self.grid.employee
+
+    @property
+    def monday(self) -> datetime.date:
+        return self.grid.monday
+
+    @property
+    def key(self) -> str:
+        return f"{self.grid.employee.id}-{self.grid.monday.isoformat()}"
+
+    @property
+    def year(self) -> int:
+        return self.grid.monday.isocalendar()[0]
+
+    @property
+    def week(self) -> int:
+        return self.grid.monday.isocalendar()[1]
+
+    @cached_property
+    def submitted(self) -> list[HourEntry]:
+        return [e for e in self.grid.entries if e.status == EntryStatus.SUBMITTED]
+
+    @cached_property
+    def submitted_ids(self) -> list[int]:
+        return [e.id for e in self.submitted]
+
+    @property
+    def shown_ids(self) -> str:
+        """The sent-in entries on the card, as the form sends them back: only these are decided on."""
+        return ",".join(str(entry_id) for entry_id in self.submitted_ids)
+
+    @cached_property
+    def comments(self) -> list[HourEntry]:
+        return [e for e in self.grid.entries if e.comment]
+
+    @cached_property
+    def rejected(self) -> list[HourEntry]:
+        return [e for e in self.grid.entries if e.status == EntryStatus.REJECTED]
+
+    @cached_property
+    def status_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = defaultdict(int)
+        for entry in self.grid.entries:
+            counts[entry.status] += 1
+        return dict(counts)
+
+
+@dataclass
+class ApprovalPage:
+    weeks: list[ApprovalWeek]
+    page: Page
+
+
+def approval_scope(*, actor: Employee) -> QuerySet[HourEntry]:
+    """Sent-in hours the actor decides on, in any status: never their own; a manager only their
+    departments; everything in the actor's company."""
+    entries = (
+        HourEntry.objects.filter(company=actor.company)
+        .exclude(status=EntryStatus.REGISTERED)
+        .exclude(employee=actor)
+    )
+    if not actor.is_administrator:
+        entries = entries.filter(employee__department__in=access.managed_department_ids(actor))
+    return entries
+
+
+def approval_departments(*, actor: Employee) -> QuerySet[Department]:
+    """The departments «Godkjenning» can filter by: all of the company's for an administrator."""
+    departments = Department.objects.filter(company=actor.company)
+    if not actor.is_administrator:
+        departments = departments.filter(id__in=access.managed_department_ids(actor))
+    return departments.order_by("name")
+
+
+def approval_people(*, actor: Employee) -> QuerySet[Employee]:
+    """The people «Godkjenning» can filter by: whose hours the actor decides on."""
+    people = Employee.objects.filter(company=actor.company).exclude(id=actor.id)
+    if not actor.is_administrator:
+        people = people.filter(department__in=access.managed_department_ids(actor))
+    return people.order_by("last_name", "first_name", "id")
+
+
+def approval_weeks(
+    *,
+    actor: Employee,
+    filters: ApprovalFilters,
+    page: int | str | None = 1,
+    per_page: int = APPROVAL_WEEKS_PER_PAGE,
+) -> ApprovalPage:
+    """«Godkjenning»: one card per person-week with hours in the chosen status, oldest week first
+    per person. Three queries whatever the number of weeks (count, the page's weeks, their hours)."""
+    matching = approval_scope(actor=actor).filter(status__in=APPROVAL_STATUSES[filters.status])
+    if filters.department_id is not None:
+        matching = matching.filter(employee__department_id=filters.department_id)
+    if filters.employee_id is not None:
+        matching = matching.filter(employee_id=filters.employee_id)
+    if filters.date_from is not None:
+        matching = matching.filter(date__gte=filters.date_from)
+    if filters.date_to is not None:
+        matching = matching.filter(date__lte=filters.date_to)
+    pairs = (
+        matching.annotate(monday=TruncWeek("date"))
+        .values("employee_id", "monday")
+        .annotate(entries=Count("id"))
+        .order_by("employee__last_name", "employee__first_name", "employee_id", "monday")
+    )
+    current = Paginator(pairs, per_page).get_page(page)
+    keys = [(pair["employee_id"], _as_date(pair["monday"])) for pair in current.object_list]
+    if not keys:
+        return ApprovalPage(weeks=[], page=current)
+    in_weeks = Q()
+    for employee_id, monday in keys:
+        in_weeks |= Q(employee_id=employee_id, date__range=(monday, monday + datetime.timedelta(days=6)))
+    # The whole sent-in week, not only the chosen status: over- and undertime are the week's.
+    entries = (
+        approval_scope(actor=actor)
+        .filter(in_weeks)
+        .select_related(
+            "employee", "employee__department", "project", "wage_type", "submitted_by", "decided_by"
+        )
+        .order_by("date", "id")
+    )
+    by_week: dict[tuple[int, datetime.date], list[HourEntry]] = defaultdict(list)
+    for entry in entries:
+        by_week[(entry.employee_id, monday_of(entry.date))].append(entry)
+    statuses = integration_get().transfer_statuses(
+        company=actor.company, entries=[e for own in by_week.values() for e in own]
+    )
+    weeks = []
+    for key in keys:
+        own = by_week.get(key, [])
+        if not own:
+            continue  # decided or withdrawn between the two reads
+        for entry in own:
+            entry.transfer = statuses.get(entry.id)  # type: ignore[attr-defined]
+        grid = week_grid_of(
+            employee=own[0].employee, monday=key[1], entries=own, normal_week=actor.company.normal_week_hours
+        )
+        weeks.append(ApprovalWeek(grid=grid))
+    return ApprovalPage(weeks=weeks, page=current)
+
+
+def _as_date(value: datetime.date | datetime.datetime) -> datetime.date:
+    return value.date() if isinstance(value, datetime.datetime) else value
+
+
+def approval_week_entry_ids(
+    *, actor: Employee, employee_id: int, monday: datetime.date, shown: list[int] | None
+) -> list[int]:
+    """The sent-in entries of a person's week the actor may decide on now; with ``shown``, only
+    those of them the page showed (hours sent in after the page was read are not decided unseen)."""
+    entries = approval_queryset(actor=actor).filter(
+        employee_id=employee_id, date__range=(monday, monday + datetime.timedelta(days=6))
+    )
+    if shown is not None:
+        entries = entries.filter(id__in=shown)
+    return list(entries.order_by("id").values_list("id", flat=True))
+
+
 # --- «Mine timer» as an editable grid ------------------------------------------------------------
 
 
@@ -334,8 +526,17 @@ def grid_row_key(project_id: int, wage_type_id: int) -> str:
 
 def week_grid(*, employee: Employee, monday: datetime.date) -> WeekGrid:
     """The week as the grid shows it: a row per project × lønnsart with hours. One query."""
-    days = week_days(monday)
     entries = entries_for_week(employee=employee, monday=monday)
+    return week_grid_of(
+        employee=employee, monday=monday, entries=entries, normal_week=employee.company.normal_week_hours
+    )
+
+
+def week_grid_of(
+    *, employee: Employee, monday: datetime.date, entries: list[HourEntry], normal_week: Decimal
+) -> WeekGrid:
+    """The grid of entries already read (one person's, in the week of ``monday``). No query."""
+    days = week_days(monday)
     rows: dict[tuple[int, int], GridRow] = {}
     for entry in entries:
         key = (entry.project_id, entry.wage_type_id)
@@ -353,7 +554,7 @@ def week_grid(*, employee: Employee, monday: datetime.date) -> WeekGrid:
         days=days,
         rows=ordered,
         entries=entries,
-        normal_week=employee.company.normal_week_hours,
+        normal_week=normal_week,
     )
 
 

@@ -12,7 +12,7 @@ import re
 import secrets
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from axes.utils import reset as axes_reset
@@ -904,7 +904,50 @@ def entries_approve(*, actor: Employee, entry_ids: Sequence[int]) -> list[HourEn
     for entry in entries:
         entry.status, entry.decided_by, entry.decided_at = EntryStatus.APPROVED, actor, now
     integration.entries_approved(company=actor.company, entries=entries)
+    entry_ids = [e.id for e in entries]
+    transaction.on_commit(lambda: notifications.approved_send(entry_ids=entry_ids))
     return entries
+
+
+@dataclass
+class WeeksApproval:
+    """What «Godkjenn alle viste» did: the weeks approved, and each cause of refusal with the number
+    of weeks it stopped (one message per cause, never one per entry)."""
+
+    approved_weeks: int = 0
+    approved_entries: int = 0
+    refused: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def refused_weeks(self) -> int:
+        return sum(self.refused.values())
+
+
+def refusal_causes(error: ValidationError | PermissionDenied | Http404) -> list[str]:
+    """Each distinct reason in a refusal, once, in order: five entries blocked alike are one cause."""
+    if isinstance(error, ValidationError):
+        return list(dict.fromkeys(str(message) for message in error.messages))
+    if isinstance(error, Http404):
+        return [str(ENTRY_NOT_SUBMITTED)]
+    return [str(error) or str(NOT_YOUR_DEPARTMENT)]
+
+
+def weeks_approve(*, actor: Employee, weeks: Sequence[Sequence[int]]) -> WeeksApproval:
+    """Approve person-weeks (each a list of entry ids) one by one, each all or nothing in its own
+    transaction: a week the integration refuses does not stop the others."""
+    result = WeeksApproval()
+    for entry_ids in weeks:
+        if not entry_ids:
+            continue
+        try:
+            approved = entries_approve(actor=actor, entry_ids=entry_ids)
+        except (ValidationError, PermissionDenied, Http404) as error:
+            for cause in refusal_causes(error):
+                result.refused[cause] = result.refused.get(cause, 0) + 1
+        else:
+            result.approved_weeks += 1
+            result.approved_entries += len(approved)
+    return result
 
 
 @transaction.atomic

@@ -23,13 +23,13 @@ from hr import access, selectors, services
 from hr.forms import (
     MAX_NEW_ROWS,
     ROW_KEY,
+    ApprovalFilterForm,
     CompanyForm,
     DepartmentForm,
     EmployeeForm,
     EntryForm,
     NewRow,
     ProjectForm,
-    RejectForm,
     ReminderSettingsForm,
     WageTypeForm,
     WeekGridForm,
@@ -389,48 +389,98 @@ def entry_delete(request: EmployeeRequest, entry_id: int) -> HttpResponse:
 # --- «Godkjenning» ---------------------------------------------------------------------------
 
 
+APPROVAL_ONLY_APPROVERS = gettext_lazy("Bare ledere og administratorer kan godkjenne timer.")
+FILTER_REFUSED = gettext_lazy("Filteret kan ikke brukes. Rett det som er merket, og velg «Vis».")
+NOTHING_SHOWN_TO_APPROVE = gettext_lazy("Ingen av de viste ukene venter på godkjenning.")
+WEEK_ALREADY_DECIDED = gettext_lazy(
+    "Uken er allerede behandlet: ingen av timene venter på godkjenning lenger."
+)
+
+
 @employee_required
 def approval(request: EmployeeRequest) -> HttpResponse:
+    """«Godkjenning»: person-weeks filtered by department, person, week or dates and status (in the
+    address), one card each, with «Godkjenn uke», «Avvis uke» and «Godkjenn alle viste»."""
     actor = request.employee
     if not access.can_approve(actor):
-        raise PermissionDenied(_("Bare ledere og administratorer kan godkjenne timer."))
+        raise PermissionDenied(APPROVAL_ONLY_APPROVERS)
+    form = ApprovalFilterForm(_filter_data(request.GET), actor=actor)
     if request.method == "POST":
-        return _approval_post(request)
-    groups = selectors.approval_queue(actor=actor)
+        return _approval_post(request, form)
+    status = 200
+    result = None
+    if form.is_bound and not form.is_valid():
+        status = 400
+    else:
+        result = selectors.approval_weeks(actor=actor, filters=form.filters, page=request.GET.get("page", 1))
     recent = selectors.recently_approved(actor=actor)
     # What happened to approved hours in the accounting system (Sendt, Feilet …), for the approver too.
     statuses = integration_get().transfer_statuses(company=actor.company, entries=recent)
     for entry in recent:
         entry.transfer = statuses.get(entry.id)  # type: ignore[attr-defined]
-    context = {"groups": groups, "recent": recent, "reject_form": RejectForm()}
-    return render(request, "hr/approval.html", context)
+    query = form.query()
+    context = {
+        "form": form,
+        "filters_refused": FILTER_REFUSED if status == 400 else "",
+        "weeks": result.weeks if result else [],
+        "page_obj": result.page if result else None,
+        "query": urlencode(query),
+        "page_query": urlencode({**query, "page": str(result.page.number)}) if result else urlencode(query),
+        "approvable": any(week.submitted_ids for week in result.weeks) if result else False,
+        "recent": recent,
+    }
+    return render(request, "hr/approval.html", context, status=status)
 
 
-def _approval_post(request: EmployeeRequest) -> HttpResponse:
+def _filter_data(query: Any) -> dict[str, str] | None:
+    """The address's filters, or None (the defaults) when it has none; paging is not a filter."""
+    data = {name: query.get(name, "") for name in ApprovalFilterForm.base_fields if name in query}
+    return data or None
+
+
+def _approval_back(request: EmployeeRequest, form: ApprovalFilterForm, anchor: str = "") -> HttpResponse:
+    """Back to the same filtered page after a decision, at the card acted on."""
+    query = form.query()
+    page = request.GET.get("page", "")
+    if page.isdigit():
+        query["page"] = page
+    url = reverse("hr:approval") + ("?" + urlencode(query) if query else "")
+    return HttpResponseRedirect(url + (f"#{anchor}" if anchor else ""))
+
+
+def _approval_post(request: EmployeeRequest, form: ApprovalFilterForm) -> HttpResponse:
     """One form for the whole page: each button names its action and target.
 
-    approve:<id> / reject:<id> for one entry, approve-week:<key> / reject-week:<key> for a person's
-    week, approve-selected / reject-selected for the ticked boxes. A rejection takes its reason from
-    the matching field (reason-<id>, reason-<key>, reason).
+    approve-week:<key> / reject-week:<key> for a person's week (only the entries the card showed,
+    ``shown-<key>``), approve-shown for every card on the page; approve:<id> / reject:<id> and
+    approve-selected / reject-selected for entries by id. A rejection takes its reason from the
+    matching field (reason-<key>, reason-<id>, reason).
     """
     actor = request.employee
     action, _sep, target = request.POST.get("action", "").partition(":")
+    anchor = ""
+    if action == "approve-shown":
+        return _approve_shown(request, form)
     if action in ("approve", "reject"):
         entry_ids = [_int_or_404(target)]
         reason = request.POST.get(f"reason-{target}", "")
     elif action in ("approve-week", "reject-week"):
-        entry_ids = _week_entry_ids(actor, target)
+        anchor = f"week-{target}"
+        entry_ids = _week_entry_ids(actor, target, request.POST.get(f"shown-{target}"))
         reason = request.POST.get(f"reason-{target}", "")
+        if not entry_ids:
+            messages.info(request, WEEK_ALREADY_DECIDED)
+            return _approval_back(request, form, anchor)
     elif action in ("approve-selected", "reject-selected"):
         entry_ids = [_int_or_404(value) for value in request.POST.getlist("entries")]
         reason = request.POST.get("reason", "")
     elif action == "reopen":
-        return _reopen(request, _int_or_404(target))
+        return _reopen(request, _int_or_404(target), form)
     else:
         entry_ids, reason = [], ""
     if not entry_ids:
         messages.error(request, NOTHING_SELECTED)
-        return redirect("hr:approval")
+        return _approval_back(request, form)
     try:
         if action.startswith("approve"):
             approved = services.entries_approve(actor=actor, entry_ids=entry_ids)
@@ -451,11 +501,50 @@ def _approval_post(request: EmployeeRequest) -> HttpResponse:
                 % {"count": len(rejected)},
             )
     except (ValidationError, PermissionDenied) as error:
-        _messages_from(request, error)
-    return redirect("hr:approval")
+        # One message per cause: five entries blocked for one reason are one banner.
+        for cause in services.refusal_causes(error):
+            messages.error(request, cause)
+    return _approval_back(request, form, anchor)
 
 
-def _reopen(request: EmployeeRequest, entry_id: int) -> HttpResponse:
+def _approve_shown(request: EmployeeRequest, form: ApprovalFilterForm) -> HttpResponse:
+    """«Godkjenn alle viste»: every card the page showed, week by week; what could not be approved
+    is reported once per cause, with the number of weeks it stopped."""
+    actor = request.employee
+    weeks = []
+    for name in request.POST:
+        if name.startswith("shown-"):
+            entry_ids = _week_entry_ids(actor, name.removeprefix("shown-"), request.POST.get(name, ""))
+            if entry_ids:
+                weeks.append(entry_ids)
+    if not weeks:
+        messages.info(request, NOTHING_SHOWN_TO_APPROVE)
+        return _approval_back(request, form)
+    result = services.weeks_approve(actor=actor, weeks=weeks)
+    if result.approved_weeks:
+        messages.success(
+            request,
+            ngettext(
+                "%(weeks)s uke er godkjent (%(entries)s timeføringer).",
+                "%(weeks)s uker er godkjent (%(entries)s timeføringer).",
+                result.approved_weeks,
+            )
+            % {"weeks": result.approved_weeks, "entries": result.approved_entries},
+        )
+    for cause, count in result.refused.items():
+        messages.error(
+            request,
+            ngettext(
+                "%(count)s uke ble ikke godkjent: %(cause)s",
+                "%(count)s uker ble ikke godkjent: %(cause)s",
+                count,
+            )
+            % {"count": count, "cause": cause},
+        )
+    return _approval_back(request, form)
+
+
+def _reopen(request: EmployeeRequest, entry_id: int, form: ApprovalFilterForm) -> HttpResponse:
     """An administrator reopens approved hours (they go back to «Til godkjenning»)."""
     try:
         services.entries_reopen(actor=request.employee, entry_ids=[entry_id])
@@ -463,7 +552,7 @@ def _reopen(request: EmployeeRequest, entry_id: int) -> HttpResponse:
         _messages_from(request, error)
     else:
         messages.success(request, _("Timeføringen er åpnet igjen og venter på godkjenning."))
-    return redirect("hr:approval")
+    return _approval_back(request, form, "recent-heading")
 
 
 def _int_or_404(value: str) -> int:
@@ -475,17 +564,18 @@ def _int_or_404(value: str) -> int:
         raise Http404 from None
 
 
-def _week_entry_ids(actor: Employee, key: str) -> list[int]:
+def _week_entry_ids(actor: Employee, key: str, shown: str | None) -> list[int]:
+    """The entries a week's buttons act on: <employee id>-<Monday>, limited to the ids the card
+    showed when the page sends them (``shown``, comma-separated)."""
     employee_id, _sep, monday_text = key.partition("-")
     try:
         monday = datetime.date.fromisoformat(monday_text)
         employee_id_int = int(employee_id)
+        shown_ids = [int(value) for value in shown.split(",") if value] if shown is not None else None
     except ValueError:
         return []
-    return list(
-        selectors.approval_queryset(actor=actor)
-        .filter(employee_id=employee_id_int, date__range=(monday, monday + datetime.timedelta(days=6)))
-        .values_list("id", flat=True)
+    return selectors.approval_week_entry_ids(
+        actor=actor, employee_id=employee_id_int, monday=monday_of(monday), shown=shown_ids
     )
 
 

@@ -45,6 +45,9 @@ class Connection(models.Model):
     last_transfer_at = models.DateTimeField(null=True, blank=True)
     # The administrators are told once when transfers start failing, not once per entry.
     failure_notified_at = models.DateTimeField(null=True, blank=True)
+    # The managers told in the same failure episode that hours they approved did not arrive (ids):
+    # each once, until a transfer succeeds again.
+    failure_notified_approvers = models.JSONField(default=list, blank=True)
 
     class Meta:
         constraints = [

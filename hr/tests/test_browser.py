@@ -41,10 +41,11 @@ def test_week_sent_in_rejected_fixed_and_approved(browser, live_server, departme
     monday_entry = HourEntry.objects.get(date=days[0])
     boss = logged_in(browser, live_server, manager.email)
     boss.get_by_role("link", name="Godkjenning", exact=True).click()
+    boss.get_by_text("Godkjenn eller avvis føring for føring").click()
     boss.locator(f"#reason-{monday_entry.id}").fill("Feil prosjekt, skal være 8 timer")
     boss.locator(f"#entry-{monday_entry.id}").get_by_role("button", name="Avvis").click()
     boss.get_by_text("1 timeføring er avvist.").wait_for()
-    boss.get_by_role("button", name="Godkjenn hele uken").click()
+    boss.get_by_role("button", name="Godkjenn uke").click()
     boss.get_by_text("4 timeføringer er godkjent.").wait_for()
 
     # then the employee sees the reason, fixes the entry and sends it again
@@ -61,7 +62,7 @@ def test_week_sent_in_rejected_fixed_and_approved(browser, live_server, departme
 
     # and the manager approves it
     boss.goto("/godkjenning/")
-    boss.get_by_role("button", name="Godkjenn hele uken").click()
+    boss.get_by_role("button", name="Godkjenn uke").click()
     boss.get_by_text("1 timeføring er godkjent.").wait_for()
     assert boss.get_by_text("Ingen timer venter på godkjenning.").is_visible()
 

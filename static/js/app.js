@@ -2,16 +2,6 @@
 (function () {
   "use strict";
 
-  // «Velg alle» in a person's week on the approval page.
-  document.querySelectorAll("[data-select-all]").forEach(function (box) {
-    box.addEventListener("change", function () {
-      var group = box.getAttribute("data-select-all");
-      document.querySelectorAll('input[data-group="' + group + '"]').forEach(function (item) {
-        item.checked = box.checked;
-      });
-    });
-  });
-
   // Enter in a rejection reason rejects what that reason belongs to.
   document.querySelectorAll("[data-enter-clicks]").forEach(function (input) {
     input.addEventListener("keydown", function (event) {

@@ -22,7 +22,8 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Sum
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
@@ -207,10 +208,11 @@ def approval_blockers(*, company: Company, entries: Sequence[HourEntry]) -> dict
             continue  # never sent, so nothing to stop
         if entry.employee_id not in linked_employees:
             blockers[entry.id] = str(BLOCK_EMPLOYEE % {"name": entry.employee.full_name})
+        elif entry.project.is_closed:
+            # Before the link: a closed project cannot be imported, so «koble det» would not help.
+            blockers[entry.id] = str(BLOCK_PROJECT_CLOSED % {"project": str(entry.project)})
         elif entry.project_id not in linked_projects:
             blockers[entry.id] = str(BLOCK_PROJECT % {"project": str(entry.project)})
-        elif entry.project.is_closed:
-            blockers[entry.id] = str(BLOCK_PROJECT_CLOSED % {"project": str(entry.project)})
         elif (allowed := participants[entry.project_id]) is not None and (
             employee_links[entry.employee_id] not in allowed
         ):
@@ -1101,27 +1103,90 @@ def _pause(connection: Connection, outcome: Outcome, now: datetime.datetime) -> 
 
 
 def _notify_failure_once(connection: Connection, row: Row) -> None:
-    if connection.failure_notified_at is not None:
+    """Tell the administrators once per failure episode (until a transfer succeeds again), and each
+    manager whose approved hours did not arrive, once per episode too."""
+    new_episode = connection.failure_notified_at is None
+    if new_episode:
+        connection.failure_notified_at = timezone.now()
+        connection.failure_notified_approvers = []
+    messages = _approvers_failure_messages(connection, row)
+    if not new_episode and not messages:
         return
-    connection.failure_notified_at = timezone.now()
-    connection.save(update_fields=["failure_notified_at"])
-    recipients = list(
-        Employee.objects.filter(
-            company_id=connection.company_id, role=Role.ADMINISTRATOR, is_active=True
-        ).values_list("email", flat=True)
-    )
-    subject = str(_("Timer når ikke fram til Tripletex"))
-    body = str(
-        _(
-            "Overføringen av godkjente timer til Tripletex feiler: %(message)s\n\n"
-            "Se Selskapsinnstillinger → Generelt → Tripletex for alle som ikke er sendt: %(link)s"
+    connection.save(update_fields=["failure_notified_at", "failure_notified_approvers"])
+    if new_episode:
+        recipients = list(
+            Employee.objects.filter(
+                company_id=connection.company_id, role=Role.ADMINISTRATOR, is_active=True
+            ).values_list("email", flat=True)
         )
-        % {
-            "message": row.message,
-            "link": settings.SITE_URL.rstrip("/") + "/innstillinger/tripletex/overforinger/",
-        }
+        subject = str(_("Timer når ikke fram til Tripletex"))
+        body = str(
+            _(
+                "Overføringen av godkjente timer til Tripletex feiler: %(message)s\n\n"
+                "Se Selskapsinnstillinger → Generelt → Tripletex for alle som ikke er sendt: %(link)s"
+            )
+            % {
+                "message": row.message,
+                "link": settings.SITE_URL.rstrip("/") + "/innstillinger/tripletex/overforinger/",
+            }
+        )
+        messages += [(subject, body, None, [email]) for email in recipients]
+    transaction.on_commit(lambda: send_mass_mail(messages))
+
+
+APPROVER_FAILURE_SUBJECT = _("Timer du godkjente, når ikke fram til Tripletex")
+APPROVER_FAILURE_BODY = _(
+    "Timene til %(name)s %(date)s på %(what)s, som du godkjente, har ikke kommet fram til Tripletex: "
+    "%(message)s\n\n"
+    "Administratorene er varslet og kan rette det og sende timene på nytt. Du får ikke flere slike "
+    "e-poster før overføringen virker igjen; «Nylig godkjent» under «Godkjenning» viser hvor timene er: "
+    "%(link)s"
+)
+
+
+def _approvers_failure_messages(connection: Connection, row: Row) -> list[tuple[str, str, None, list[str]]]:
+    """One e-mail to each manager who approved the failed hours and has not been told in this
+    episode; administrators hear of it as administrators. Marks them told on the connection."""
+    if row.state not in (TransferState.FAILED, TransferState.CONFLICT):
+        return []
+    entries = HourEntry.objects.filter(
+        company_id=connection.company_id,
+        employee_id=row.employee_id,
+        date=row.date,
+        status=EntryStatus.APPROVED,
+        **(
+            {"project_id": row.project_id}
+            if isinstance(row, RemoteHours)
+            else {"wage_type_id": row.wage_type_id}
+        ),
     )
-    transaction.on_commit(lambda: send_mass_mail([(subject, body, None, [email]) for email in recipients]))
+    told = set(connection.failure_notified_approvers)
+    approvers = (
+        Employee.objects.filter(
+            company_id=connection.company_id,
+            id__in=entries.values("decided_by_id"),
+            is_active=True,
+        )
+        .exclude(role=Role.ADMINISTRATOR)
+        .exclude(id__in=told)
+        .order_by("id")
+    )
+    what = row.project if isinstance(row, RemoteHours) else row.wage_type
+    messages = []
+    # Written in the company's language: people have no language of their own in the product.
+    with translation.override(settings.LANGUAGE_CODE):
+        for approver in approvers:
+            body = str(APPROVER_FAILURE_BODY) % {
+                "name": row.employee.full_name,
+                "date": date_format(row.date, "SHORT_DATE_FORMAT"),
+                "what": str(what),
+                "message": row.message,
+                "link": settings.SITE_URL.rstrip("/") + reverse("hr:approval"),
+            }
+            messages.append((str(APPROVER_FAILURE_SUBJECT), body, None, [approver.email]))
+            told.add(approver.id)
+    connection.failure_notified_approvers = sorted(told)
+    return messages
 
 
 def transfers_due(*, limit: int = 500) -> list[int]:

@@ -358,7 +358,8 @@ def test_validation_refusal_fails_visibly_and_is_not_retried(
         assert transfer.transfers_due() == []
         assert transfer.transfer_deliver(remote_id=row.id) is None
     assert tripletex_sandbox.request_count("POST /timesheet/entry") == 1
-    assert [m.subject for m in mail.outbox] == ["Timer når ikke fram til Tripletex"]
+    # the administrator is told once (beside the employee's own «godkjent» e-mail)
+    assert [m.to for m in mail.outbox if m.subject == "Timer når ikke fram til Tripletex"] == [[admin.email]]
     ledger_check(tripletex_sandbox)
 
 

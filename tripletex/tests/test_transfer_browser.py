@@ -86,7 +86,7 @@ def send_in(page, day: datetime.date, hours: str) -> HourEntry:
 
 def approve_week(boss) -> None:
     boss.get_by_role("link", name="Godkjenning", exact=True).click()
-    boss.get_by_role("button", name="Godkjenn hele uken").click()
+    boss.get_by_role("button", name="Godkjenn uke").click()
     boss.get_by_text("1 timeføring er godkjent.").wait_for()
 
 
