@@ -7,6 +7,7 @@ import time
 from decimal import Decimal
 
 import pytest
+from django.db.utils import OperationalError
 
 from hr.integration import NoIntegration, integration_register
 from hr.models import EntryStatus, HourEntry, WageType
@@ -19,10 +20,18 @@ SENT = datetime.datetime(2026, 11, 2, 12, 0, tzinfo=datetime.UTC)
 
 
 def wait_for(predicate, timeout: float = 10.0) -> None:
+    """Poll the database until the predicate holds. On SQLite the test's in-memory database is
+    shared with the live server's thread; while that thread holds a write transaction, a read here
+    is refused at once with «table is locked» (shared-cache locks do not wait), which means "not
+    yet"."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if predicate():
-            return
+        try:
+            if predicate():
+                return
+        except OperationalError as error:
+            if "locked" not in str(error):
+                raise
         time.sleep(0.1)
     raise AssertionError("the condition never held")
 
