@@ -1,10 +1,16 @@
 """«Rapporter» in real Chromium: the chart is drawn from the page's own files, under the strict
-Content-Security-Policy, and the page passes axe-core."""
+Content-Security-Policy, the page passes axe-core, and both downloads open with exact values."""
 
 from __future__ import annotations
 
+import codecs
+import csv
+import datetime
+import io
 from decimal import Decimal
+from pathlib import Path
 
+import openpyxl
 import pytest
 
 from hr.tests.browser_helpers import logged_in, wait_for_js
@@ -51,6 +57,25 @@ def test_the_chart_is_drawn_offline_and_the_page_is_accessible(browser, live_ser
     page.get_by_text("Vis diagrammet som tabell").click()
     assert page.locator("#hours-chart-table thead th").all_inner_texts() == ["Uke", "P-1 Kai", "P-2 Bru"]
     axe_check(page)
+    # both downloads, parsed: one row per entry, the numbers and dates typed for a Norwegian sheet
+    with page.expect_download() as csv_download:
+        page.get_by_role("link", name="CSV (Excel)").click()
+    raw = Path(csv_download.value.path()).read_bytes()
+    assert raw.startswith(codecs.BOM_UTF8)
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][:4] == ["Ansattnummer", "Ansatt", "Prosjektnummer", "Prosjekt"]
+    assert sorted((row[2], row[7]) for row in rows[1:]) == [("P-1", "7,50"), ("P-2", "4,25")]
+    assert {row[6] for row in rows[1:]} == {today.strftime("%d.%m.%Y")}
+    with page.expect_download() as xlsx_download:
+        page.get_by_role("link", name="Excel-arbeidsbok (XLSX)").click()
+    sheet = openpyxl.load_workbook(
+        io.BytesIO(Path(xlsx_download.value.path()).read_bytes()), read_only=True
+    ).active
+    cells = list(sheet.iter_rows(values_only=True))
+    assert sorted((row[2], row[7]) for row in cells[1:]) == [("P-1", 7.5), ("P-2", 4.25)]
+    assert {row[6].date() if isinstance(row[6], datetime.datetime) else row[6] for row in cells[1:]} == {
+        today
+    }
     # nothing but the live server was asked for anything, and the policy was never broken
     assert requests and all(url.startswith(live_server.url) for url in requests), requests
     assert page.evaluate("window.__cspViolations") == []
