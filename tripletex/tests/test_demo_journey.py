@@ -29,7 +29,7 @@ REFUSED = {
     "1016": "Per Uten Epost er ikke koblet til en ansatt i Tripletex",
     "1011": "Bjørn Dahl er ikke deltaker i prosjektet",
     "1009": "Solveig Ødegaard er ikke deltaker i prosjektet",
-    "1013": "Bod på Røa» er avsluttet",
+    "1007": "Bod på Røa» er avsluttet",
 }
 # Her own week waits for another administrator: nobody approves their own hours.
 OWN = "1001"

@@ -26,7 +26,7 @@ ORGANISATION_NUMBER = "912345674"
 # - 1008 is «Marthe» in Tripletex: a name changed there since.
 # - 1016 Per Uten Epost has no e-mail in Tripletex: he cannot be linked, and his approvals are refused.
 # - P-300 is «Fasade Tromsø rådhus» in Tripletex: a renamed project.
-# - P-500 is closed here and in Tripletex: a closed project, never linked; Even's hours from before it
+# - P-500 is closed here and in Tripletex: a closed project, never linked; Håkon's hours from before it
 #   was closed cannot be approved.
 # - P-600 is for participants only in Tripletex (1001 and 1002): Øystein's Thursday there goes
 #   through; others' hours there cannot be approved until Tripletex makes them participants.
@@ -57,9 +57,9 @@ PROJECTS = [
     ("P-500", "Bod på Røa", True),
     ("P-600", "Brygge på Stø", False),
 ]
-# In the week sent in: Øystein (1002), a participant, has Thursday on P-600; Even (1013) has Monday
+# In the week sent in: Øystein (1002), a participant, has Thursday on P-600; Håkon (1007) has Monday
 # on the closed P-500, registered before it was closed.
-DELIBERATE_DAYS = {("1002", 3): "P-600", ("1013", 0): "P-500"}
+DELIBERATE_DAYS = {("1002", 3): "P-600", ("1007", 0): "P-500"}
 # Tripletex's salary types 2010 and 2020, shown in its timesheet.
 WAGE_TYPES = [("2010", "Overtid 50 %"), ("2020", "Overtid 100 %")]
 
@@ -114,7 +114,7 @@ class Command(BaseCommand):
 
     def _hours(self, company: Company, people: dict[str, Employee], all_projects: list[Project]) -> None:
         """Four weeks: three weeks back approved, rejected and sent in; this week registered. In the
-        week sent in, Øystein (a participant of P-600 in Tripletex) has his Thursday on P-600, and Even
+        week sent in, Øystein (a participant of P-600 in Tripletex) has his Thursday on P-600, and Håkon
         has his Monday on P-500, registered before it was closed: approving his week is refused."""
         projects = [p for p in all_projects if not p.is_closed]
         by_number = {p.number: p for p in all_projects}
