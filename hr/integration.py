@@ -51,9 +51,17 @@ class PayrollIntegration(Protocol):
         """Called inside the approval's transaction."""
         ...
 
-    def entries_reopened(self, *, company: Company, entries: Sequence[HourEntry]) -> None:
-        """Called inside the reopen's transaction, after the entries' status has changed; raises
-        ValidationError to refuse the reopen (the whole transaction then rolls back)."""
+    def reopen_prepare(self, *, company: Company, entry_ids: Sequence[int]) -> object:
+        """Called before the reopen's transaction opens, with the ids asked for (not yet checked
+        or locked): anything the accounting system must be asked over the network is asked here,
+        never while entries are locked. Raises ValidationError to refuse the reopen. The result is
+        handed to entries_reopened as it is."""
+        ...
+
+    def entries_reopened(self, *, company: Company, entries: Sequence[HourEntry], prepared: object) -> None:
+        """Called inside the reopen's transaction, after the entries' status has changed, with what
+        reopen_prepare returned; makes no network call. Raises ValidationError to refuse the reopen
+        (the whole transaction then rolls back), e.g. when what was prepared no longer holds."""
         ...
 
     def settings_panel(self, *, request: HttpRequest, actor: Employee) -> str:
@@ -96,7 +104,10 @@ class NoIntegration:
     def entries_approved(self, *, company: Company, entries: Sequence[HourEntry]) -> None:
         return None
 
-    def entries_reopened(self, *, company: Company, entries: Sequence[HourEntry]) -> None:
+    def reopen_prepare(self, *, company: Company, entry_ids: Sequence[int]) -> object:
+        return None
+
+    def entries_reopened(self, *, company: Company, entries: Sequence[HourEntry], prepared: object) -> None:
         return None
 
     def settings_panel(self, *, request: HttpRequest, actor: Employee) -> str:

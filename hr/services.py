@@ -972,17 +972,21 @@ def entries_reject(*, actor: Employee, entry_ids: Sequence[int], reason: str) ->
     return entries
 
 
-@transaction.atomic
 def entries_reopen(*, actor: Employee, entry_ids: Sequence[int]) -> list[HourEntry]:
     """An administrator takes approved hours back to «Til godkjenning» (docs/transfer.md#reopen)."""
     _require_administrator(actor)
-    entries = _lock_for_decision(actor=actor, entry_ids=entry_ids, status=EntryStatus.APPROVED)
-    HourEntry.objects.filter(id__in=[e.id for e in entries]).update(
-        status=EntryStatus.SUBMITTED, decided_by=None, decided_at=None
-    )
-    for entry in entries:
-        entry.status, entry.decided_by, entry.decided_at = EntryStatus.SUBMITTED, None, None
-    # After the status change and in the same transaction: the integration's outbox sees the hours
-    # as no longer approved, and a refusal (hours locked in the accounting system) undoes it all.
-    integration_get().entries_reopened(company=actor.company, entries=entries)
+    integration = integration_get()
+    # Before the transaction: what the accounting system must be asked over the network is asked
+    # while no entry is locked, so a slow answer never holds the locks (it may refuse right here).
+    prepared = integration.reopen_prepare(company=actor.company, entry_ids=entry_ids)
+    with transaction.atomic():
+        entries = _lock_for_decision(actor=actor, entry_ids=entry_ids, status=EntryStatus.APPROVED)
+        HourEntry.objects.filter(id__in=[e.id for e in entries]).update(
+            status=EntryStatus.SUBMITTED, decided_by=None, decided_at=None
+        )
+        for entry in entries:
+            entry.status, entry.decided_by, entry.decided_at = EntryStatus.SUBMITTED, None, None
+        # After the status change and in the same transaction: the integration's outbox sees the
+        # hours as no longer approved, and a refusal (what was prepared no longer holds) undoes it all.
+        integration.entries_reopened(company=actor.company, entries=entries, prepared=prepared)
     return entries

@@ -53,11 +53,19 @@ class TripletexIntegration:
     def entries_approved(self, *, company: Company, entries: Sequence[HourEntry]) -> None:
         transfer.deliver_on_commit(transfer.hours_changed(company=company, entries=entries))
 
-    def entries_reopened(self, *, company: Company, entries: Sequence[HourEntry]) -> None:
-        # Refused while Tripletex holds them locked; otherwise the keys are recomputed in this same
-        # transaction, so the change reaches Tripletex even if the process dies before commit hooks.
-        transfer.reopen_check(company=company, entries=entries)
-        transfer.deliver_on_commit(transfer.hours_changed(company=company, entries=entries))
+    def reopen_prepare(self, *, company: Company, entry_ids: Sequence[int]) -> object:
+        # Tripletex is asked here, before the reopen's transaction: refused while it holds the
+        # hours locked (docs/transfer.md#reopen).
+        return transfer.reopen_prepare(company=company, entry_ids=entry_ids)
+
+    def entries_reopened(self, *, company: Company, entries: Sequence[HourEntry], prepared: object) -> None:
+        # The keys are recomputed in this same transaction, so the change reaches Tripletex even if
+        # the process dies before commit hooks; then, with the keys' rows locked, what was read
+        # before the transaction is checked to still hold. No call to Tripletex in here.
+        assert isinstance(prepared, transfer.ReopenPrepared)
+        ids = transfer.hours_changed(company=company, entries=entries)
+        transfer.reopen_recheck(company=company, entries=entries, prepared=prepared)
+        transfer.deliver_on_commit(ids)
 
     def transfer_statuses(
         self, *, company: Company, entries: Sequence[HourEntry]

@@ -668,7 +668,7 @@ def test_a_payroll_integration_blocker_is_reported_and_nothing_is_approved(emplo
         def entries_approved(self, *, company, entries):
             raise AssertionError("must not be called")
 
-        def entries_reopened(self, *, company, entries):
+        def entries_reopened(self, *, company, entries, prepared):
             return None
 
     integration_register(Blocking())

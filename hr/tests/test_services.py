@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.http import Http404
 
 from hr import access, services
@@ -93,7 +94,7 @@ class FakePayroll(NoIntegration):
     def entries_approved(self, *, company, entries):
         self.approved.extend((e.id, e.status) for e in entries)
 
-    def entries_reopened(self, *, company, entries):
+    def entries_reopened(self, *, company, entries, prepared):
         if self.refuse_reopen:
             raise ValidationError(self.refuse_reopen)
         self.reopened.extend(e.id for e in entries)
@@ -795,6 +796,49 @@ def test_the_payroll_integration_may_refuse_a_reopen(employee, administrator):
         services.entries_reopen(actor=administrator, entry_ids=[entry.id])
 
     assert error.value.messages == ["Timene er allerede lønnskjørt."]
+    entry.refresh_from_db()
+    assert entry.status == EntryStatus.APPROVED
+
+
+def test_the_payroll_integration_prepares_a_reopen_before_the_transaction_and_gets_it_back(
+    employee, administrator
+):
+    # given: an integration that records where each hook runs
+    entry = _approved(employee)
+    calls = []
+
+    class Preparing(NoIntegration):
+        def reopen_prepare(self, *, company, entry_ids):
+            calls.append(("prepare", list(entry_ids), len(connection.atomic_blocks)))
+            return "read before"
+
+        def entries_reopened(self, *, company, entries, prepared):
+            calls.append(("reopened", [e.id for e in entries], prepared))
+
+    integration_register(Preparing())
+    depth_of_the_test = len(connection.atomic_blocks)
+    # when
+    services.entries_reopen(actor=administrator, entry_ids=[entry.id])
+    # then: prepared with no transaction of the reopen open, and its result handed on
+    assert calls == [("prepare", [entry.id], depth_of_the_test), ("reopened", [entry.id], "read before")]
+
+
+def test_a_refusal_while_preparing_changes_nothing(employee, administrator):
+    entry = _approved(employee)
+
+    class Refusing(NoIntegration):
+        def reopen_prepare(self, *, company, entry_ids):
+            raise ValidationError("Timene er låst.")
+
+        def entries_reopened(self, *, company, entries, prepared):
+            raise AssertionError("must not be called")
+
+    integration_register(Refusing())
+
+    with pytest.raises(ValidationError) as error:
+        services.entries_reopen(actor=administrator, entry_ids=[entry.id])
+
+    assert error.value.messages == ["Timene er låst."]
     entry.refresh_from_db()
     assert entry.status == EntryStatus.APPROVED
 

@@ -135,6 +135,7 @@ STATUS_REFUSED_SHOWN = _(
 REOPEN_LOCKED = _(
     "Timene er låst i Tripletex (%(date)s) og kan ikke åpnes igjen her. Åpne perioden i Tripletex først."
 )
+REOPEN_CHANGED = _("Timene ble oppdatert i Tripletex mens de ble åpnet igjen. Prøv igjen.")
 
 
 # --- approval: blockers, wanted state ----------------------------------------------------------
@@ -441,32 +442,76 @@ def deliver_on_commit(remote_ids: list[int]) -> None:
     transaction.on_commit(enqueue)
 
 
-def reopen_check(*, company: Company, entries: Sequence[HourEntry]) -> None:
-    """Refuse to reopen hours Tripletex has locked (docs/transfer.md#reopen): look at the sent entries."""
-    connection = active_connection(company)
-    if connection is None:
-        return
+@dataclass(frozen=True)
+class ReopenPrepared:
+    """What reopen_prepare read before the reopen's transaction: the connection, and each sent row
+    of the reopened keys as it stood (row id → Tripletex id and version) when Tripletex was asked."""
+
+    connection_id: int | None
+    seen: dict[int, tuple[int | None, int | None]]
+
+
+def _sent_rows(
+    *, company: Company, connection: Connection, entries: Sequence[HourEntry]
+) -> list[RemoteHours]:
+    """The rows of the entries' keys that Tripletex holds an entry for."""
+    keys = {(e.employee_id, e.date, e.project_id) for e in entries}
+    if not keys:
+        return []
     rows = RemoteHours.objects.filter(
         company=company,
         tripletex_company_id=_tripletex_company(connection),
         remote_id__isnull=False,
-        employee_id__in={e.employee_id for e in entries},
-        date__in={e.date for e in entries},
-        project_id__in={e.project_id for e in entries},
+        employee_id__in={k[0] for k in keys},
+        date__in={k[1] for k in keys},
+        project_id__in={k[2] for k in keys},
+    ).order_by("id")
+    return [row for row in rows if (row.employee_id, row.date, row.project_id) in keys]
+
+
+def reopen_prepare(*, company: Company, entry_ids: Sequence[int]) -> ReopenPrepared:
+    """Before the reopen's transaction (docs/transfer.md#reopen): read the sent entries in Tripletex
+    and refuse hours Tripletex has locked. Runs with no transaction open, so no row lock waits on
+    Tripletex's answer; reopen_recheck then checks inside the transaction that nothing moved since."""
+    connection = active_connection(company)
+    if connection is None:
+        return ReopenPrepared(connection_id=None, seen={})
+    entries = list(
+        HourEntry.objects.filter(company=company, id__in=entry_ids, status=EntryStatus.APPROVED).only(
+            "employee_id", "date", "project_id"
+        )
     )
-    if not rows:
+    rows = _sent_rows(company=company, connection=connection, entries=entries)
+    if rows:
+        client = _client(connection)
+        for row in rows:
+            assert row.remote_id is not None
+            try:
+                remote = client.timesheet_entry(row.remote_id)
+            except tx.NotFound:
+                continue
+            except tx.TripletexError as error:
+                raise ValidationError(str(error.message)) from None
+            if remote.locked:
+                raise ValidationError(REOPEN_LOCKED, params={"date": row.date.strftime("%d.%m.%Y")})
+    return ReopenPrepared(
+        connection_id=connection.id, seen={row.id: (row.remote_id, row.remote_version) for row in rows}
+    )
+
+
+def reopen_recheck(*, company: Company, entries: Sequence[HourEntry], prepared: ReopenPrepared) -> None:
+    """Inside the reopen's transaction, after hours_changed locked the keys' rows: what reopen_prepare
+    asked Tripletex about must still be what Tripletex holds. A delivery that created or updated an
+    entry on one of the keys in between (its id or version moved on) means the entry was not the one
+    checked, so the reopen is refused with REOPEN_CHANGED and the administrator tries again."""
+    connection = active_connection(company)
+    if connection is None:
         return
-    client = _client(connection)
-    for row in rows:
-        assert row.remote_id is not None
-        try:
-            remote = client.timesheet_entry(row.remote_id)
-        except tx.NotFound:
-            continue
-        except tx.TripletexError as error:
-            raise ValidationError(str(error.message)) from None
-        if remote.locked:
-            raise ValidationError(REOPEN_LOCKED, params={"date": row.date.strftime("%d.%m.%Y")})
+    if connection.id != prepared.connection_id:
+        raise ValidationError(REOPEN_CHANGED)
+    for row in _sent_rows(company=company, connection=connection, entries=entries):
+        if prepared.seen.get(row.id) != (row.remote_id, row.remote_version):
+            raise ValidationError(REOPEN_CHANGED)
 
 
 # --- removal and resending ------------------------------------------------------------------

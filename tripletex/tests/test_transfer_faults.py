@@ -702,6 +702,45 @@ def test_b6_reopen_is_not_lost_when_the_process_dies_before_on_commit(
     ledger_check(tripletex_sandbox)
 
 
+def test_b6_reopen_is_refused_when_the_entry_moved_on_between_the_read_and_the_transaction(
+    connected, tripletex_sandbox, django_capture_on_commit_callbacks, monkeypatch
+):
+    # given: 4 hours sent, and 3.5 more on the same key waiting for approval
+    admin, worker, project = connected
+    first = sent_in(worker, project, "4")
+    approve(admin, [first], django_capture_on_commit_callbacks)
+    later = sent_in(worker, project, "3,5")
+    row = RemoteHours.objects.get()
+    real_prepare = transfer.reopen_prepare
+
+    def prepare_then_deliver_an_approval(**kwargs):
+        # Tripletex was read; before the reopen's transaction opens, an approval on the key is
+        # delivered and the entry's version in Tripletex moves on.
+        prepared = real_prepare(**kwargs)
+        approve(admin, [later], django_capture_on_commit_callbacks)
+        return prepared
+
+    # when the first is reopened across that delivery
+    monkeypatch.setattr(transfer, "reopen_prepare", prepare_then_deliver_an_approval)
+    with pytest.raises(ValidationError) as raised:
+        hr_services.entries_reopen(actor=admin, entry_ids=[first.id])
+    monkeypatch.undo()
+    # then: refused, with nothing changed, and Tripletex holds the newer sum
+    assert raised.value.messages == [str(transfer.REOPEN_CHANGED)]
+    assert HourEntry.objects.get(id=first.id).status == EntryStatus.APPROVED
+    [remote] = remote_entries(tripletex_sandbox)
+    assert remote.hours == Decimal("7.5")
+    assert RemoteHours.objects.get().remote_version != row.remote_version
+    assert tripletex_sandbox.request_count("GET /timesheet/entry/{id}") == 1
+    # and trying again reads the new version and goes through
+    with django_capture_on_commit_callbacks(execute=True):
+        hr_services.entries_reopen(actor=admin, entry_ids=[first.id])
+    assert HourEntry.objects.get(id=first.id).status == EntryStatus.SUBMITTED
+    assert [(e.id, e.hours) for e in remote_entries(tripletex_sandbox)] == [(remote.id, Decimal("3.5"))]
+    assert tripletex_sandbox.request_count("GET /timesheet/entry/{id}") == 2
+    ledger_check(tripletex_sandbox)
+
+
 # --- B7: approve twice ------------------------------------------------------------------------
 
 
