@@ -264,7 +264,7 @@ def company_create(*, name: str, organisation_number: str) -> Company:
     return company
 
 
-def _require_administrator(actor: Employee) -> None:
+def require_administrator(actor: Employee) -> None:
     if not actor.is_administrator:
         raise PermissionDenied(ONLY_ADMINISTRATORS)
 
@@ -281,7 +281,7 @@ def employee_invite(
     department: Department | None,
 ) -> Employee:
     """Create an employee and a user without a password, and e-mail them a link to set one."""
-    _require_administrator(actor)
+    require_administrator(actor)
     company = actor.company
     email = email.strip().lower()
     access.same_company(company, department)
@@ -320,7 +320,7 @@ def employee_update(
     department: Department | None,
     is_active: bool,
 ) -> Employee:
-    _require_administrator(actor)
+    require_administrator(actor)
     access.same_company(actor.company, employee, department)
     if (
         Employee.objects.filter(company=actor.company, employee_number=employee_number)
@@ -371,7 +371,7 @@ def invitation_renew(*, user: User) -> None:
 @transaction.atomic
 def employee_invitation_resend(*, actor: Employee, employee: Employee) -> None:
     """«Send invitasjonen på nytt»: an administrator sends a new link, and the old one stops working."""
-    _require_administrator(actor)
+    require_administrator(actor)
     access.same_company(actor.company, employee)
     params = {"name": employee.full_name}
     if employee.user is None or employee.user.has_usable_password():
@@ -387,7 +387,7 @@ def login_lockout_lift(*, actor: Employee, employee: Employee) -> None:
     Lockouts of an address (rather than a username) are not the company's to lift: an address may
     be shared with other companies' users; those end by time.
     """
-    _require_administrator(actor)
+    require_administrator(actor)
     access.same_company(actor.company, employee)
     if employee.user is not None:
         axes_reset(username=employee.user.email.lower())
@@ -397,7 +397,7 @@ def login_lockout_lift(*, actor: Employee, employee: Employee) -> None:
 def department_save(
     *, actor: Employee, department: Department | None, name: str, managers: Iterable[Employee]
 ) -> Department:
-    _require_administrator(actor)
+    require_administrator(actor)
     managers = list(managers)
     access.same_company(actor.company, department, *managers)
     name = name.strip()
@@ -427,7 +427,7 @@ def project_save(
     start_date: datetime.date | None,
     end_date: datetime.date | None,
 ) -> Project:
-    _require_administrator(actor)
+    require_administrator(actor)
     access.same_company(actor.company, project)
     number = number.strip()
     duplicates = Project.objects.filter(company=actor.company, number=number)
@@ -450,7 +450,7 @@ def project_save(
 def wage_type_save(
     *, actor: Employee, wage_type: WageType | None, number: str, name: str, is_active: bool
 ) -> WageType:
-    _require_administrator(actor)
+    require_administrator(actor)
     access.same_company(actor.company, wage_type)
     if wage_type is not None and wage_type.is_builtin:
         raise ValidationError(BUILTIN_WAGE_TYPE_LOCKED)
@@ -478,7 +478,7 @@ def wage_type_save(
 def company_update(
     *, actor: Employee, name: str, organisation_number: str, normal_week_hours: Decimal | None = None
 ) -> Company:
-    _require_administrator(actor)
+    require_administrator(actor)
     company = actor.company
     company.name = name.strip()
     company.organisation_number = organisation_number.strip()
@@ -501,7 +501,7 @@ def company_reminders_update(
 ) -> Company:
     """When the weekly reminders go out (hr/reminders.py). Seconds are dropped: a beat run every few
     minutes could not honour them anyway."""
-    _require_administrator(actor)
+    require_administrator(actor)
     company = actor.company
     company.reminders_enabled = reminders_enabled
     company.employee_reminder_weekday = employee_reminder_weekday
@@ -974,7 +974,7 @@ def entries_reject(*, actor: Employee, entry_ids: Sequence[int], reason: str) ->
 
 def entries_reopen(*, actor: Employee, entry_ids: Sequence[int]) -> list[HourEntry]:
     """An administrator takes approved hours back to «Til godkjenning» (docs/transfer.md#reopen)."""
-    _require_administrator(actor)
+    require_administrator(actor)
     integration = integration_get()
     # Before the transaction: what the accounting system must be asked over the network is asked
     # while no entry is locked, so a slow answer never holds the locks (it may refuse right here).

@@ -46,9 +46,7 @@ WIZARD_FINISHED = gettext_lazy(
     "%(unlinked)s koblet fra."
 )
 KEY_UNREADABLE = wizard.KEY_UNREADABLE
-REMOVE_WHILE_WIZARD_OPEN = gettext_lazy(
-    "Et oppsett av Tripletex pågår. Fullfør eller avbryt det før du fjerner integrasjonen."
-)
+REMOVE_WHILE_WIZARD_OPEN = connection_services.REMOVE_WHILE_WIZARD_OPEN
 SEND_FROM_INVALID = gettext_lazy("Skriv datoen timene skal sendes fra og med, for eksempel 01.12.2026.")
 CONNECTION_REMOVED = gettext_lazy(
     "Integrasjonen med Tripletex er fjernet. Ingen timer blir sendt til Tripletex."
@@ -338,7 +336,11 @@ def connection_remove(request: EmployeeRequest) -> HttpResponse:
         messages.error(request, REMOVE_WHILE_WIZARD_OPEN)
         return redirect(reverse("hr:settings_general") + "#integrasjoner")
     if request.method == "POST":
-        connection_services.connection_remove(actor=request.employee)
+        try:
+            connection_services.connection_remove(actor=request.employee)
+        except ValidationError as error:  # a wizard opened since the check above
+            messages.error(request, " ".join(error.messages))
+            return redirect(reverse("hr:settings_general") + "#integrasjoner")
         messages.success(request, CONNECTION_REMOVED)
         return redirect(reverse("hr:settings_general") + "#integrasjoner")
     return render(request, "tripletex/remove_confirm.html", {"connection": connection})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -10,10 +10,13 @@ from django.utils.translation import gettext_lazy as _
 from hr.models import Company, Employee
 from tripletex import crypto
 from tripletex.client import TripletexClient
-from tripletex.models import AuditAction, AuditEvent, Connection
+from tripletex.models import AuditAction, AuditEvent, Connection, WizardRun, WizardStatus
 
 ONLY_ADMINISTRATORS = _("Bare administratorer kan koble til Tripletex.")
 NOT_CONNECTED = _("Integrasjonen med Tripletex er ikke satt opp.")
+REMOVE_WHILE_WIZARD_OPEN = _(
+    "Et oppsett av Tripletex pågår. Fullfør eller avbryt det før du fjerner integrasjonen."
+)
 
 
 def require_administrator(actor: Employee) -> None:
@@ -48,8 +51,10 @@ def audit(
 @transaction.atomic
 def connection_remove(*, actor: Employee) -> Connection:
     """«Fjern integrasjonen»: forget the key, keep every import, link and history
-    (docs/transfer.md#removal)."""
+    (docs/transfer.md#removal). Refused while a wizard is open: an update may rely on the key."""
     require_administrator(actor)
+    if WizardRun.objects.filter(company=actor.company, status=WizardStatus.OPEN).exists():
+        raise ValidationError(REMOVE_WHILE_WIZARD_OPEN, code="wizard_open")
     connection = Connection.objects.select_for_update().filter(company=actor.company, is_active=True).first()
     if connection is None:
         raise PermissionDenied(NOT_CONNECTED)
@@ -67,8 +72,6 @@ def connection_remove(*, actor: Employee) -> Connection:
 
 def connection_keys_rotate() -> int:
     """Re-encrypt every stored key with the first of settings.ENCRYPTION_KEYS. Returns how many."""
-    from tripletex.models import WizardRun
-
     count = 0
     for model in (Connection, WizardRun):
         for row in model.objects.exclude(employee_token="").only("id", "employee_token"):

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Any, TypeVar
 
-from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hr import imports
 from hr.models import Department, Employee, EntryStatus, HourEntry, Project, Role, User, WageType
 from hr.weeks import today_local
 from tripletex import client as tx
@@ -427,10 +427,9 @@ def _fetch_wage_types(client: tx.TripletexClient, run: WizardRun) -> Iterator[Wi
         )
 
 
-def department_key(name: str) -> str:
-    """Departments here and in Tripletex are the same when their names are, ignoring case and the
-    spaces around them."""
-    return name.strip().casefold()
+# Departments here and in Tripletex are the same when their names are, ignoring case and the
+# spaces around them: hr's rule, which «Ferdigstill» applies when it creates them.
+department_key = imports.department_key
 
 
 def _fetch_employees(client: tx.TripletexClient, run: WizardRun) -> Iterator[WizardItem]:
@@ -825,8 +824,8 @@ def wizard_finish(
         locked = WizardRun.objects.select_for_update().get(id=run.id)
         _require_open(locked)  # a double click, or a second administrator, finds it finished
         result = FinishResult(created={}, linked={}, updated={}, invited_employee_ids=[])
-        _apply_projects(locked, result)
-        _apply_wage_types(locked, result)
+        _apply_projects(locked, actor, result)
+        _apply_wage_types(locked, actor, result)
         _apply_employees(locked, actor, result)
         _unlink_unticked(locked, result)
         locked.send_hours_from = wizard_send_from_default(run=run)
@@ -942,58 +941,39 @@ def _relink(
         )
 
 
-def _existing_by_number(
-    model: Any, company_id: int, number_field: str, items: list[WizardItem]
-) -> dict[str, Any]:
-    """Local objects with these numbers, looked up again at «Ferdigstill»: one may have been made
-    by hand since the step was fetched, and is then linked instead of created twice."""
-    found: dict[str, Any] = {}
-    for chunk in _chunks([i.number for i in items]):
-        found.update(
-            {
-                getattr(o, number_field): o
-                for o in model.objects.filter(company_id=company_id, **{f"{number_field}__in": chunk})
-            }
-        )
-    return found
+def _date_or_none(value: Any) -> datetime.date | None:
+    return datetime.date.fromisoformat(value) if value else None
 
 
-def _apply_projects(run: WizardRun, result: FinishResult) -> None:
-    items = _selected(run, ItemKind.PROJECT)
-    existing = _existing_by_number(Project, run.company_id, "number", items)
-    by_id = {
-        p.id: p
-        for p in Project.objects.filter(
-            company_id=run.company_id, id__in=[i.local_id for i in items if i.local_id]
-        )
-    }
-    to_create, to_update, pairs = [], [], []
-    for item in items:
-        local = by_id.get(item.local_id or 0) or existing.get(item.number)
-        fields = {
-            "number": item.number,
-            "name": item.name[:200],
-            "is_closed": bool(item.data.get("is_closed")),
-            "start_date": item.data.get("start_date"),
-            "end_date": item.data.get("end_date"),
-        }
-        if local is None:
-            local = Project(company_id=run.company_id, **fields)
-            to_create.append((local, item))
-            result.created.setdefault(ItemKind.PROJECT, []).append(item.number)
+def _outcomes_record(
+    kind: str, items: list[WizardItem], outcomes: list[imports.Outcome], result: FinishResult
+) -> list[tuple[int, WizardItem]]:
+    """The summary's lists from what hr did with each item, and the (local id, item) pairs to link."""
+    pairs: list[tuple[int, WizardItem]] = []
+    lists = {"created": result.created, "updated": result.updated, "linked": result.linked}
+    for item, outcome in zip(items, outcomes, strict=True):
+        if outcome.id is None:
             continue
-        changed = [k for k in ("number", "name", "is_closed") if getattr(local, k) != fields[k]]
-        for k in changed:
-            setattr(local, k, fields[k])
-        if changed:
-            to_update.append(local)
-            result.updated.setdefault(ItemKind.PROJECT, []).append(item.number)
-        else:
-            result.linked.setdefault(ItemKind.PROJECT, []).append(item.number)
-        pairs.append((local.id, item))
-    Project.objects.bulk_create([p for p, _i in to_create], batch_size=CHUNK)
-    Project.objects.bulk_update(to_update, ["number", "name", "is_closed"], batch_size=CHUNK)
-    pairs += [(p.id, i) for p, i in to_create]
+        lists[outcome.state].setdefault(kind, []).append(item.number)
+        pairs.append((outcome.id, item))
+    return pairs
+
+
+def _apply_projects(run: WizardRun, actor: Employee, result: FinishResult) -> None:
+    items = _selected(run, ItemKind.PROJECT)
+    rows = [
+        imports.ProjectRow(
+            number=item.number,
+            name=item.name[:200],
+            is_closed=bool(item.data.get("is_closed")),
+            start_date=_date_or_none(item.data.get("start_date")),
+            end_date=_date_or_none(item.data.get("end_date")),
+            existing_id=item.local_id,
+        )
+        for item in items
+    ]
+    outcomes = imports.projects_import(actor=actor, rows=rows)
+    pairs = _outcomes_record(ItemKind.PROJECT, items, outcomes, result)
     activity_names = {
         i.tripletex_id: {a["id"]: a["name"] for a in i.data.get("activities", [])} for i in items
     }
@@ -1011,170 +991,52 @@ def _apply_projects(run: WizardRun, result: FinishResult) -> None:
     )
 
 
-def _apply_wage_types(run: WizardRun, result: FinishResult) -> None:
+def _apply_wage_types(run: WizardRun, actor: Employee, result: FinishResult) -> None:
     items = _selected(run, ItemKind.WAGE_TYPE)
-    existing = _existing_by_number(WageType, run.company_id, "number", items)
-    by_id = {
-        w.id: w
-        for w in WageType.objects.filter(
-            company_id=run.company_id, id__in=[i.local_id for i in items if i.local_id]
-        )
-    }
-    linked_here: set[int] = set()
-    by_name = {
-        w.name.casefold(): w
-        for w in WageType.objects.filter(company_id=run.company_id, is_builtin=False).only("id", "name")
-    }
-    to_create, to_update, pairs = [], [], []
-    for item in items:
-        local = by_id.get(item.local_id or 0) or existing.get(item.number)
-        # Two lønnsarter with one name are not allowed: one made by hand since the step was fetched
-        # is linked, not imported a second time.
-        local = local or by_name.get(item.name[:200].casefold())
-        if local is None:
-            local = WageType(
-                company_id=run.company_id, number=item.number, name=item.name[:200], is_active=True
-            )
-            by_name[local.name.casefold()] = local
-            to_create.append((local, item))
-            result.created.setdefault(ItemKind.WAGE_TYPE, []).append(item.number)
-            continue
-        if local.pk is None or local.is_builtin or local.id in linked_here:
-            # «Ordinær tid» is never replaced by an import, and one lønnsart links to one salary type
-            # (a second Tripletex salary type with the name of one imported just now is left out).
-            continue
-        linked_here.add(local.id)
-        taken_by = by_name.get(item.name[:200].casefold())
-        if local.name != item.name[:200] and (taken_by is None or taken_by.pk == local.pk):
-            # Renamed like Tripletex, unless another lønnsart here has that name (one name each).
-            by_name.pop(local.name.casefold(), None)
-            local.name = item.name[:200]
-            by_name[local.name.casefold()] = local
-            to_update.append(local)
-            result.updated.setdefault(ItemKind.WAGE_TYPE, []).append(item.number)
-        else:
-            result.linked.setdefault(ItemKind.WAGE_TYPE, []).append(item.number)
-        pairs.append((local.id, item))
-    WageType.objects.bulk_create([w for w, _i in to_create], batch_size=CHUNK)
-    WageType.objects.bulk_update(to_update, ["name"], batch_size=CHUNK)
-    pairs += [(w.id, i) for w, i in to_create]
-    _relink(WageTypeLink, run, "wage_type_id", pairs)
+    rows = [imports.WageTypeRow(number=i.number, name=i.name[:200], existing_id=i.local_id) for i in items]
+    outcomes = imports.wage_types_import(actor=actor, rows=rows)
+    _relink(WageTypeLink, run, "wage_type_id", _outcomes_record(ItemKind.WAGE_TYPE, items, outcomes, result))
 
 
 def _apply_employees(run: WizardRun, actor: Employee, result: FinishResult) -> None:
     items = _selected(run, ItemKind.EMPLOYEE)
-    existing = _existing_by_number(Employee, run.company_id, "employee_number", items)
-    by_id = {
-        e.id: e
-        for e in Employee.objects.filter(
-            company_id=run.company_id, id__in=[i.local_id for i in items if i.local_id]
+    rows = [
+        imports.EmployeeRow(
+            number=item.number,
+            first_name=item.data.get("first_name", "")[:100],
+            last_name=item.data.get("last_name", "")[:100],
+            email=item.data.get("email", ""),
+            role=item.options.get("role") or Role.EMPLOYEE,
+            department_id=None if item.options.get("department_new") else item.options.get("department_id"),
+            new_department=_department_name(item) if item.options.get("department_new") else "",
+            existing_id=item.local_id,
+            user_id=item.email_user_id,
+            link_user=bool(item.options.get("link_user")),
         )
-    }
-    linked_users = {
-        e.user_id: e
-        for e in Employee.objects.filter(
-            company_id=run.company_id,
-            user_id__in=[i.email_user_id for i in items if i.options.get("link_user")],
-        )
-    }
-    departments = set(Department.objects.filter(company_id=run.company_id).values_list("id", flat=True))
-    created_departments = _departments_create(run, items, result)
-    new_users: list[User] = []
-    new_employees: list[Employee] = []
-    to_update: list[Employee] = []
-    pairs: list[tuple[int, WizardItem]] = []
-    for item in items:
-        local = by_id.get(item.local_id or 0) or existing.get(item.number)
-        if local is None and item.options.get("link_user"):
-            local = linked_users.get(item.email_user_id)
-            if local is not None:
-                local.employee_number = item.number
-        if local is None:
-            if item.email_user_id is not None:
-                # The e-mail belongs to a user and the administrator did not choose to link it.
-                continue
-            department_id = item.options.get("department_id")
-            if item.options.get("department_new"):
-                department_id = created_departments.get(department_key(_department_name(item)))
-            user = User(email=item.data["email"], password=make_password(None))
-            new_users.append(user)
-            new_employees.append(
-                Employee(
-                    company_id=run.company_id,
-                    first_name=item.data.get("first_name", "")[:100],
-                    last_name=item.data.get("last_name", "")[:100],
-                    email=item.data["email"],
-                    employee_number=item.number,
-                    role=item.options.get("role") or Role.EMPLOYEE,
-                    department_id=department_id
-                    if department_id in departments or department_id in created_departments.values()
-                    else None,
-                )
-            )
-            pairs.append((-len(new_employees), item))
-            result.created.setdefault(ItemKind.EMPLOYEE, []).append(item.number)
-            continue
-        changed = False
-        for field in ("first_name", "last_name"):
-            value = item.data.get(field, "")[:100]
-            if value and getattr(local, field) != value:
-                setattr(local, field, value)
-                changed = True
-        if changed or local.employee_number != item.number:
-            local.employee_number = item.number
-            to_update.append(local)
-            result.updated.setdefault(ItemKind.EMPLOYEE, []).append(item.number)
-        else:
-            result.linked.setdefault(ItemKind.EMPLOYEE, []).append(item.number)
-        pairs.append((local.id, item))
-    taken: set[str] = set()
-    for chunk in _chunks([u.email for u in new_users]):
-        taken.update(User.objects.filter(email__in=chunk).values_list("email", flat=True))
-    if taken:
-        raise ValidationError(
-            EMAILS_TAKEN_SINCE, code="email_taken", params={"emails": ", ".join(sorted(taken)[:10])}
-        )
-    User.objects.bulk_create(new_users, batch_size=CHUNK)
-    for user, employee in zip(new_users, new_employees, strict=True):
-        employee.user_id = user.id
-    Employee.objects.bulk_create(new_employees, batch_size=CHUNK)
-    Employee.objects.bulk_update(to_update, ["first_name", "last_name", "employee_number"], batch_size=CHUNK)
-    resolved = [
-        (new_employees[-local_id - 1].id if local_id < 0 else local_id, item) for local_id, item in pairs
+        for item in items
     ]
-    _relink(EmployeeLink, run, "employee_id", resolved)
-    result.invited_employee_ids = [e.id for e in new_employees]
+    try:
+        imported = imports.employees_import(actor=actor, rows=rows)
+    except ValidationError as error:
+        if getattr(error, "code", None) != "email_taken":
+            raise
+        # Someone took an address since the list was fetched: fetch again, nothing is changed.
+        raise ValidationError(
+            EMAILS_TAKEN_SINCE, code="email_taken", params={"emails": (error.params or {})["email"]}
+        ) from None
+    _relink(
+        EmployeeLink,
+        run,
+        "employee_id",
+        _outcomes_record(ItemKind.EMPLOYEE, items, imported.outcomes, result),
+    )
+    result.invited_employee_ids = imported.invited_ids
+    result.departments_created = imported.departments_created
 
 
 def _department_name(item: WizardItem) -> str:
     """The Tripletex department's name as a department here can hold it."""
     return item.data.get("department_name", "")[: Department._meta.get_field("name").max_length].strip()
-
-
-def _departments_create(run: WizardRun, items: list[WizardItem], result: FinishResult) -> dict[str, int]:
-    """«Opprett avdelingen «X»»: each Tripletex department chosen for a new employee is created once,
-    however many share it; one made here by hand since (same name) is used instead. Returns the
-    department ids by `department_key`."""
-    wanted: dict[str, str] = {}
-    for item in items:
-        name = _department_name(item)
-        creates = item.local_id is None and item.email_user_id is None
-        if creates and item.options.get("department_new") and name.strip():
-            wanted.setdefault(department_key(name), name.strip())
-    if not wanted:
-        return {}
-    found = {
-        department_key(d.name): d.id
-        for d in Department.objects.filter(company_id=run.company_id).only("name")
-        if department_key(d.name) in wanted
-    }
-    new = [
-        Department(company_id=run.company_id, name=name) for key, name in wanted.items() if key not in found
-    ]
-    Department.objects.bulk_create(new)
-    found.update({department_key(d.name): d.id for d in new})
-    result.departments_created = [d.name for d in new]
-    return found
 
 
 def _activate(run: WizardRun, actor: Employee) -> Connection:

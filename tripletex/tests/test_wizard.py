@@ -392,6 +392,22 @@ def test_second_import_creates_nothing_and_reconnect_reuses_links(admin, triplet
     ]
 
 
+def test_removal_is_refused_by_the_service_while_a_wizard_is_open(admin, tripletex_sandbox):
+    # given an active connection and an update opened on it
+    run = fetched(checked_run(admin, tripletex_sandbox), ItemKind.PROJECT)
+    select(admin, run, ItemKind.PROJECT, "P-100")
+    wizard.wizard_finish(actor=admin, run=run)
+    wizard.wizard_start(actor=admin)
+    # when
+    with pytest.raises(ValidationError) as raised:
+        connection_services.connection_remove(actor=admin)
+    # then the key and the connection stay
+    assert raised.value.messages == [str(connection_services.REMOVE_WHILE_WIZARD_OPEN)]
+    connection = Connection.objects.get(company=admin.company)
+    assert connection.is_active and connection.employee_token != ""
+    assert not AuditEvent.objects.filter(action=AuditAction.REMOVED).exists()
+
+
 def test_update_applies_a_changed_name_and_may_keep_the_key(admin, tripletex_sandbox):
     run = fetched(checked_run(admin, tripletex_sandbox), ItemKind.PROJECT)
     select(admin, run, ItemKind.PROJECT, "P-100")
