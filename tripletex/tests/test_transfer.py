@@ -34,7 +34,14 @@ from tripletex.models import (
 from tripletex.sandbox import messages as sandbox_messages
 from tripletex.services import connection as connection_services
 from tripletex.services import transfer, wizard
-from tripletex.tests.transfer_helpers import approve, deliver_due, ledger_check, remote_entries, sent_in
+from tripletex.tests.transfer_helpers import (
+    approve,
+    deliver_due,
+    ledger_check,
+    register,
+    remote_entries,
+    sent_in,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -126,17 +133,8 @@ def test_the_employees_comments_reach_tripletex_behind_the_marker(
 ):
     # given: three entries on one key, one without a comment and one repeating another's
     admin, worker, project = connected
-    wage_type = WageType.objects.get(company=worker.company, is_builtin=True)
     entries = [
-        hr_services.entry_create(
-            actor=worker,
-            employee=worker,
-            date=DAY,
-            project=project,
-            wage_type=wage_type,
-            hours="2",
-            comment=text,
-        )
+        register(worker, project, "2", comment=text)
         for text in ("Støpte dekke i 3. etasje", "", "Forskaling\n  rives", "Støpte dekke i 3. etasje")
     ]
     hr_services.week_submit(actor=worker, employee=worker, monday=DAY)
@@ -157,16 +155,7 @@ def test_an_overlong_comment_is_cut_visibly_within_tripletexs_limit_and_keeps_th
 ):
     # given: the longest comment an entry takes, far past Tripletex's limit
     admin, worker, project = connected
-    wage_type = WageType.objects.get(company=worker.company, is_builtin=True)
-    entry = hr_services.entry_create(
-        actor=worker,
-        employee=worker,
-        date=DAY,
-        project=project,
-        wage_type=wage_type,
-        hours="7,5",
-        comment=("Betong " * 70 + "slutt"),
-    )
+    entry = register(worker, project, "7,5", comment=("Betong " * 70 + "slutt"))
     hr_services.week_submit(actor=worker, employee=worker, monday=DAY)
 
     # when
@@ -199,18 +188,7 @@ def test_a_comment_changed_after_reopen_updates_the_remote_entry(
     # given: two entries on one key in Tripletex, then one reopened, its comment changed, approved again
     admin, worker, project = connected
     wage_type = WageType.objects.get(company=worker.company, is_builtin=True)
-    first, second = (
-        hr_services.entry_create(
-            actor=worker,
-            employee=worker,
-            date=DAY,
-            project=project,
-            wage_type=wage_type,
-            hours="3",
-            comment=text,
-        )
-        for text in ("Rigging", "Murt vegg")
-    )
+    first, second = (register(worker, project, "3", comment=text) for text in ("Rigging", "Murt vegg"))
     hr_services.week_submit(actor=worker, employee=worker, monday=DAY)
     approve(admin, [first, second], django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
@@ -246,16 +224,7 @@ def test_a_look_up_adopts_our_commented_entry_and_brings_its_comment_up_to_date(
 ):
     # given: our entry in Tripletex with an older comment, and the row unsure of its fate
     admin, worker, project = connected
-    wage_type = WageType.objects.get(company=worker.company, is_builtin=True)
-    entry = hr_services.entry_create(
-        actor=worker,
-        employee=worker,
-        date=DAY,
-        project=project,
-        wage_type=wage_type,
-        hours="7,5",
-        comment="Rigging",
-    )
+    entry = register(worker, project, "7,5", comment="Rigging")
     hr_services.week_submit(actor=worker, employee=worker, monday=DAY)
     approve(admin, [entry], django_capture_on_commit_callbacks)
     row = RemoteHours.objects.get()

@@ -89,10 +89,16 @@ def connected(point_at_sandbox):
     return admin, worker, project
 
 
-def register(worker, project, hours="7.5", day=DAY, wage_type=None) -> HourEntry:
+def register(worker, project, hours="7.5", day=DAY, wage_type=None, comment="") -> HourEntry:
     wage_type = wage_type or WageType.objects.get(company=worker.company, is_builtin=True)
     return hr_services.entry_create(
-        actor=worker, employee=worker, date=day, project=project, wage_type=wage_type, hours=hours
+        actor=worker,
+        employee=worker,
+        date=day,
+        project=project,
+        wage_type=wage_type,
+        hours=hours,
+        comment=comment,
     )
 
 
