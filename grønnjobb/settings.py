@@ -106,6 +106,12 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60 if PRODUCTION else 0)
+if (
+    PRODUCTION
+    and DATABASES["default"]["ENGINE"].endswith("sqlite3")
+    and not env.bool("ALLOW_SQLITE_IN_PRODUCTION", default=False)
+):
+    raise ImproperlyConfigured("Set DATABASE_URL to a PostgreSQL database in production.")
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # `make run` has the web, a Celery worker and beat writing one SQLite file at once. WAL lets
     # readers go on while one connection writes; IMMEDIATE takes the write lock when a transaction
@@ -119,13 +125,6 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
-if (
-    PRODUCTION
-    and DATABASES["default"]["ENGINE"].endswith("sqlite3")
-    and not env.bool("ALLOW_SQLITE_IN_PRODUCTION", default=False)
-):
-    raise ImproperlyConfigured("Set DATABASE_URL to a PostgreSQL database in production.")
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The same backend, told SQLite's real limit of parameters per statement (grønnjobb/sqlite/base.py).
     DATABASES["default"]["ENGINE"] = "grønnjobb.sqlite"
     # Tests in memory, as with Django's own engine (test runners recognise only that engine's name).
