@@ -10,7 +10,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from datetime import time as clock_time
 from typing import Any
@@ -22,7 +22,7 @@ from werkzeug.wrappers import Request, Response
 
 from tripletex.sandbox import messages as m
 from tripletex.sandbox import store as s
-from tripletex.sandbox.demo import SeedOptions, seed_store
+from tripletex.sandbox.demo import SeedOptions, seed_other_company, seed_store
 from tripletex.sandbox.errors import ApiException
 from tripletex.sandbox.faults import GARBLED_ANSWERS, FaultBox, FaultConfigError, RateLimiter
 from tripletex.sandbox.faults import Rule as FaultRule
@@ -63,6 +63,26 @@ class Exchange:
 Observer = Callable[[Exchange], None]
 
 
+@dataclass
+class Tenant:
+    """One Tripletex company of the sandbox: its data, its lock, its rate-limit budget, and what it
+    was asked. A session made from the company's employee token reaches only this (README, «Many
+    companies»)."""
+
+    store: s.Store
+    lock: threading.RLock
+    rate_limiter: RateLimiter
+    omit_reset_on_429: bool = False
+    # Requests of this company's sessions, and session creations with its employee token.
+    request_counts: Counter[str] = field(default_factory=Counter)
+    rate_limited: int = 0  # 429 answers given to this company's sessions
+    last_write_at: float | None = None  # wall clock (time.time()) of the last stored change
+
+    @property
+    def company_id(self) -> int:
+        return self.store.company.id
+
+
 class SandboxApp:
     def __init__(
         self,
@@ -77,12 +97,18 @@ class SandboxApp:
         self.options = options or SeedOptions()
         self._initial = (rate_limit, rate_limit_period_seconds, omit_reset_on_429, latency_ms)
         self.clock = clock
-        # One lock for all state: the sandbox is for correctness, not throughput.
+        # The demo company's lock, and the lock for the set of companies and session creation.
+        # Every other company has a lock of its own.
         self.lock = threading.RLock()
-        self.store = s.Store()
         self.faults = FaultBox(seed=self.options.seed)
-        self.rate_limiter = RateLimiter(limit=rate_limit, period_seconds=rate_limit_period_seconds)
-        self.omit_reset_on_429 = omit_reset_on_429
+        self.default = Tenant(
+            store=s.Store(),
+            lock=self.lock,
+            rate_limiter=RateLimiter(limit=rate_limit, period_seconds=rate_limit_period_seconds),
+            omit_reset_on_429=omit_reset_on_429,
+        )
+        self.tenants: dict[int, Tenant] = {}
+        # Every /v2 request, whatever company (or none) it reached.
         self.request_counts: Counter[str] = Counter()
         self.observers: list[Observer] = []
         self.url_map = Map(
@@ -98,6 +124,7 @@ class SandboxApp:
                 Rule("/_sandbox/faults", methods=["GET", "POST", "DELETE"], endpoint="faults"),
                 Rule("/_sandbox/rate-limit", methods=["GET", "PUT"], endpoint="rate_limit"),
                 Rule("/_sandbox/requests", methods=["GET", "DELETE"], endpoint="requests"),
+                Rule("/_sandbox/companies", methods=["GET", "POST"], endpoint="companies"),
             ]
         )
         self.reset()
@@ -105,18 +132,77 @@ class SandboxApp:
     # ------------------------------------------------------------ state
 
     def reset(self) -> None:
-        """Back to the seeded company, no faults, fresh rate-limit windows and counters."""
+        """Back to the seeded company alone (added companies are gone), no faults, fresh rate-limit
+        windows and counters."""
         rate_limit, period, omit_reset, latency = self._initial
         store = s.Store()
         seed_store(store, self.options)
         with self.lock:
-            self.store = store
+            self.default.store = store
+            self.tenants = {store.company.id: self.default}
             self.faults.clear()
             if latency:
                 self.faults.configure({"latencyMs": latency})
-            self.rate_limiter.configure(limit=rate_limit, period_seconds=period)
-            self.omit_reset_on_429 = omit_reset
+            self.default.rate_limiter.configure(limit=rate_limit, period_seconds=period)
+            self.default.omit_reset_on_429 = omit_reset
+            self.default.request_counts.clear()
+            self.default.rate_limited = 0
+            self.default.last_write_at = None
             self.request_counts.clear()
+
+    # The demo company, as the single-company sandbox had it.
+
+    @property
+    def store(self) -> s.Store:
+        return self.default.store
+
+    @property
+    def rate_limiter(self) -> RateLimiter:
+        return self.default.rate_limiter
+
+    @property
+    def omit_reset_on_429(self) -> bool:
+        return self.default.omit_reset_on_429
+
+    @omit_reset_on_429.setter
+    def omit_reset_on_429(self, value: bool) -> None:
+        self.default.omit_reset_on_429 = value
+
+    def add_company(
+        self,
+        *,
+        name: str = "",
+        employees: int = 0,
+        projects: int = 0,
+        rate_limit: int | None = None,
+        rate_limit_period_seconds: int | None = None,
+    ) -> tuple[Tenant, s.EmployeeToken]:
+        """Another company seeded like the demo one, with its own employee token and rate-limit
+        budget (by default the sandbox's starting limit). Gone again at the next reset."""
+        default_limit, default_period, omit_reset, _ = self._initial
+        store = self.store.sibling()
+        token = seed_other_company(
+            store, name=name, employees=employees, projects=projects, seed=self.options.seed
+        )
+        tenant = Tenant(
+            store=store,
+            lock=threading.RLock(),
+            rate_limiter=RateLimiter(
+                limit=default_limit if rate_limit is None else rate_limit,
+                period_seconds=rate_limit_period_seconds or default_period,
+            ),
+            omit_reset_on_429=omit_reset,
+        )
+        with self.lock:
+            self.tenants[store.company.id] = tenant
+        return tenant, token
+
+    def tenant(self, company_id: int) -> Tenant:
+        with self.lock:
+            found = self.tenants.get(company_id)
+        if found is None:
+            raise NotFound(f"no company {company_id}")
+        return found
 
     def now(self) -> datetime:
         return self.clock()
@@ -232,8 +318,13 @@ class SandboxApp:
     ) -> tuple[Result, FaultRule | None]:
         """Everything between routing and the handler: auth, rate limit, faults, fields."""
         with self.lock:
-            session, auth_error = self._authenticate(request, route)
-        self._rate_limit(session, request, headers)
+            session, tenant, auth_error = self._authenticate(request, route)
+        if route.area == "public":
+            tenant = self._creation_tenant(request)
+        if tenant is not None:
+            with tenant.lock:
+                tenant.request_counts[route.endpoint] += 1
+        self._rate_limit(session, tenant, request, headers)
         if auth_error is not None:
             raise auth_error
         rule = self.faults.take_rule(route.endpoint)
@@ -244,7 +335,7 @@ class SandboxApp:
             # Nothing is handled: the caller resets the connection before a byte is answered.
             return Result(500), rule
         try:
-            return self._handle(request, route, path_args, session, rule)
+            return self._handle(request, route, path_args, session, tenant, rule)
         except ApiException:
             if rule is not None:
                 self.faults.give_back(rule)
@@ -256,9 +347,12 @@ class SandboxApp:
         route: Route,
         path_args: dict[str, str],
         session: s.Session | None,
+        tenant: Tenant | None,
         rule: FaultRule | None,
     ) -> tuple[Result, FaultRule | None]:
-        with self.lock:
+        # Session creation touches only what the companies share; it runs under the sandbox's lock.
+        tenant = tenant if session is not None and tenant is not None else self.default
+        with tenant.lock:
             owner_id = 0
             if session is not None:
                 token = self._employee_token(session)
@@ -274,14 +368,16 @@ class SandboxApp:
                 raise ApiException(status=400, code=m.CODE_ILLEGAL_FILTER, message=str(error)) from error
             call = Call(
                 request=request,
-                store=self.store,
-                renderer=Renderer(self.store, request.host),
+                store=tenant.store,
+                renderer=Renderer(tenant.store, request.host),
                 fields=fields,
                 today=self.today(),
                 owner_id=owner_id,
                 full_result_size=self.faults.snapshot().full_result_size,
             )
             result = route.handler(call, **path_args)
+            if route.method != "GET" and route.area not in ("token", "public") and result.status < 300:
+                tenant.last_write_at = time.time()
         return result, rule
 
     def _employee_token(self, session: s.Session) -> s.EmployeeToken:
@@ -290,44 +386,80 @@ class SandboxApp:
                 return token
         raise ApiException(status=401, code=m.CODE_AUTHENTICATION, message=m.MSG_UNAUTHORIZED)
 
-    def _authenticate(self, request: Request, route: Route) -> tuple[s.Session | None, ApiException | None]:
-        if route.area == "public":
-            return None, None
+    def _find_tenant(self, employee_token_id: int) -> Tenant | None:
+        for token in self.store.employee_tokens.values():
+            if token.id == employee_token_id:
+                return self.tenants.get(token.company_id)
+        return None
 
-        def refused(developer_message: str) -> ApiException:
-            return ApiException(
-                status=401,
-                code=m.CODE_AUTHENTICATION,
-                message=m.MSG_UNAUTHORIZED,
-                developer_message=developer_message,
+    def _creation_tenant(self, request: Request) -> Tenant | None:
+        """The company whose employee token a session creation names (in the body or the query)."""
+        value = request.args.get("employeeToken")
+        if value is None and request.get_data():
+            body = request.get_json(force=True, silent=True)
+            value = body.get("employeeToken") if isinstance(body, dict) else None
+        token = self.store.employee_tokens.get(str(value or ""))
+        if token is None:
+            return None
+        with self.lock:
+            return self.tenants.get(token.company_id)
+
+    def _authenticate(
+        self, request: Request, route: Route
+    ) -> tuple[s.Session | None, Tenant | None, ApiException | None]:
+        if route.area == "public":
+            return None, None, None
+
+        def refused(developer_message: str) -> tuple[None, None, ApiException]:
+            return (
+                None,
+                None,
+                ApiException(
+                    status=401,
+                    code=m.CODE_AUTHENTICATION,
+                    message=m.MSG_UNAUTHORIZED,
+                    developer_message=developer_message,
+                ),
             )
 
         credentials = request.authorization
         if credentials is None or credentials.type != "basic":
-            return None, refused(m.MSG_UNAUTHORIZED)
-        if credentials.username not in ("", "0", str(self.store.company.id)):
-            return None, refused(m.DEV_BAD_USERNAME)
+            return refused(m.MSG_UNAUTHORIZED)
         session = self.store.sessions.get(credentials.password or "")
-        if session is None:
-            return None, refused(m.DEV_EXPIRED_SESSION)
+        # The session decides the company; the username may name it (README).
+        tenant = self._find_tenant(session.employee_token_id) if session is not None else None
+        company_id = (tenant or self.default).company_id
+        if credentials.username not in ("", "0", str(company_id)):
+            return refused(m.DEV_BAD_USERNAME)
+        if session is None or tenant is None:
+            return refused(m.DEV_EXPIRED_SESSION)
         # Sessions end at the start of expirationDate in Oslo: "today" is born expired
         # (tripletex/sandbox/README.md#session-expiry).
         expires_at = datetime.combine(session.expiration_date, clock_time(0), tzinfo=OSLO)
         if self.now() >= expires_at:
-            return None, refused(m.DEV_EXPIRED_SESSION)
-        return session, None
+            return refused(m.DEV_EXPIRED_SESSION)
+        return session, tenant, None
 
-    def _rate_limit(self, session: s.Session | None, request: Request, headers: dict[str, str]) -> None:
+    def _rate_limit(
+        self, session: s.Session | None, tenant: Tenant | None, request: Request, headers: dict[str, str]
+    ) -> None:
+        """Each company has its own budget, in windows per employee token; requests without a
+        session (session creation, refused credentials) count per client address on the demo
+        company's limiter, as before there were many companies."""
+        budget = tenant if session is not None and tenant is not None else self.default
         key = f"token:{session.employee_token_id}" if session else f"anonymous:{request.remote_addr}"
         storm = self.faults.take_storm()
-        verdict = self.rate_limiter.hit(key)
+        verdict = budget.rate_limiter.hit(key)
         headers["X-Rate-Limit-Limit"] = str(verdict.limit)
         headers["X-Rate-Limit-Remaining"] = str(verdict.remaining)
         headers["X-Rate-Limit-Reset"] = str(verdict.reset_seconds)
         if storm is not None or verdict.exceeded:
+            if session is not None and tenant is not None:
+                with tenant.lock:
+                    tenant.rate_limited += 1
             reset = storm.reset_seconds if storm is not None else verdict.reset_seconds
             error_headers = dict(headers, **{"X-Rate-Limit-Remaining": "0"})
-            if reset is None or self.omit_reset_on_429:
+            if reset is None or budget.omit_reset_on_429:
                 # Real Tripletex sometimes answers 429 without the reset header (issue #103).
                 error_headers.pop("X-Rate-Limit-Reset", None)
             else:
@@ -342,7 +474,7 @@ class SandboxApp:
         try:
             endpoint, _ = adapter.match()
             body = request.get_json(silent=True) if request.get_data() else None
-            result = getattr(self, f"_control_{endpoint}")(request.method, body)
+            result = getattr(self, f"_control_{endpoint}")(request, body)
             status = 200
         except FaultConfigError as error:
             result, status = {"error": str(error)}, 400
@@ -350,17 +482,26 @@ class SandboxApp:
             result, status = {"error": error.description}, error.code or 500
         return Response(json.dumps(result, ensure_ascii=False), status=status, content_type=JSON_TYPE)
 
-    def _control_help(self, method: str, body: Any) -> dict[str, Any]:
+    def _chosen(self, request: Request) -> Tenant:
+        """`?company=<id>` picks a company; without it, the demo company."""
+        raw = request.args.get("company")
+        if raw is None:
+            return self.default
+        if not raw.isdigit():
+            raise FaultConfigError("company must be a company id")
+        return self.tenant(int(raw))
+
+    def _control_help(self, request: Request, body: Any) -> dict[str, Any]:
         return {
             "endpoints": [rule.rule for rule in self.control_map.iter_rules()],
             "faultEndpoints": sorted({route.endpoint for route in ROUTES}),
         }
 
-    def _control_reset(self, method: str, body: Any) -> dict[str, Any]:
+    def _control_reset(self, request: Request, body: Any) -> dict[str, Any]:
         self.reset()
         return {"reset": True}
 
-    def _control_tokens(self, method: str, body: Any) -> dict[str, Any]:
+    def _control_tokens(self, request: Request, body: Any) -> dict[str, Any]:
         from tripletex.sandbox import demo
 
         return {
@@ -371,9 +512,77 @@ class SandboxApp:
             "applicationName": demo.APPLICATION_NAME,
         }
 
-    def _control_state(self, method: str, body: Any) -> dict[str, Any]:
+    def _control_companies(self, request: Request, body: Any) -> Any:
+        """POST adds companies (`count` of them, default 1) and answers their tokens; GET lists every
+        company with its counters."""
+        if request.method == "POST":
+            body = {} if body is None else body
+            if not isinstance(body, dict):
+                raise FaultConfigError("the body must be a JSON object")
+            unknown = set(body) - {"count", "name", "employees", "projects", "rateLimit"}
+            if unknown:
+                raise FaultConfigError(f"unknown keys: {sorted(unknown)}")
+            count, employees, projects = (
+                body.get(k, d) for k, d in (("count", 1), ("employees", 0), ("projects", 0))
+            )
+            limit = body.get("rateLimit") or {}
+            numbers = [count, employees, projects, limit.get("limit", 0), limit.get("periodSeconds", 1)]
+            if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in numbers):
+                raise FaultConfigError(
+                    "count, employees, projects and rateLimit must be non-negative integers"
+                )
+            if not isinstance(body.get("name", ""), str) or count < 1 or limit.get("periodSeconds", 1) < 1:
+                raise FaultConfigError("name must be text, count and periodSeconds at least 1")
+            added = []
+            for index in range(count):
+                name = body.get("name", "")
+                tenant, token = self.add_company(
+                    name=f"{name} {index + 1}" if name and count > 1 else name,
+                    employees=employees,
+                    projects=projects,
+                    rate_limit=limit.get("limit"),
+                    rate_limit_period_seconds=limit.get("periodSeconds"),
+                )
+                added.append(
+                    {
+                        "id": tenant.company_id,
+                        "name": tenant.store.company.name,
+                        "organizationNumber": tenant.store.company.organization_number,
+                        "employeeToken": token.token,
+                        "consumerToken": self.options.consumer_token,
+                    }
+                )
+            return {"companies": added}
         with self.lock:
-            store = self.store
+            tenants = list(self.tenants.values())
+        return {"companies": [self._summary(tenant) for tenant in tenants]}
+
+    def _summary(self, tenant: Tenant) -> dict[str, Any]:
+        with tenant.lock:
+            store = tenant.store
+            return {
+                "id": store.company.id,
+                "name": store.company.name,
+                "counts": {
+                    "employees": len(store.employees),
+                    "projects": len(store.projects),
+                    "timesheetEntries": len(store.entries),
+                    "salaryTypeSpecifications": len(store.specifications),
+                },
+                "requests": sum(tenant.request_counts.values()),
+                "requestCounts": dict(tenant.request_counts),
+                "rateLimited": tenant.rate_limited,
+                "rateLimit": {
+                    "limit": tenant.rate_limiter.limit,
+                    "periodSeconds": tenant.rate_limiter.period_seconds,
+                },
+                "lastWriteAt": tenant.last_write_at,
+            }
+
+    def _control_state(self, request: Request, body: Any) -> dict[str, Any]:
+        chosen = self._chosen(request)
+        with chosen.lock:
+            store = chosen.store
             return {
                 "company": {"id": store.company.id, "name": store.company.name},
                 "counts": {
@@ -381,7 +590,9 @@ class SandboxApp:
                     "projects": len(store.projects),
                     "activities": len(store.activities),
                     "salaryTypes": len(store.salary_types),
-                    "sessions": len(store.sessions),
+                    "sessions": sum(
+                        1 for x in store.sessions.values() if self._find_tenant(x.employee_token_id) is chosen
+                    ),
                 },
                 "timesheetEntries": [
                     {
@@ -422,34 +633,50 @@ class SandboxApp:
                     for x in store.weeks.values()
                     if x.approved
                 ],
-                "requestCounts": dict(self.request_counts),
+                # Without `company`, every request the sandbox was asked (as before many companies).
+                "requestCounts": dict(
+                    self.request_counts if "company" not in request.args else chosen.request_counts
+                ),
+                "rateLimited": chosen.rate_limited,
             }
 
-    def _control_faults(self, method: str, body: Any) -> dict[str, Any]:
-        if method == "POST":
+    def _control_faults(self, request: Request, body: Any) -> dict[str, Any]:
+        if request.method == "POST":
             self.faults.configure(body)
-        elif method == "DELETE":
+        elif request.method == "DELETE":
             self.faults.clear()
         return self.faults.snapshot().as_json()
 
-    def _control_rate_limit(self, method: str, body: Any) -> dict[str, Any]:
-        if method == "PUT":
+    def _control_rate_limit(self, request: Request, body: Any) -> dict[str, Any]:
+        chosen = self._chosen(request)
+        if request.method == "PUT":
             if not isinstance(body, dict):
                 raise FaultConfigError("the body must be a JSON object")
-            limit = body.get("limit", self.rate_limiter.limit)
-            period = body.get("periodSeconds", self.rate_limiter.period_seconds)
+            limit = body.get("limit", chosen.rate_limiter.limit)
+            period = body.get("periodSeconds", chosen.rate_limiter.period_seconds)
             if not isinstance(limit, int) or not isinstance(period, int) or limit < 0 or period < 1:
                 raise FaultConfigError("limit must be >= 0 and periodSeconds >= 1")
-            self.rate_limiter.configure(limit=limit, period_seconds=period)
-            self.omit_reset_on_429 = bool(body.get("omitResetOn429", self.omit_reset_on_429))
+            chosen.rate_limiter.configure(limit=limit, period_seconds=period)
+            chosen.omit_reset_on_429 = bool(body.get("omitResetOn429", chosen.omit_reset_on_429))
         return {
-            "limit": self.rate_limiter.limit,
-            "periodSeconds": self.rate_limiter.period_seconds,
-            "omitResetOn429": self.omit_reset_on_429,
+            "limit": chosen.rate_limiter.limit,
+            "periodSeconds": chosen.rate_limiter.period_seconds,
+            "omitResetOn429": chosen.omit_reset_on_429,
         }
 
-    def _control_requests(self, method: str, body: Any) -> dict[str, Any]:
-        with self.lock:
-            if method == "DELETE":
-                self.request_counts.clear()
-            return dict(self.request_counts)
+    def _control_requests(self, request: Request, body: Any) -> dict[str, Any]:
+        """Without `company`: every request; with it, that company's (DELETE clears what it shows)."""
+        counts = (
+            self.request_counts if "company" not in request.args else self._chosen(request).request_counts
+        )
+        lock = self.lock if "company" not in request.args else self._chosen(request).lock
+        with lock:
+            if request.method == "DELETE":
+                counts.clear()
+                if "company" not in request.args:
+                    with self.lock:
+                        tenants = list(self.tenants.values())
+                    for tenant in tenants:
+                        with tenant.lock:
+                            tenant.request_counts.clear()
+            return dict(counts)

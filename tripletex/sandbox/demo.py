@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import json
 import random
+import uuid
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -100,6 +101,37 @@ def seed_store(store: s.Store, options: SeedOptions) -> None:
     store.company = s.Company(
         id=DEMO_COMPANY_ID, name=DEMO_COMPANY_NAME, organization_number=DEMO_ORGANIZATION_NUMBER
     )
+    owner = _seed_company(store, options)
+    _add_tokens(store, owner_id=owner.id, options=options)
+
+
+def seed_other_company(
+    store: s.Store, *, name: str = "", employees: int = 0, projects: int = 0, seed: int = 0
+) -> s.EmployeeToken:
+    """Fill an empty sibling store with another company seeded like the demo one (the same people,
+    projects and activities under ids of its own, plus `employees` and `projects` generated), and
+    issue the employee token that opens it. Returns that token."""
+    company_id = store.next_id("company")
+    store.company = s.Company(
+        id=company_id,
+        name=name or f"Selskap {company_id - DEMO_COMPANY_ID} AS",
+        organization_number=str(800_000_000 + company_id - DEMO_COMPANY_ID),
+    )
+    owner = _seed_company(store, SeedOptions(seed=seed, employees=employees, projects=projects))
+    token_id = store.next_id("employeeToken")
+    token = s.EmployeeToken(
+        id=token_id,
+        token=_token(token_id, f"sandbox-{uuid.uuid4()}"),
+        employee_id=owner.id,
+        application_name=APPLICATION_NAME,
+        company_id=company_id,
+    )
+    store.employee_tokens[token.token] = token
+    return token
+
+
+def _seed_company(store: s.Store, options: SeedOptions) -> s.Employee:
+    """The demo company's records and the generated bulk in `store`; returns the token owner."""
     departments = {
         name: add_department(store, name=name, department_number=number) for name, number in _DEPARTMENTS
     }
@@ -118,8 +150,8 @@ def seed_store(store: s.Store, options: SeedOptions) -> None:
     store.settings = s.TimesheetSettings(
         id=1, default_project_activity_id=activities["Fakturerbart arbeid"].id
     )
-    _add_tokens(store, owner_id=owner.id, options=options)
     _generate(store, options=options, manager_id=leader.id, department_id=departments[BYGG].id)
+    return owner
 
 
 def add_department(store: s.Store, **fields: Any) -> s.Department:
@@ -274,6 +306,7 @@ def _add_tokens(store: s.Store, *, owner_id: int, options: SeedOptions) -> None:
             token=token,
             employee_id=owner_id,
             application_name=application,
+            company_id=store.company.id,
             entitlements=entitlements,
         )
 

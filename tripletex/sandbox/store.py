@@ -1,4 +1,9 @@
-"""The sandbox's in-memory Tripletex company: plain records, one lock, nothing persisted."""
+"""The sandbox's in-memory Tripletex companies: plain records, nothing persisted.
+
+One `Store` holds one company's data. The companies of one sandbox share what Tripletex keeps
+outside any company: the consumer tokens, the employee tokens (each names its company), the
+sessions, and the id sequences, so an id is never reused across companies (README, «Many
+companies»)."""
 
 from __future__ import annotations
 
@@ -185,6 +190,8 @@ class EmployeeToken:
     token: str
     employee_id: int
     application_name: str
+    # The company the token opens: every request of a session made from it sees only that company.
+    company_id: int = 0
     # None means every entitlement; otherwise the areas (see app.AREAS) this token may use.
     entitlements: frozenset[str] | None = None
 
@@ -221,14 +228,31 @@ ID_BASES = {
     "month": 86_000_001,
     "week": 87_000_001,
     "session": 91_000_001,
+    "company": 1_080_002,  # after the demo company's fixed id (demo.DEMO_COMPANY_ID)
+    "employeeToken": 3_000_001,  # after the fixed demo tokens
 }
 
 
-class Store:
-    """Everything the sandbox knows. Callers hold `lock` for any read-modify-write."""
+class IdSequences:
+    """The next id of each kind, shared by every company of a sandbox (ids are unique across them,
+    as in Tripletex). Own lock: companies are handled under different locks."""
 
     def __init__(self) -> None:
-        self.lock = threading.RLock()
+        self._lock = threading.Lock()
+        self._next_ids = dict(ID_BASES)
+
+    def next_id(self, kind: str) -> int:
+        with self._lock:
+            value = self._next_ids[kind]
+            self._next_ids[kind] = value + 1
+            return value
+
+
+class Store:
+    """One company's data, and (shared with its sibling companies) the tokens, sessions and id
+    sequences. Callers hold the company's lock (app.Tenant.lock) for any read-modify-write."""
+
+    def __init__(self, *, sibling_of: Store | None = None) -> None:
         self.company = Company(id=0, name="", organization_number="")
         self.departments: dict[int, Department] = {}
         self.employees: dict[int, Employee] = {}
@@ -242,16 +266,27 @@ class Store:
         self.specifications: dict[int, SalaryTypeSpecification] = {}
         self.months: dict[tuple[int, int, int], MonthlyStatus] = {}
         self.weeks: dict[tuple[int, int, int], WeekStatus] = {}
-        self.consumer_tokens: dict[str, ConsumerToken] = {}
-        self.employee_tokens: dict[str, EmployeeToken] = {}
-        self.sessions: dict[str, Session] = {}
         self.settings = TimesheetSettings(id=1, default_project_activity_id=None)
-        self._next_ids = dict(ID_BASES)
+        # Shared by all companies of one sandbox: a token or session is looked up before its
+        # company is known.
+        self.consumer_tokens: dict[str, ConsumerToken]
+        self.employee_tokens: dict[str, EmployeeToken]
+        self.sessions: dict[str, Session]
+        if sibling_of is None:
+            self.ids = IdSequences()
+            self.consumer_tokens, self.employee_tokens, self.sessions = {}, {}, {}
+        else:
+            self.ids = sibling_of.ids
+            self.consumer_tokens = sibling_of.consumer_tokens
+            self.employee_tokens = sibling_of.employee_tokens
+            self.sessions = sibling_of.sessions
+
+    def sibling(self) -> Store:
+        """An empty store for another company of the same sandbox."""
+        return Store(sibling_of=self)
 
     def next_id(self, kind: str) -> int:
-        value = self._next_ids[kind]
-        self._next_ids[kind] = value + 1
-        return value
+        return self.ids.next_id(kind)
 
     def participants_of(self, project: Project) -> list[ProjectParticipant]:
         """The project's participants, in the order they were added. `participant_ids` is the truth

@@ -11,10 +11,11 @@ Use in a conftest.py:
 then take `tripletex_sandbox` in a test: a `SandboxHandle` with the base URL, the demo tokens, a
 ready client (`handle.client()`), fault switches, state inspection and demo-object look-ups. The
 server starts once per test session on a free loopback port; every test starts from the seeded
-demo company. When TRIPLETEX_OPENAPI_SPEC names the official document, every response the sandbox
-gave during the test, and every request the GrønnJobb client made, is validated against it at
-teardown; a violation fails the test. `tripletex_sandbox_settings` is the same handle with
-Django's TRIPLETEX_* settings pointed at the sandbox.
+demo company (`handle.add_company()` adds another Tripletex company for the test, with its own
+employee token and rate-limit budget; README, «Many companies»). When TRIPLETEX_OPENAPI_SPEC names
+the official document, every response the sandbox gave during the test, and every request the
+GrønnJobb client made, is validated against it at teardown; a violation fails the test.
+`tripletex_sandbox_settings` is the same handle with Django's TRIPLETEX_* settings pointed at the sandbox.
 """
 
 from __future__ import annotations
@@ -34,6 +35,15 @@ from tripletex.sandbox.server import SandboxServer
 
 # Short enough that a test of a lost answer does not wait long, long enough for a loaded CI box.
 TEST_TIMEOUT = Timeout(connect=2.0, read=5.0)
+
+
+@dataclass(frozen=True)
+class SandboxCompany:
+    """A company added to the sandbox: its Tripletex id, name and the employee token that opens it."""
+
+    id: int
+    name: str
+    employee_token: str
 
 
 @dataclass
@@ -70,6 +80,37 @@ class SandboxHandle:
         }
         options.update(overrides)
         return TripletexClient(**options)
+
+    # -------------------------------------------------------------- more companies
+
+    def add_company(
+        self,
+        *,
+        employees: int = 0,
+        projects: int = 0,
+        name: str = "",
+        rate_limit: int | None = None,
+        period_seconds: int = 60,
+    ) -> SandboxCompany:
+        """Another company seeded like the demo one (plus generated employees and projects), through
+        the control API; it lasts until the next reset (the next test)."""
+        body: dict[str, Any] = {"employees": employees, "projects": projects, "name": name}
+        if rate_limit is not None:
+            body["rateLimit"] = {"limit": rate_limit, "periodSeconds": period_seconds}
+        response = requests.post(f"{self.root_url}/_sandbox/companies", json=body, timeout=30)
+        response.raise_for_status()
+        added = response.json()["companies"][0]
+        return SandboxCompany(id=added["id"], name=added["name"], employee_token=added["employeeToken"])
+
+    def company_client(self, company: SandboxCompany, **overrides: Any) -> TripletexClient:
+        return self.client(employee_token=company.employee_token, **overrides)
+
+    def company_state(self, company: SandboxCompany) -> dict[str, Any]:
+        """`state()` of one company; its `requestCounts` are that company's alone."""
+        response = requests.get(f"{self.root_url}/_sandbox/state", params={"company": company.id}, timeout=5)
+        response.raise_for_status()
+        result: dict[str, Any] = response.json()
+        return result
 
     # -------------------------------------------------------------- faults and state
 
