@@ -5,8 +5,11 @@ BIN := $(VENV)/bin
 export DJANGO_ENV ?= development
 # Two workers: the suite spends most of its time waiting on a browser or the sandbox.
 PYTEST_ARGS ?= -n 2
+# `make scale`: companies and employees per company (the issue's scale by default).
+SCALE_COMPANIES ?= 200
+SCALE_EMPLOYEES ?= 50
 
-.PHONY: run test install install-dev migrate seed lint messages clean sandbox bench
+.PHONY: run test install install-dev migrate seed lint messages clean sandbox bench scale
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +58,12 @@ bench: install-dev
 	$(BIN)/python benchmarks/bench_transfer.py
 	$(BIN)/python benchmarks/bench_week.py
 	$(BIN)/python benchmarks/bench_reports.py
+
+## Many companies (benchmarks/bench_scale.py): 200 companies × 50 employees, each connected to its own
+## Tripletex company in one sandbox, a month of hours approved and delivered by 4 worker processes
+## (PostgreSQL and Redis on 127.0.0.1). A smaller trial: `make scale SCALE_COMPANIES=10 SCALE_EMPLOYEES=20`.
+scale: install-dev
+	SCALE_COMPANIES=$(SCALE_COMPANIES) SCALE_EMPLOYEES=$(SCALE_EMPLOYEES) $(BIN)/python benchmarks/bench_scale.py
 
 ## The whole test suite (browser tests need /usr/bin/chromium; they skip with a reason without it).
 test: install-dev
