@@ -381,13 +381,13 @@ class SandboxApp:
         return result, rule
 
     def _employee_token(self, session: s.Session) -> s.EmployeeToken:
-        for token in self.store.employee_tokens.values():
+        for token in list(self.store.employee_tokens.values()):  # companies may be added meanwhile
             if token.id == session.employee_token_id:
                 return token
         raise ApiException(status=401, code=m.CODE_AUTHENTICATION, message=m.MSG_UNAUTHORIZED)
 
     def _find_tenant(self, employee_token_id: int) -> Tenant | None:
-        for token in self.store.employee_tokens.values():
+        for token in list(self.store.employee_tokens.values()):  # companies may be added meanwhile
             if token.id == employee_token_id:
                 return self.tenants.get(token.company_id)
         return None
@@ -591,7 +591,9 @@ class SandboxApp:
                     "activities": len(store.activities),
                     "salaryTypes": len(store.salary_types),
                     "sessions": sum(
-                        1 for x in store.sessions.values() if self._find_tenant(x.employee_token_id) is chosen
+                        1
+                        for x in list(store.sessions.values())
+                        if self._find_tenant(x.employee_token_id) is chosen
                     ),
                 },
                 "timesheetEntries": [
