@@ -14,6 +14,10 @@ TLS-terminating proxy of production sets it, and an Origin header, as a browser'
 - AdministratorUser (2): «Overføringer», «Avstemming» of a month, «Rapporter» of a month and its CSV.
 - ApiUser (4): the same week cycle through /api/v1/ with a token, and the entry list.
 - ProbeUser (1): the trivial view /helse/ every half second, the baseline of every ratio.
+
+Between two steps a person thinks (wait_time): 2–6 s for an employee, 3–8 s for an approver or an
+API script, 5–10 s for an administrator. A login is followed by no redirect; a saved or sent-in week
+is, as a browser does, by the page it redirects to (counted under its own name).
 """
 
 from __future__ import annotations
@@ -138,7 +142,7 @@ class WeekCycle:
 class EmployeeUser(BrowserUser):
     fixed_count = 40
     kind = "employees"
-    wait_time = between(1, 3)
+    wait_time = between(2, 6)
 
     def on_start(self) -> None:
         super().on_start()
@@ -174,7 +178,7 @@ class EmployeeUser(BrowserUser):
 class ApproverUser(BrowserUser):
     fixed_count = 8
     kind = "approvers"
-    wait_time = between(2, 5)
+    wait_time = between(3, 8)
 
     @task
     def approve(self) -> None:
@@ -196,7 +200,7 @@ class ApproverUser(BrowserUser):
 class AdministratorUser(BrowserUser):
     fixed_count = 2
     kind = "administrators"
-    wait_time = between(3, 6)
+    wait_time = between(5, 10)
 
     def month(self) -> tuple[datetime.date, datetime.date]:
         first = datetime.date.fromisoformat(MANIFEST["first_monday"]).replace(day=1)
@@ -231,7 +235,7 @@ class AdministratorUser(BrowserUser):
 
 class ApiUser(HttpUser):
     fixed_count = 4
-    wait_time = between(2, 5)
+    wait_time = between(3, 8)
 
     def on_start(self) -> None:
         person = Person.next("api")

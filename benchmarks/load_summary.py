@@ -8,6 +8,8 @@ the same run, so the figures read the same on a busy and on an idle machine.
 
 from __future__ import annotations
 
+import datetime
+import re
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -16,6 +18,8 @@ from typing import Any, NamedTuple
 from bench_transfer import percentile
 
 TRIVIAL = "GET /helse/"
+# Addresses that carry an id or a week: one name for all of them, as the load file names them.
+PATH_PATTERNS = [(re.compile(r"^/api/v1/weeks/[0-9]{4}-W[0-9]{1,2}/$"), "/api/v1/weeks/{week}/")]
 TARGET_P95_RATIO = 3.0
 
 
@@ -24,6 +28,27 @@ class Record(NamedTuple):
     milliseconds: float
     failed: bool
     at: float = 0.0  # when it was sent, in seconds from the start of the run
+
+
+ACCESS_LOG_FORMAT = "%(t)s %(m)s %(U)s %(s)s %(D)s"  # gunicorn's --access-logformat for server_records
+
+
+def server_records(lines: Iterable[str], *, started: float) -> list[Record]:
+    """Requests as gunicorn's access log saw them (ACCESS_LOG_FORMAT): the time spent in a worker,
+    without the wait for a free one. A status of 500 or more counts as failed; `started` is the
+    epoch second the run's times count from."""
+    records = []
+    for line in lines:
+        parts = line.split()
+        if len(parts) != 6:
+            continue
+        day, zone, method, path, status, microseconds = parts
+        at = datetime.datetime.strptime(f"{day} {zone}", "[%d/%b/%Y:%H:%M:%S %z]").timestamp()
+        for pattern, name in PATH_PATTERNS:
+            if pattern.match(path):
+                path = name
+        records.append(Record(f"{method} {path}", int(microseconds) / 1000, int(status) >= 500, at - started))
+    return records
 
 
 def after_warmup(records: Iterable[Record], seconds: float) -> list[Record]:

@@ -1,7 +1,7 @@
 """The load test's summary (load_summary.py): percentiles, ratios to the trivial view, the verdict."""
 
 import pytest
-from load_summary import Record, after_warmup, figures, queue_summary, summarise, verdict
+from load_summary import Record, after_warmup, figures, queue_summary, server_records, summarise, verdict
 
 
 def test_figures_are_nearest_rank_percentiles() -> None:
@@ -65,3 +65,18 @@ def test_queue_summary_keeps_the_series_and_its_peak() -> None:
 def test_the_steady_state_leaves_out_the_warmup() -> None:
     records = [Record("GET /timer/", 900.0, False, 10.0), Record("GET /timer/", 20.0, False, 70.0)]
     assert after_warmup(records, 60.0) == [records[1]]
+
+
+def test_server_records_read_gunicorns_access_log_one_name_per_address_shape() -> None:
+    lines = [
+        "[02/Dec/2026:22:53:04 +0000] GET /api/v1/weeks/2026-W07/ 200 41250",
+        "[02/Dec/2026:22:53:05 +0000] POST /timer/ 302 8000",
+        "[02/Dec/2026:22:53:06 +0000] GET /helse/ 500 900",
+        "a line of something else",
+    ]
+    started = 1_796_251_980.0  # 2026-12-02 22:53:00 UTC
+    assert server_records(lines, started=started) == [
+        Record("GET /api/v1/weeks/{week}/", 41.25, False, 4.0),
+        Record("POST /timer/", 8.0, False, 5.0),
+        Record("GET /helse/", 0.9, True, 6.0),
+    ]
