@@ -30,7 +30,6 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import secrets
 import subprocess
 import sys
@@ -47,14 +46,15 @@ from bench_transfer import (
     ROOT,
     Service,
     Worker,
-    commit_measured,
     connected_company,
     database_prepare,
     employees_linked,
     ledger_check,
     projects_linked,
     queue_length,
+    results_write,
     rows_left,
+    run_identity,
     sandbox_requests,
     start_sandbox,
 )
@@ -393,13 +393,7 @@ def run(arguments: argparse.Namespace) -> dict[str, Any]:
         ledger = ledger_check(base_url)
         return {
             "benchmark": "load: the product as in production under Locust, beside a trivial view",
-            "machine": {
-                "cpus": os.cpu_count(),
-                "python": platform.python_version(),
-                "system": platform.platform(),
-            },
-            "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "commit": commit_measured(),
+            **run_identity(),
             "setup": {
                 "web": f"gunicorn, {GUNICORN_WORKERS} sync workers",
                 "worker": f"1 celery worker, prefork, concurrency {WORKER_CONCURRENCY}",
@@ -501,10 +495,7 @@ def main() -> None:
     arguments = parser.parse_args()
     result = run(arguments)
     print_table(result)
-    output: Path = arguments.output
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str) + "\n")
-    print(f"\nfigures written to {output.relative_to(ROOT) if output.is_relative_to(ROOT) else output}")
+    results_write(result, arguments.output)
 
 
 if __name__ == "__main__":

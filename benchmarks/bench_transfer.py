@@ -659,6 +659,19 @@ def ledger_check(base_url: str) -> dict[str, Any]:
     }
 
 
+def run_identity() -> dict[str, Any]:
+    """The machine, the time and the commit a result was measured on."""
+    return {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "system": platform.platform(),
+        },
+        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "commit": commit_measured(),
+    }
+
+
 def commit_measured() -> str:
     """The commit whose code ran (read at start-up: a commit landing mid-run is not measured)."""
     return COMMIT_AT_START
@@ -721,13 +734,7 @@ def run(arguments: argparse.Namespace) -> dict[str, Any]:
         worker.stop()
         ledger = ledger_check(base_url)
         return {
-            "machine": {
-                "cpus": os.cpu_count(),
-                "python": platform.python_version(),
-                "system": platform.platform(),
-            },
-            "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "commit": commit_measured(),
+            **run_identity(),
             "database": "postgresql",
             "broker": "redis",
             "sandbox_latency_ms": LATENCY_MS,
@@ -807,6 +814,12 @@ def print_table(result: dict[str, Any]) -> None:
         print(f"{name:<{width}}  {value}")
 
 
+def results_write(result: dict[str, Any], output: Path) -> None:
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str) + "\n")
+    print(f"\nfigures written to {output.relative_to(ROOT) if output.is_relative_to(ROOT) else output}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -824,10 +837,7 @@ def main() -> None:
     assert arguments.single_approvals <= arguments.employees
     result = run(arguments)
     print_table(result)
-    output: Path = arguments.output
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str) + "\n")
-    print(f"\nfigures written to {output.relative_to(ROOT) if output.is_relative_to(ROOT) else output}")
+    results_write(result, arguments.output)
 
 
 if __name__ == "__main__":
