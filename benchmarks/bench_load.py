@@ -142,7 +142,8 @@ def company_seed(base_url: str, *, password: str, today: datetime.date) -> dict[
     managers = people[EMPLOYEES : EMPLOYEES + DEPARTMENTS]
     for department, manager in zip(departments, managers, strict=True):
         department.managers.add(manager)
-    # The employees who act: 5 in each of the approvers' departments, and 4 API users among them.
+    # The employees who act: 5 in each of the approvers' departments; the 4 API users are a sixth in
+    # the first four of those departments.
     approving = USERS["approvers"]
     per_department = USERS["employees"] // approving
     acting = [people[d + DEPARTMENTS * k] for d in range(approving) for k in range(per_department)]
