@@ -6,7 +6,7 @@ export DJANGO_ENV ?= development
 # Two workers: the suite spends most of its time waiting on a browser or the sandbox.
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test install install-dev migrate seed lint messages clean sandbox bench
+.PHONY: run test install install-dev migrate seed lint messages clean sandbox bench load
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,13 @@ bench: install-dev
 	$(BIN)/python benchmarks/bench_transfer.py
 	$(BIN)/python benchmarks/bench_week.py
 	$(BIN)/python benchmarks/bench_reports.py
+
+## Load test (not a test; README «Load and scale»): the product as in production (gunicorn, 3 workers,
+## PostgreSQL database gj_load, Redis db 6, a Celery worker and beat, the sandbox with 20 ms latency)
+## with 300 employees, driven by Locust for LOAD_MINUTES minutes (default 10); writes
+## benchmarks/results/load.json. Needs PostgreSQL and Redis on 127.0.0.1.
+load: install-dev
+	$(BIN)/python benchmarks/bench_load.py
 
 ## The whole test suite (browser tests need /usr/bin/chromium; they skip with a reason without it).
 test: install-dev
