@@ -9,7 +9,7 @@ PYTEST_ARGS ?= -n 2
 SCALE_COMPANIES ?= 200
 SCALE_EMPLOYEES ?= 50
 
-.PHONY: run test install install-dev migrate seed lint messages clean sandbox bench scale
+.PHONY: run test install install-dev migrate seed lint messages clean sandbox bench load scale
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,13 @@ bench: install-dev
 	$(BIN)/python benchmarks/bench_transfer.py
 	$(BIN)/python benchmarks/bench_week.py
 	$(BIN)/python benchmarks/bench_reports.py
+
+## Load test (not a test; README «Load and scale»): the product as in production (gunicorn, 3 workers,
+## PostgreSQL database gj_load, Redis db 6, a Celery worker and beat, the sandbox with 20 ms latency)
+## with 300 employees, driven by Locust for LOAD_MINUTES minutes (default 10); writes
+## benchmarks/results/load.json. Needs PostgreSQL and Redis on 127.0.0.1.
+load: install-dev
+	$(BIN)/python benchmarks/bench_load.py
 
 ## Many companies (benchmarks/bench_scale.py): 200 companies × 50 employees, each connected to its own
 ## Tripletex company in one sandbox, a month of hours approved and delivered by 4 worker processes

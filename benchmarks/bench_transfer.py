@@ -85,7 +85,7 @@ def working_days(count: int) -> list[datetime.date]:
 # --- the sandbox, in a process of its own ------------------------------------------------------
 
 
-def start_sandbox(*, employees: int) -> tuple[subprocess.Popen[str], str]:
+def start_sandbox(*, employees: int, projects: int = 0) -> tuple[subprocess.Popen[str], str]:
     command = [
         sys.executable,
         str(ROOT / "manage.py"),
@@ -95,7 +95,7 @@ def start_sandbox(*, employees: int) -> tuple[subprocess.Popen[str], str]:
         "--employees",
         str(employees),
         "--projects",
-        "0",
+        str(projects),
         "--latency-ms",
         str(LATENCY_MS),
     ]
@@ -127,8 +127,8 @@ def sandbox_requests(base_url: str, *, clear: bool) -> dict[str, int]:
 # --- PostgreSQL and Redis ------------------------------------------------------------------------
 
 
-def database_prepare() -> tuple[str, Callable[[], None]]:
-    """A DATABASE_URL for a fresh, empty database, and how to get rid of it afterwards."""
+def database_prepare(name: str = BENCH_DATABASE) -> tuple[str, Callable[[], None]]:
+    """A DATABASE_URL for a fresh, empty database `name`, and how to get rid of it afterwards."""
     given = os.environ.get("DATABASE_URL", "") or DEFAULT_SERVER
     parts = urlsplit(given)
     if not parts.scheme.startswith("postgres"):
@@ -141,10 +141,10 @@ def database_prepare() -> tuple[str, Callable[[], None]]:
         with psycopg.connect(server, autocommit=True) as connection:
             connection.execute(statement)
 
-    admin(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
-    admin(f'CREATE DATABASE "{BENCH_DATABASE}"')
-    return urlunsplit(parts._replace(path=f"/{BENCH_DATABASE}")), lambda: admin(
-        f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)'
+    admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin(f'CREATE DATABASE "{name}"')
+    return urlunsplit(parts._replace(path=f"/{name}")), lambda: admin(
+        f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
     )
 
 
@@ -176,48 +176,37 @@ def queue_length(url: str) -> int:
 # --- the worker --------------------------------------------------------------------------------
 
 
-class Worker:
-    """`celery -A grønnjobb worker` in its own process group, so stopping it takes its children too."""
+class Service:
+    """A command in its own process group (so stopping it takes its children too), its output in
+    `log`; started once `ready()` says so."""
 
-    def __init__(self, *, env: dict[str, str], concurrency: int, log: Path) -> None:
-        self.env, self.concurrency, self.log = env, concurrency, log
+    def __init__(
+        self, *, command: list[str], env: dict[str, str], log: Path, ready: Callable[[], bool]
+    ) -> None:
+        self.command, self.env, self.log, self.ready = command, env, log, ready
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> None:
+    def start(self, timeout: float = 60.0) -> None:
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(  # noqa: S603
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "grønnjobb",
-                    "worker",
-                    "--loglevel=INFO",
-                    "--pool=prefork",
-                    f"--concurrency={self.concurrency}",
-                    "--hostname=bench-transfer@%h",
-                    "--without-gossip",
-                    "--without-mingle",
-                    "--without-heartbeat",
-                ],
+                self.command,
                 cwd=ROOT,
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"the worker exited at start:\n{self.log_tail()}")
-            if b" ready." in self.log.read_bytes():
+                raise RuntimeError(f"{self.command[:4]} exited at start:\n{self.log_tail()}")
+            if self.ready():
                 return
             time.sleep(0.2)
-        raise RuntimeError(f"the worker did not get ready in 60 s:\n{self.log_tail()}")
+        raise RuntimeError(f"{self.command[:4]} did not get ready in {timeout:.0f} s:\n{self.log_tail()}")
 
     def stop(self) -> None:
-        """Warm shutdown first (the tasks in hand finish), then SIGKILL to whatever is left."""
+        """Warm shutdown first (the work in hand finishes), then SIGKILL to whatever is left."""
         if self.process is None:
             return
         try:
@@ -236,20 +225,48 @@ class Worker:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
 
+class Worker(Service):
+    """`celery -A grønnjobb worker`, ready when it logs so."""
+
+    def __init__(
+        self, *, env: dict[str, str], concurrency: int, log: Path, name: str = "bench-transfer"
+    ) -> None:
+        super().__init__(
+            command=[
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "grønnjobb",
+                "worker",
+                "--loglevel=INFO",
+                "--pool=prefork",
+                f"--concurrency={concurrency}",
+                f"--hostname={name}@%h",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            env=env,
+            log=log,
+            ready=lambda: b" ready." in log.read_bytes(),
+        )
+
+
 # --- the company ---------------------------------------------------------------------------------
 
 
-def company_build(base_url: str, *, employees: int, days: list[datetime.date]) -> dict[str, Any]:
-    """A company connected to the sandbox (as «Ferdigstill» leaves it, built directly), `employees`
-    people linked to the sandbox's generated ones, P-100 with the timesheet settings' default
-    activity, and every entry sent in: one per employee and day, plus one on LATENCY_DAY."""
+def connected_company(base_url: str) -> dict[str, Any]:
+    """«Grønn Bygg AS» with its administrator and an active connection to the sandbox (as
+    «Ferdigstill» leaves it, built directly), and what the sandbox holds: its employees and projects
+    by number, its salary types by number and the default project activity."""
     from django.utils import timezone
 
-    from hr.models import Employee, EntryStatus, HourEntry, Project, Role, User, WageType
+    from hr.models import Employee, Role, User
     from hr.services import company_create
     from tripletex import crypto
     from tripletex.client import TripletexClient
-    from tripletex.models import Connection, EmployeeLink, ProjectLink
+    from tripletex.models import Connection
     from tripletex.sandbox import DEMO_CONSUMER_TOKEN, DEMO_EMPLOYEE_TOKEN
 
     client = TripletexClient(
@@ -257,7 +274,8 @@ def company_build(base_url: str, *, employees: int, days: list[datetime.date]) -
     )
     me = client.whoami()
     remote_employees = {e.employee_number: e.id for e in client.employees()}
-    remote_project = next(p for p in client.projects() if p.number == PROJECT_NUMBER)
+    remote_projects = {p.number: p for p in client.projects()}
+    salary_types = {t.number: t.id for t in client.salary_types()}
     activity_id = client.timesheet_settings().default_project_activity_id
     assert activity_id is not None
     client.close()
@@ -282,42 +300,90 @@ def company_build(base_url: str, *, employees: int, days: list[datetime.date]) -
         connected_at=timezone.now(),
         connected_by=admin,
     )
-    project = Project.objects.create(
-        company=company,
-        number=PROJECT_NUMBER,
-        name=remote_project.name,
-        start_date=datetime.date(2025, 1, 1),
-    )
-    ProjectLink.objects.create(
-        company=company,
-        tripletex_company_id=me.company_id,
-        tripletex_id=remote_project.id,
-        project=project,
-        activity_id=activity_id,
-        activity_name="default project activity",
-    )
-    numbers = [str(FIRST_EMPLOYEE_NUMBER + index) for index in range(employees)]
-    missing = [n for n in numbers if n not in remote_employees]
-    assert not missing, f"the sandbox has no employees {missing[:5]}…"
-    people = Employee.objects.bulk_create(
-        Employee(
-            company=company,
-            first_name="Ansatt",
-            last_name=f"Nummer {number}",
-            email=f"ansatt{number}@gronnbygg.no",
-            employee_number=number,
+    return {
+        "company": company,
+        "admin": admin,
+        "tripletex_company_id": me.company_id,
+        "remote_employees": remote_employees,
+        "remote_projects": remote_projects,
+        "salary_types": salary_types,
+        "activity_id": activity_id,
+    }
+
+
+def projects_linked(connected: dict[str, Any], numbers: list[str]) -> list[Any]:
+    """The sandbox's projects `numbers`, here and linked with the default project activity."""
+    from hr.models import Project
+    from tripletex.models import ProjectLink
+
+    company, remote = connected["company"], connected["remote_projects"]
+    projects = Project.objects.bulk_create(
+        Project(
+            company=company, number=number, name=remote[number].name, start_date=datetime.date(2025, 1, 1)
         )
         for number in numbers
     )
+    ProjectLink.objects.bulk_create(
+        ProjectLink(
+            company=company,
+            tripletex_company_id=connected["tripletex_company_id"],
+            tripletex_id=remote[project.number].id,
+            project=project,
+            activity_id=connected["activity_id"],
+            activity_name="default project activity",
+        )
+        for project in projects
+    )
+    return projects
+
+
+def employees_linked(connected: dict[str, Any], people: list[Any]) -> list[Any]:
+    """`people` (unsaved Employees numbered as the sandbox's), saved and linked to the sandbox's."""
+    from hr.models import Employee
+    from tripletex.models import EmployeeLink
+
+    remote = connected["remote_employees"]
+    missing = [p.employee_number for p in people if p.employee_number not in remote]
+    assert not missing, f"the sandbox has no employees {missing[:5]}…"
+    saved = Employee.objects.bulk_create(people)
     EmployeeLink.objects.bulk_create(
         EmployeeLink(
-            company=company,
-            tripletex_company_id=me.company_id,
-            tripletex_id=remote_employees[person.employee_number],
+            company=connected["company"],
+            tripletex_company_id=connected["tripletex_company_id"],
+            tripletex_id=remote[person.employee_number],
             employee=person,
         )
-        for person in people
+        for person in saved
     )
+    return saved
+
+
+def company_build(base_url: str, *, employees: int, days: list[datetime.date]) -> dict[str, Any]:
+    """A company connected to the sandbox, `employees` people linked to the sandbox's generated
+    ones, P-100 with the timesheet settings' default activity, and every entry sent in: one per
+    employee and day, plus one on LATENCY_DAY."""
+    from django.utils import timezone
+
+    from hr.models import Employee, EntryStatus, HourEntry, WageType
+
+    connected = connected_company(base_url)
+    company, admin = connected["company"], connected["admin"]
+    (project,) = projects_linked(connected, [PROJECT_NUMBER])
+    numbers = [str(FIRST_EMPLOYEE_NUMBER + index) for index in range(employees)]
+    people = employees_linked(
+        connected,
+        [
+            Employee(
+                company=company,
+                first_name="Ansatt",
+                last_name=f"Nummer {number}",
+                email=f"ansatt{number}@gronnbygg.no",
+                employee_number=number,
+            )
+            for number in numbers
+        ],
+    )
+    remote_employees = connected["remote_employees"]
     ordinary = WageType.objects.get(company=company, is_builtin=True)
     now = timezone.now()
 
@@ -344,7 +410,7 @@ def company_build(base_url: str, *, employees: int, days: list[datetime.date]) -
         "by_employee": by_employee,
         "latency_entries": latency_entries,
         "remote_employee_of": {p.id: remote_employees[p.employee_number] for p in people},
-        "tripletex_company_id": me.company_id,
+        "tripletex_company_id": connected["tripletex_company_id"],
     }
 
 
@@ -593,6 +659,19 @@ def ledger_check(base_url: str) -> dict[str, Any]:
     }
 
 
+def run_identity() -> dict[str, Any]:
+    """The machine, the time and the commit a result was measured on."""
+    return {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "system": platform.platform(),
+        },
+        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "commit": commit_measured(),
+    }
+
+
 def commit_measured() -> str:
     """The commit whose code ran (read at start-up: a commit landing mid-run is not measured)."""
     return COMMIT_AT_START
@@ -655,13 +734,7 @@ def run(arguments: argparse.Namespace) -> dict[str, Any]:
         worker.stop()
         ledger = ledger_check(base_url)
         return {
-            "machine": {
-                "cpus": os.cpu_count(),
-                "python": platform.python_version(),
-                "system": platform.platform(),
-            },
-            "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "commit": commit_measured(),
+            **run_identity(),
             "database": "postgresql",
             "broker": "redis",
             "sandbox_latency_ms": LATENCY_MS,
@@ -741,6 +814,12 @@ def print_table(result: dict[str, Any]) -> None:
         print(f"{name:<{width}}  {value}")
 
 
+def results_write(result: dict[str, Any], output: Path) -> None:
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str) + "\n")
+    print(f"\nfigures written to {output.relative_to(ROOT) if output.is_relative_to(ROOT) else output}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -758,10 +837,7 @@ def main() -> None:
     assert arguments.single_approvals <= arguments.employees
     result = run(arguments)
     print_table(result)
-    output: Path = arguments.output
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str) + "\n")
-    print(f"\nfigures written to {output.relative_to(ROOT) if output.is_relative_to(ROOT) else output}")
+    results_write(result, arguments.output)
 
 
 if __name__ == "__main__":

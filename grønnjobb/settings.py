@@ -275,6 +275,9 @@ if PRODUCTION and not CELERY_BROKER_URL:
 # Without a broker (development's in-memory default, and the tests) tasks run in the request itself.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=CELERY_BROKER_URL == "memory://")
 CELERY_TASK_ACKS_LATE = True
+# A company's approvals within this many seconds reach Tripletex in one delivery (one list of up to a
+# hundred entries); 0 delivers after every approval. An eager run (no broker) never waits.
+TRIPLETEX_COALESCE_SECONDS = env.float("TRIPLETEX_COALESCE_SECONDS", default=1.5)
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
@@ -292,7 +295,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     )
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULE = {
-    "transfer-sweep": {"task": "tripletex.tasks.transfer_sweep_task", "schedule": 60.0},
+    "transfer-sweep": {"task": "tripletex.transfer_sweep", "schedule": 60.0},
     # Weekly reminders (hr/reminders.py): each run sends what is due and not yet sent.
     # A run left waiting behind a stopped worker is dropped: the next one does the same work.
     "reminders": {"task": "hr.tasks.reminders_send_task", "schedule": 300.0, "options": {"expires": 290}},

@@ -13,14 +13,14 @@ from django.utils import timezone
 
 from hr.integration import TransferStatus
 from hr.models import Company, Employee, EntryStatus, HourEntry, Project, WageType
-from tripletex import selectors
-from tripletex.models import Connection, RemoteHours, RemoteSalaryLine, TransferState
-from tripletex.services import transfer
+from tripletex import dispatch, selectors
+from tripletex.models import Connection, PauseReason, RemoteHours, RemoteSalaryLine, TransferState
+from tripletex.transfer import blockers, reopen, statuses, wanted
 
 
 class TripletexIntegration:
     def approval_blockers(self, *, company: Company, entries: Sequence[HourEntry]) -> dict[int, str]:
-        return transfer.approval_blockers(company=company, entries=entries)
+        return blockers.approval_blockers(company=company, entries=entries)
 
     def row_warnings(
         self,
@@ -43,34 +43,32 @@ class TripletexIntegration:
             )
             for index, (project, wage_type) in enumerate(rows)
         ]
-        blockers = transfer.approval_blockers(company=company, entries=probes)
+        found = blockers.approval_blockers(company=company, entries=probes)
         return {
-            (probe.project_id, probe.wage_type_id): blockers[probe.id]
-            for probe in probes
-            if probe.id in blockers
+            (probe.project_id, probe.wage_type_id): found[probe.id] for probe in probes if probe.id in found
         }
 
     def entries_approved(self, *, company: Company, entries: Sequence[HourEntry]) -> None:
-        transfer.deliver_on_commit(transfer.hours_changed(company=company, entries=entries))
+        dispatch.deliver_on_commit(wanted.hours_changed(company=company, entries=entries))
 
     def reopen_prepare(self, *, company: Company, entry_ids: Sequence[int]) -> object:
         # Tripletex is asked here, before the reopen's transaction: refused while it holds the
         # hours locked (docs/transfer.md#reopen).
-        return transfer.reopen_prepare(company=company, entry_ids=entry_ids)
+        return reopen.reopen_prepare(company=company, entry_ids=entry_ids)
 
     def entries_reopened(self, *, company: Company, entries: Sequence[HourEntry], prepared: object) -> None:
         # The keys are recomputed in this same transaction, so the change reaches Tripletex even if
         # the process dies before commit hooks; then, with the keys' rows locked, what was read
         # before the transaction is checked to still hold. No call to Tripletex in here.
-        assert isinstance(prepared, transfer.ReopenPrepared)
-        ids = transfer.hours_changed(company=company, entries=entries)
-        transfer.reopen_recheck(company=company, entries=entries, prepared=prepared)
-        transfer.deliver_on_commit(ids)
+        assert isinstance(prepared, reopen.ReopenPrepared)
+        refs = wanted.hours_changed(company=company, entries=entries)
+        reopen.reopen_recheck(company=company, entries=entries, prepared=prepared)
+        dispatch.deliver_on_commit(refs)
 
     def transfer_statuses(
         self, *, company: Company, entries: Sequence[HourEntry]
     ) -> dict[int, TransferStatus]:
-        return transfer.transfer_statuses(company=company, entries=entries)
+        return statuses.transfer_statuses(company=company, entries=entries)
 
     def transfer_states_annotate(
         self, *, company: Company, entries: QuerySet[HourEntry]
@@ -98,13 +96,13 @@ class TripletexIntegration:
 
 def _rate_paused_until(connection: Connection | None) -> datetime.datetime | None:
     """When transfers resume after Tripletex answered 429, while that pause lasts."""
-    if connection is None or connection.pause_reason != "rate" or connection.paused_until is None:
+    if connection is None or connection.pause_reason != PauseReason.RATE or connection.paused_until is None:
         return None
     return connection.paused_until if connection.paused_until > timezone.now() else None
 
 
 def _transfer_states_annotate(*, company: Company, entries: QuerySet[HourEntry]) -> QuerySet[HourEntry]:
-    """transfer.transfer_statuses in SQL: the latest row of the entry's key (employee, date,
+    """statuses.transfer_statuses in SQL: the latest row of the entry's key (employee, date,
     project) speaks for it, unless its lønnsart line failed or conflicts (or there is no row); hours
     dated before «Send godkjente timer fra og med» without a row are «Ikke sendt»."""
     send_from = Connection.objects.filter(company=company).values_list("send_hours_from", flat=True).first()

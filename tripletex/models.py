@@ -14,6 +14,14 @@ from django.utils.translation import gettext_lazy as _
 from hr.models import Company, Employee, Project, WageType
 
 
+class PauseReason(models.TextChoices):
+    """Why the company's transfers wait (Connection.pause_reason)."""
+
+    NONE = "", _("Ingen pause")
+    RATE = "rate", _("Tripletex ba oss vente")
+    KEY = "key", _("Nøkkelen virker ikke")
+
+
 class Connection(models.Model):
     """A company's link to one Tripletex company. Active only after «Ferdigstill»."""
 
@@ -39,7 +47,7 @@ class Connection(models.Model):
     # Transfers of the whole company wait until then: Tripletex asked us to slow down (429), or the
     # key stopped working (401) and waits for «Oppdater Tripletex» with a new one.
     paused_until = models.DateTimeField(null=True, blank=True)
-    pause_reason = models.CharField(max_length=20, blank=True)
+    pause_reason = models.CharField(max_length=20, blank=True, choices=PauseReason.choices)
     # The last pause for a 429 without a reset header: the next one doubles it (capped).
     throttle_seconds = models.PositiveIntegerField(default=0)
     last_transfer_at = models.DateTimeField(null=True, blank=True)
@@ -48,9 +56,15 @@ class Connection(models.Model):
     # The managers told in the same failure episode that hours they approved did not arrive (ids):
     # each once, until a transfer succeeds again.
     failure_notified_approvers = models.JSONField(default=list, blank=True)
+    # Deliveries of the company are coalesced: the first approval of a quiet moment schedules one
+    # delivery for this time, and approvals before then join it (docs/transfer.md#coalescing).
+    delivery_due_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
+            models.CheckConstraint(
+                condition=Q(pause_reason__in=PauseReason.values), name="connection_pause_reason_known"
+            ),
             models.CheckConstraint(
                 condition=Q(is_active=False)
                 | (~Q(employee_token="") & Q(tripletex_company_id__isnull=False)),
@@ -323,9 +337,14 @@ class RemoteHours(TransferRow):
                 name="one_remote_hours_per_key",
             ),
             models.CheckConstraint(condition=Q(wanted_hours__gte=0), name="remote_hours_not_negative"),
+            models.CheckConstraint(
+                condition=Q(state__in=TransferState.values), name="remote_hours_state_known"
+            ),
         ]
         indexes = [
             models.Index(fields=["state", "next_attempt_at"]),
+            # A company's due rows, for its coalesced delivery (tripletex/transfer/machine.py).
+            models.Index(fields=["company", "state", "next_attempt_at"]),
             models.Index(fields=["company", "employee", "date"]),
         ]
 
@@ -349,9 +368,14 @@ class RemoteSalaryLine(TransferRow):
                 name="one_salary_line_per_key",
             ),
             models.CheckConstraint(condition=Q(wanted_hours__gte=0), name="salary_line_not_negative"),
+            models.CheckConstraint(
+                condition=Q(state__in=TransferState.values), name="salary_line_state_known"
+            ),
         ]
         indexes = [
             models.Index(fields=["state", "next_attempt_at"]),
+            # A company's due rows, for its coalesced delivery (tripletex/transfer/machine.py).
+            models.Index(fields=["company", "state", "next_attempt_at"]),
             models.Index(fields=["company", "employee", "date"]),
         ]
 
@@ -377,6 +401,14 @@ class TransferAttempt(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
+        constraints = [
+            # An attempt is made for exactly one row: an hours row or a lønnsart line.
+            models.CheckConstraint(
+                condition=(Q(remote__isnull=False) & Q(salary_line__isnull=True))
+                | (Q(remote__isnull=True) & Q(salary_line__isnull=False)),
+                name="transfer_attempt_one_row",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.outcome}"

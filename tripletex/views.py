@@ -18,12 +18,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from hr.views import EmployeeRequest, administrator_required
-from tripletex import crypto, selectors
+from tripletex import crypto, dispatch, selectors
 from tripletex.models import ItemKind, WizardRun
 from tripletex.services import connection as connection_services
 from tripletex.services import reconciliation as reconciliation_services
-from tripletex.services import transfer as transfer_services
 from tripletex.services import wizard
+from tripletex.transfer import control, texts, wanted
+from tripletex.transfer.refs import Kind, RowRef
 
 STEPS = [
     ("key", gettext_lazy("API-brukernøkkel")),
@@ -310,7 +311,7 @@ def wizard_summary(request: EmployeeRequest) -> HttpResponse:
         "lines": selectors.wizard_summary(run=run),
         "error": error,
         "send_from": send_from,
-        "send_from_totals": transfer_services.approved_from(
+        "send_from_totals": wanted.approved_from(
             company=request.employee.company, date=send_from, tripletex_company_id=run.tripletex_company_id
         ),
         "send_from_waiting": selectors.waiting_around(company=request.employee.company, date=send_from),
@@ -360,30 +361,30 @@ def transfers(request: EmployeeRequest) -> HttpResponse:
         action, _sep, target = request.POST.get("action", "").partition(":")
         try:
             if action == "retry-all":
-                ids = transfer_services.transfers_retry(company=company)
-            elif action == "retry-line":
-                ids = transfer_services.transfers_retry(company=company, line_ids=[int(target)])
+                refs = control.transfers_retry(company=company)
             else:
-                ids = transfer_services.transfers_retry(company=company, remote_ids=[int(target)])
+                kind = Kind.SALARY_LINE if action == "retry-line" else Kind.HOURS
+                refs = control.transfers_retry(company=company, refs=[RowRef(kind, int(target))])
         except ValueError:
             raise Http404 from None
-        if ids:
-            messages.success(request, _("%(count)s sendes på nytt.") % {"count": len(ids)})
+        dispatch.deliver_on_commit(refs)
+        if refs:
+            messages.success(request, _("%(count)s sendes på nytt.") % {"count": len(refs)})
         else:
             messages.info(request, _("Ingenting å sende på nytt."))
         return redirect("tripletex:transfers")
     page = Paginator(selectors.transfer_problems(company=company), 100).get_page(request.GET.get("side"))
     lines = list(selectors.salary_line_problems(company=company))
     for row in [*page.object_list, *lines]:
-        # Shown in the page's language; Tripletex's own words beside it (transfer.message_shown).
-        row.message, quoted = transfer_services.message_shown(row.message)
+        # Shown in the page's language; Tripletex's own words beside it (texts.message_shown).
+        row.message, quoted = texts.message_shown(row.message)
         setattr(row, "quoted", quoted)  # noqa: B010 (shown, not a field)
     context = {
         "page": page,
         "counts": selectors.transfer_counts(company=company),
         "lines": lines,
         "connection": selectors.connection_for(company=company),
-        "hint": transfer_services.HINT_REFUSED,
+        "hint": texts.HINT_REFUSED,
         "tab": "general",
     }
     return render(request, "tripletex/transfers.html", context)

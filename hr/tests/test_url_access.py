@@ -37,6 +37,7 @@ API_POST_ONLY = (401, 405, 405, 405)
 # URL name → GET answer for (anonymous, employee, manager, administrator), own company's ids.
 # The employee owns the entry; the manager leads the employee's department.
 TABLE: dict[str, tuple[object, ...]] = {
+    "health": PUBLIC,  # a probe: "ok", whoever asks
     "set_language": (302, 302, 302, 302),  # back where the person came from
     "login": (200, 302, 302, 302),
     "logout": POST_ONLY,

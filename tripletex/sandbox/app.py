@@ -20,6 +20,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from tripletex.sandbox import demo
 from tripletex.sandbox import messages as m
 from tripletex.sandbox import store as s
 from tripletex.sandbox.demo import SeedOptions, seed_other_company, seed_store
@@ -502,8 +503,6 @@ class SandboxApp:
         return {"reset": True}
 
     def _control_tokens(self, request: Request, body: Any) -> dict[str, Any]:
-        from tripletex.sandbox import demo
-
         return {
             "consumerToken": self.options.consumer_token,
             "employeeToken": self.options.employee_token,

@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from hr.models import Company, Employee
 from tripletex import crypto
 from tripletex.client import TripletexClient
-from tripletex.models import AuditAction, AuditEvent, Connection, WizardRun, WizardStatus
+from tripletex.models import AuditAction, AuditEvent, Connection, PauseReason, WizardRun, WizardStatus
+from tripletex.transfer.control import transfers_cancel
 
 ONLY_ADMINISTRATORS = _("Bare administratorer kan koble til Tripletex.")
 NOT_CONNECTED = _("Integrasjonen med Tripletex er ikke satt opp.")
@@ -61,10 +62,8 @@ def connection_remove(*, actor: Employee) -> Connection:
     connection.is_active = False
     connection.employee_token = ""
     connection.removed_at = timezone.now()
-    connection.paused_until, connection.pause_reason = None, ""
+    connection.paused_until, connection.pause_reason = None, PauseReason.NONE
     connection.save()
-    from tripletex.services.transfer import transfers_cancel
-
     transfers_cancel(company=actor.company)
     audit(company=actor.company, actor=actor, action=AuditAction.REMOVED, connection=connection, details={})
     return connection

@@ -17,8 +17,10 @@ from django.db.models import Sum
 from hr.models import Company, Employee, EntryStatus, HourEntry, Project
 from tripletex import client as tx
 from tripletex.models import EmployeeLink, ProjectLink, RemoteHours
-from tripletex.services.transfer import MARKER, _client, _tripletex_company, active_connection
 from tripletex.services.wizard import tripletex_error_message
+from tripletex.transfer.blockers import active_connection, tripletex_company_of
+from tripletex.transfer.clients import client_of
+from tripletex.transfer.comments import MARKER
 
 
 @dataclass
@@ -46,9 +48,9 @@ def reconciliation(*, company: Company, month: str) -> list[ReconciliationLine]:
     if connection is None:
         return []
     start, end = month_bounds(month)
-    tripletex_company = _tripletex_company(connection)
+    tripletex_company = tripletex_company_of(connection)
     # Hours dated before «Send godkjente timer fra og med» are not meant for Tripletex: they are no
-    # difference (the transfer follows the same rule, transfer.before_send_from).
+    # difference (the transfer follows the same rule, tripletex/transfer/blockers.py before_send_from).
     if connection.send_hours_from is not None:
         start = max(start, connection.send_hours_from)
     here: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
@@ -73,7 +75,7 @@ def reconciliation(*, company: Company, month: str) -> list[ReconciliationLine]:
     )
     there: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
     try:
-        for entry in _client(connection).timesheet_entries(
+        for entry in client_of(connection).timesheet_entries(
             date_from=start, date_to=end, employee_ids=list(employees)
         ):
             if entry.id not in ours and MARKER not in entry.comment:

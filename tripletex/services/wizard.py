@@ -24,7 +24,7 @@ from hr import imports
 from hr.models import Department, Employee, EntryStatus, HourEntry, Project, Role, User, WageType
 from hr.weeks import today_local
 from tripletex import client as tx
-from tripletex import crypto, shown
+from tripletex import crypto, dispatch, shown
 from tripletex.models import (
     AuditAction,
     Connection,
@@ -37,8 +37,9 @@ from tripletex.models import (
     WizardRun,
     WizardStatus,
 )
-from tripletex.services import chunks, transfer
+from tripletex.services import chunks
 from tripletex.services.connection import audit, client_for_token, require_administrator
+from tripletex.transfer import control, wanted
 
 logger = logging.getLogger(__name__)
 
@@ -255,8 +256,6 @@ def wizard_fetch_start(*, actor: Employee, run: WizardRun, kind: str, restart: b
     A fetch already running is left alone, unless it is asked to restart or has not moved for
     FETCH_STALE (its worker died): then it starts again.
     """
-    from tripletex.tasks import wizard_fetch_task
-
     require_administrator(actor)
     _require_open(run)
     if not run.key_checked:
@@ -270,7 +269,7 @@ def wizard_fetch_start(*, actor: Employee, run: WizardRun, kind: str, restart: b
         locked.fetch_state = {**locked.fetch_state, kind: {"state": "running", "count": 0, "moved_at": now}}
         locked.save(update_fields=["fetch_state"])
         run.fetch_state = locked.fetch_state
-        transaction.on_commit(lambda: wizard_fetch_task.delay(run.id, kind))
+        dispatch.wizard_fetch_on_commit(run.id, kind)
 
 
 FETCH_STALE = datetime.timedelta(minutes=10)
@@ -830,9 +829,7 @@ def wizard_finish(
         _unlink_unticked(locked, result)
         locked.send_hours_from = wizard_send_from_default(run=run)
         connection = _activate(locked, actor)
-        transfer.deliver_on_commit(
-            transfer.approved_earlier_send(company=actor.company, connection=connection)
-        )
+        dispatch.deliver_on_commit(wanted.approved_earlier_send(company=actor.company, connection=connection))
         locked.status = WizardStatus.FINISHED
         locked.finished_at = timezone.now()
         locked.employee_token = ""
@@ -856,9 +853,7 @@ def wizard_finish(
         audit(company=actor.company, actor=actor, action=action, connection=connection, details=details)
         invited = result.invited_employee_ids
         if invited:
-            from tripletex.tasks import invitations_send_task
-
-            transaction.on_commit(lambda: invitations_send_task.delay(invited))
+            dispatch.invitations_on_commit(invited)
     run.status = WizardStatus.FINISHED
     return result
 
@@ -1061,9 +1056,7 @@ def _activate(run: WizardRun, actor: Employee) -> Connection:
     connection.save()
     if run.employee_token:
         # A new key: transfers that waited for one (a 401 paused them) go again.
-        from tripletex.services.transfer import transfers_resume
-
-        transfers_resume(company=run.company)
+        dispatch.deliver_on_commit(control.transfers_resume(company=run.company))
     return connection
 
 

@@ -125,8 +125,8 @@ def approve(folder: Path) -> dict[str, Any]:
 
 def deliver(folder: Path) -> dict[str, Any]:
     """The worker: the beat's sweep, over and over, until the web is done and nothing is due."""
-    from tripletex.services import transfer
     from tripletex.tasks import transfer_sweep_task
+    from tripletex.transfer import queries
 
     errors: list[str] = []
     sweeps_while_approving = 0
@@ -144,7 +144,7 @@ def deliver(folder: Path) -> dict[str, Any]:
         if not web_done:
             sweeps_while_approving += 1
             delivered_while_approving += due
-        if web_done and due == 0 and not transfer.transfers_due():
+        if web_done and due == 0 and not queries.rows_due():
             quiet_since = quiet_since or time.monotonic()
             if time.monotonic() - quiet_since >= QUIET_SECONDS:
                 break

@@ -16,8 +16,8 @@ from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
-from tripletex.services import transfer
 from tripletex.tests import sqlite_processes
+from tripletex.transfer import comments
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -95,6 +95,6 @@ def test_web_approving_and_a_worker_delivering_on_one_sqlite_file_do_not_lock_ea
             employee_ids=[sandbox["employees"]["1003"]],
         )
     )
-    ours = [e for e in remote if transfer.MARKER in e.comment]
+    ours = [e for e in remote if comments.MARKER in e.comment]
     assert Counter(e.date.isoformat() for e in ours) == Counter(row["date"] for row in end["rows"])
     assert {e.hours for e in ours} == {Decimal(sqlite_processes.HOURS)}

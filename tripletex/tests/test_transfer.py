@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 from hr import services as hr_services
 from hr.models import EntryStatus, HourEntry, Project, WageType
 from hr.tests.factories import CompanyFactory, EmployeeFactory, administrator_of
+from tripletex import client as tx
 from tripletex import crypto
 from tripletex.models import (
     Connection,
@@ -33,7 +34,8 @@ from tripletex.models import (
 )
 from tripletex.sandbox import messages as sandbox_messages
 from tripletex.services import connection as connection_services
-from tripletex.services import transfer, wizard
+from tripletex.services import wizard
+from tripletex.tests import transfer_helpers
 from tripletex.tests.transfer_helpers import (
     approve,
     deliver_due,
@@ -42,6 +44,7 @@ from tripletex.tests.transfer_helpers import (
     remote_entries,
     sent_in,
 )
+from tripletex.transfer import blockers, comments, machine, statuses, texts, wanted
 
 pytestmark = pytest.mark.django_db
 
@@ -100,7 +103,7 @@ def test_approved_hours_arrive_once_marked_as_ours(
     row = RemoteHours.objects.get()
     assert row.state == TransferState.SENT
     [remote] = remote_entries(tripletex_sandbox)
-    assert (remote.hours, remote.id, remote.comment) == (Decimal("7.5"), row.remote_id, transfer.MARKER)
+    assert (remote.hours, remote.id, remote.comment) == (Decimal("7.5"), row.remote_id, comments.MARKER)
     assert tripletex_sandbox.request_count("POST /timesheet/entry") == 1
     ledger_check(tripletex_sandbox)
 
@@ -143,7 +146,7 @@ def test_the_employees_comments_reach_tripletex_behind_the_marker(
     approve(admin, entries, django_capture_on_commit_callbacks)
 
     # then: one entry, the comments once each in the order they were written, on one line
-    wanted = f"{transfer.MARKER} Støpte dekke i 3. etasje; Forskaling rives"
+    wanted = f"{comments.MARKER} Støpte dekke i 3. etasje; Forskaling rives"
     assert sandbox_comments(tripletex_sandbox) == [wanted]
     assert RemoteHours.objects.get().wanted_comment == wanted
     assert tripletex_sandbox.request_count("POST /timesheet/entry") == 1
@@ -163,9 +166,9 @@ def test_an_overlong_comment_is_cut_visibly_within_tripletexs_limit_and_keeps_th
 
     # then
     [comment] = sandbox_comments(tripletex_sandbox)
-    assert len(comment) == transfer.COMMENT_MAX_LENGTH == 255
-    written = f"{transfer.MARKER} " + "Betong " * 70 + "slutt"
-    assert comment.startswith(f"{transfer.MARKER} Betong Betong")
+    assert len(comment) == comments.COMMENT_MAX_LENGTH == 255
+    written = f"{comments.MARKER} " + "Betong " * 70 + "slutt"
+    assert comment.startswith(f"{comments.MARKER} Betong Betong")
     assert comment.endswith("…")
     assert written.startswith(comment[:-1])
     assert RemoteHours.objects.get().state == TransferState.SENT
@@ -174,12 +177,12 @@ def test_an_overlong_comment_is_cut_visibly_within_tripletexs_limit_and_keeps_th
 
 def test_the_cut_never_reaches_the_marker():
     # given / when
-    cut = transfer.remote_comment(["x" * 1000])
-    only_spaces = transfer.remote_comment(["", "   ", "\n"])
+    cut = comments.remote_comment(["x" * 1000])
+    only_spaces = comments.remote_comment(["", "   ", "\n"])
 
     # then
-    assert cut == f"{transfer.MARKER} " + "x" * (255 - len(transfer.MARKER) - 2) + "…"
-    assert only_spaces == transfer.MARKER
+    assert cut == f"{comments.MARKER} " + "x" * (255 - len(comments.MARKER) - 2) + "…"
+    assert only_spaces == comments.MARKER
 
 
 def test_a_comment_changed_after_reopen_updates_the_remote_entry(
@@ -193,7 +196,7 @@ def test_a_comment_changed_after_reopen_updates_the_remote_entry(
     approve(admin, [first, second], django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
         hr_services.entries_reopen(actor=admin, entry_ids=[second.id])
-    assert sandbox_comments(tripletex_sandbox) == [f"{transfer.MARKER} Rigging"]
+    assert sandbox_comments(tripletex_sandbox) == [f"{comments.MARKER} Rigging"]
     hr_services.entries_reject(actor=admin, entry_ids=[second.id], reason="Skriv hva som ble gjort")
     second.refresh_from_db()
     hr_services.entry_update(
@@ -212,7 +215,7 @@ def test_a_comment_changed_after_reopen_updates_the_remote_entry(
 
     # then: the same entry, same hours as before the reopen, with the new comment
     [remote] = tripletex_sandbox.state()["timesheetEntries"]
-    assert (remote["comment"], remote["hours"]) == (f"{transfer.MARKER} Rigging; Pusset vegg", 6)
+    assert (remote["comment"], remote["hours"]) == (f"{comments.MARKER} Rigging; Pusset vegg", 6)
     assert remote["id"] == RemoteHours.objects.get().remote_id
     assert tripletex_sandbox.request_count("POST /timesheet/entry") == 1
     assert tripletex_sandbox.request_count("PUT /timesheet/entry/{id}") == 2
@@ -229,7 +232,7 @@ def test_a_look_up_adopts_our_commented_entry_and_brings_its_comment_up_to_date(
     approve(admin, [entry], django_capture_on_commit_callbacks)
     row = RemoteHours.objects.get()
     RemoteHours.objects.filter(id=row.id).update(
-        state=TransferState.PENDING, needs_lookup=True, wanted_comment=f"{transfer.MARKER} Rigging; Sveising"
+        state=TransferState.PENDING, needs_lookup=True, wanted_comment=f"{comments.MARKER} Rigging; Sveising"
     )
 
     # when
@@ -237,7 +240,7 @@ def test_a_look_up_adopts_our_commented_entry_and_brings_its_comment_up_to_date(
 
     # then: found by look-up as ours (no conflict, no second entry) and updated
     assert state == TransferState.SENT
-    assert sandbox_comments(tripletex_sandbox) == [f"{transfer.MARKER} Rigging; Sveising"]
+    assert sandbox_comments(tripletex_sandbox) == [f"{comments.MARKER} Rigging; Sveising"]
     assert tripletex_sandbox.request_count("POST /timesheet/entry") == 1
     ledger_check(tripletex_sandbox)
 
@@ -248,7 +251,7 @@ def test_unlinked_employee_blocks_approval_with_the_reason(connected, tripletex_
     entry = sent_in(stranger, project)
     with pytest.raises(ValidationError) as raised:
         hr_services.entries_approve(actor=admin, entry_ids=[entry.id])
-    assert raised.value.messages == [str(transfer.BLOCK_EMPLOYEE % {"name": "Ola Ulinket"})]
+    assert raised.value.messages == [str(texts.BLOCK_EMPLOYEE % {"name": "Ola Ulinket"})]
     assert HourEntry.objects.get(id=entry.id).status == EntryStatus.SUBMITTED
     assert not RemoteHours.objects.exists()
     assert tripletex_sandbox.request_count("POST /timesheet/entry") == 0
@@ -260,7 +263,7 @@ def test_hand_typed_entry_on_our_key_is_a_conflict_and_is_not_overwritten(
     admin, worker, project = connected
     link_activity = project.tripletex_link.activity_id
     typed = tripletex_sandbox.client().timesheet_entry_create(
-        entry=transfer.tx.NewTimesheetEntry(
+        entry=tx.NewTimesheetEntry(
             employee_id=tripletex_sandbox.employee_id("1003"),
             activity_id=link_activity,
             project_id=tripletex_sandbox.project_id("P-100"),
@@ -324,8 +327,8 @@ def test_validation_refusal_fails_visibly_and_is_not_retried(
     assert row.message.startswith("Tripletex avviste timene:")
     assert row.request_id
     for _ in range(3):
-        assert transfer.transfers_due() == []
-        assert transfer.transfer_deliver(remote_id=row.id) is None
+        assert transfer_helpers.hours_due() == []
+        assert transfer_helpers.deliver_row(row.id) is None
     assert tripletex_sandbox.request_count("POST /timesheet/entry") == 1
     # the administrator is told once (beside the employee's own «godkjent» e-mail)
     assert [m.to for m in mail.outbox if m.subject == "Timer når ikke fram til Tripletex"] == [[admin.email]]
@@ -337,7 +340,7 @@ def test_the_same_task_twice_calls_once(connected, tripletex_sandbox, django_cap
     entry = sent_in(worker, project)
     approve(admin, [entry], django_capture_on_commit_callbacks)
     row = RemoteHours.objects.get()
-    assert transfer.transfer_deliver(remote_id=row.id) is None
+    assert transfer_helpers.deliver_row(row.id) is None
     assert tripletex_sandbox.request_count("POST /timesheet/entry") == 1
 
 
@@ -354,13 +357,13 @@ def test_always_503_fails_after_the_limit_and_stays(
     entry = sent_in(worker, project)
     approve(admin, [entry], django_capture_on_commit_callbacks)
     row = RemoteHours.objects.get()
-    for _ in range(transfer.MAX_ATTEMPTS + 2):
+    for _ in range(machine.MAX_ATTEMPTS + 2):
         deliver_due(row.id)
     row.refresh_from_db()
     assert row.state == TransferState.FAILED
-    assert row.attempts == transfer.MAX_ATTEMPTS
+    assert row.attempts == machine.MAX_ATTEMPTS
     calls = sum(tripletex_sandbox.request_count(k) for k in ("POST /timesheet/entry", "GET /timesheet/entry"))
-    assert calls == transfer.MAX_ATTEMPTS
+    assert calls == machine.MAX_ATTEMPTS
     assert deliver_due(row.id) is None
 
 
@@ -376,10 +379,10 @@ def test_rate_limit_pauses_only_that_company(
     assert row.state == TransferState.PENDING
     assert connection.pause_reason == "rate"
     assert 16 <= (connection.paused_until - timezone.now()).total_seconds() <= 17
-    assert transfer.transfer_deliver(remote_id=row.id) is None  # paused: no call
+    assert transfer_helpers.deliver_row(row.id) is None  # paused: no call
     # another company on its own connection is not held back by this company's pause
     other_admin, other_row = _second_company_with_a_pending_row(tripletex_sandbox)
-    assert transfer.transfer_deliver(remote_id=other_row.id) == TransferState.SENT
+    assert transfer_helpers.deliver_row(other_row.id) == TransferState.SENT
     assert Connection.objects.get(company=other_admin.company).paused_until is None
     # once Tripletex's window has reset, the row goes
     connection.refresh_from_db()
@@ -438,7 +441,7 @@ def test_removal_stops_everything_and_reopen_updates_the_remote_entry(
     with transaction.atomic():
         connection_services.connection_remove(actor=admin)
     row = RemoteHours.objects.get()
-    assert (row.state, row.message) == (TransferState.NOT_SENT, str(transfer.STATUS_REMOVED))
+    assert (row.state, row.message) == (TransferState.NOT_SENT, str(texts.STATUS_REMOVED))
     assert deliver_due(row.id) is None
     assert remote_entries(tripletex_sandbox) == []
 
@@ -452,7 +455,7 @@ def test_reopen_is_refused_when_tripletex_has_locked_the_hours(
     tripletex_sandbox.approve_month(employee_id=tripletex_sandbox.employee_id("1003"), month_year="2026-11")
     with pytest.raises(ValidationError) as raised:
         hr_services.entries_reopen(actor=admin, entry_ids=[entry.id])
-    assert raised.value.messages == [str(transfer.REOPEN_LOCKED % {"date": "24.11.2026"})]
+    assert raised.value.messages == [str(texts.REOPEN_LOCKED % {"date": "24.11.2026"})]
     assert HourEntry.objects.get(id=entry.id).status == EntryStatus.APPROVED
 
 
@@ -470,7 +473,7 @@ def test_pages_show_the_status_and_retry_works_after_the_cause_is_fixed(
     client.force_login(worker.user)
     week = client.get("/timer/?year=2026&week=48").content.decode()
     assert "Tripletex: Feilet" in week
-    assert str(transfer.STATUS_REFUSED_SHOWN) in week
+    assert str(texts.STATUS_REFUSED_SHOWN) in week
     assert f'<q class="transfer-says" lang="nb">{sandbox_messages.MSG_PROJECT_CLOSED}</q>' in week
     # and the administrator sees it on the transfers page and in the card
     client.force_login(admin.user)
@@ -504,7 +507,7 @@ def test_hours_approved_while_removed_wait_until_the_administrator_sends_them(
     entry = sent_in(worker, project)
     approve(admin, [entry], django_capture_on_commit_callbacks)
     row = RemoteHours.objects.get()
-    assert (row.state, row.message) == (TransferState.NOT_SENT, str(transfer.STATUS_APPROVED_WHILE_REMOVED))
+    assert (row.state, row.message) == (TransferState.NOT_SENT, str(texts.STATUS_APPROVED_WHILE_REMOVED))
     # reconnect: nothing is sent by itself
     run = wizard.wizard_start(actor=admin)
     run = wizard.wizard_key_check(actor=admin, run=run, key=tripletex_sandbox.employee_token)
@@ -542,7 +545,7 @@ def test_an_imported_lonnsart_also_becomes_a_lonnsart_line(
         )
         if s.salary_type_id == salary_type.id
     ]
-    assert (line.count, line.description) == (Decimal("2"), transfer.MARKER)
+    assert (line.count, line.description) == (Decimal("2"), comments.MARKER)
     assert RemoteSalaryLine.objects.get().state == TransferState.SENT
     # and reopening the overtime removes the line again
     with django_capture_on_commit_callbacks(execute=True):
@@ -572,7 +575,7 @@ def test_monthly_reconciliation_shows_differences(
     row = RemoteHours.objects.get()
     remote = tripletex_sandbox.client().timesheet_entry(row.remote_id)
     tripletex_sandbox.client().timesheet_entry_update(
-        entry=transfer.tx.TimesheetEntry(**{**remote.__dict__, "hours": Decimal("5")})
+        entry=tx.TimesheetEntry(**{**remote.__dict__, "hours": Decimal("5")})
     )
     page = client.get("/innstillinger/tripletex/avstemming/?maned=2026-11").content.decode()
     assert "1 linje avviker." in page
@@ -617,7 +620,7 @@ def test_new_entries_go_in_one_list_request(connected, tripletex_sandbox, django
     assert RemoteHours.objects.count() == 10
     # the list carries each entry's comment behind the marker
     assert sorted(sandbox_comments(tripletex_sandbox)) == sorted(
-        f"{transfer.MARKER} Dag {day} på {place.number}" for day in range(5) for place in (project, p400)
+        f"{comments.MARKER} Dag {day} på {place.number}" for day in range(5) for place in (project, p400)
     )
     ledger_check(tripletex_sandbox)
 
@@ -785,10 +788,10 @@ def test_old_hours_on_a_key_touched_by_a_new_approval_stay_out_of_tripletex(
     assert remote_entries(tripletex_sandbox) == []
     assert not RemoteHours.objects.filter(company=admin.company).exists()
     # and the entry says why it stays here
-    status = transfer.transfer_statuses(company=admin.company, entries=[new])[new.id]
+    status = statuses.transfer_statuses(company=admin.company, entries=[new])[new.id]
     assert (status.state, status.message) == (
         TransferState.NOT_SENT,
-        str(transfer.STATUS_BEFORE_SEND_FROM % {"date": "25.11.2026"}),
+        str(texts.STATUS_BEFORE_SEND_FROM % {"date": "25.11.2026"}),
     )
     # and hours dated from the chosen day are sent
     later = sent_in(worker, project, "2", day=DAY + datetime.timedelta(days=1))
@@ -831,14 +834,14 @@ def test_approved_from_counts_what_the_date_includes_and_tripletex_lacks(
         tripletex_sandbox, django_capture_on_commit_callbacks, send_from=DAY, approved_hours="7.5"
     )
     # then: counted for a Tripletex company that does not hold them, not for the one that does
-    assert transfer.approved_from(company=admin.company, date=DAY, tripletex_company_id=1) == (
+    assert wanted.approved_from(company=admin.company, date=DAY, tripletex_company_id=1) == (
         1,
         Decimal("7.50"),
     )
-    assert transfer.approved_from(
+    assert wanted.approved_from(
         company=admin.company, date=DAY + datetime.timedelta(days=1), tripletex_company_id=1
     ) == (0, Decimal("0"))
-    assert transfer.approved_from(
+    assert wanted.approved_from(
         company=admin.company, date=DAY, tripletex_company_id=demo.DEMO_COMPANY_ID
     ) == (0, Decimal("0"))
 
@@ -858,7 +861,7 @@ def test_the_week_grid_warns_while_typing_with_the_approvals_own_reason(client, 
     page = client.get("/timer/?week=2026-W48").content.decode()
     grid = client.get("/api/v1/weeks/2026-W48/").json()
     # then only the unlinked row warns, with the words the approval would refuse with
-    expected = str(transfer.BLOCK_PROJECT % {"project": str(unlinked)})
+    expected = str(texts.BLOCK_PROJECT % {"project": str(unlinked)})
     # one row warns: once in the desktop grid, once in each of the phone list's seven days
     assert page.count('class="row-warning"') == 1 + 7
     assert expected in page
@@ -909,7 +912,7 @@ def test_hours_of_a_non_participant_wait_until_tripletex_has_them_take_part(
     brygge = Project.objects.get(company=admin.company, number="P-600")
     worker.refresh_from_db()  # named as in Tripletex by the wizard: Kåre Sæther
     entry = sent_in(worker, brygge, "2")
-    expected = str(transfer.BLOCK_NOT_PARTICIPANT % {"name": worker.full_name, "project": str(brygge)})
+    expected = str(texts.BLOCK_NOT_PARTICIPANT % {"name": worker.full_name, "project": str(brygge)})
     # when the employee opens the week
     client.force_login(worker.user)
     page = client.get("/timer/?week=2026-W48").content.decode()
@@ -924,7 +927,7 @@ def test_hours_of_a_non_participant_wait_until_tripletex_has_them_take_part(
     # and a participant's row does not warn
     ordinary = WageType.objects.get(company=admin.company, is_builtin=True)
     assert (
-        transfer.approval_blockers(
+        blockers.approval_blockers(
             company=admin.company,
             entries=[HourEntry(id=-1, employee=admin, project=brygge, wage_type=ordinary, date=DAY)],
         )
@@ -944,7 +947,7 @@ def test_hours_of_a_non_participant_wait_until_tripletex_has_them_take_part(
 
 def test_the_participant_message_names_the_fix_without_assuming_gender():
     # when
-    text = str(transfer.BLOCK_NOT_PARTICIPANT % {"name": "Kåre Sæther", "project": "P-600 Brygge på Stø"})
+    text = str(texts.BLOCK_NOT_PARTICIPANT % {"name": "Kåre Sæther", "project": "P-600 Brygge på Stø"})
     # then
     assert text == (
         "Kåre Sæther er ikke deltaker i prosjektet «P-600 Brygge på Stø» i Tripletex, og bare deltakerne "
@@ -956,16 +959,16 @@ def test_the_participant_message_names_the_fix_without_assuming_gender():
 def test_stored_messages_are_shown_in_the_readers_language_with_tripletexs_words_beside():
     # given: messages stored by a worker (Norwegian) and by a request in English
     with translation.override("nb"):
-        refused = str(transfer.STATUS_REFUSED % {"message": "Prosjektet er avsluttet og kan ikke benyttes."})
-        gave_up = str(transfer.STATUS_GAVE_UP % {"attempts": 8})
+        refused = str(texts.STATUS_REFUSED % {"message": "Prosjektet er avsluttet og kan ikke benyttes."})
+        gave_up = str(texts.STATUS_GAVE_UP % {"attempts": 8})
     with translation.override("en"):
-        removed = str(transfer.STATUS_APPROVED_WHILE_REMOVED)
+        removed = str(texts.STATUS_APPROVED_WHILE_REMOVED)
 
     # when
     with translation.override("en"):
-        in_english = [transfer.message_shown(m) for m in (refused, gave_up, removed, "Eldre tekst")]
+        in_english = [texts.message_shown(m) for m in (refused, gave_up, removed, "Eldre tekst")]
     with translation.override("nb"):
-        in_norwegian = transfer.message_shown(removed)
+        in_norwegian = texts.message_shown(removed)
 
     # then
     assert in_english == [

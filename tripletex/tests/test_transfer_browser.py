@@ -25,7 +25,8 @@ from hr.tests.factories import (
 )
 from tripletex.models import Connection, ItemKind, RemoteHours, TransferState, WizardItem
 from tripletex.sandbox import messages as sandbox_messages
-from tripletex.services import transfer, wizard
+from tripletex.services import wizard
+from tripletex.transfer import comments, texts
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -125,7 +126,7 @@ def test_approved_hours_reach_tripletex_refusals_show_and_retry_and_removal_stop
     assert remote_entries(tripletex_sandbox) == [(kare, "2026-11-24", Decimal("7.5"))]
     with tripletex_sandbox.app.lock:
         [stored] = tripletex_sandbox.app.store.entries.values()
-    assert transfer.MARKER in stored.comment
+    assert comments.MARKER in stored.comment
 
     # when: P-100 is closed in Tripletex before the Wednesday is approved
     set_project_closed(tripletex_sandbox, True)
@@ -136,7 +137,7 @@ def test_approved_hours_reach_tripletex_refusals_show_and_retry_and_removal_stop
     badge = transfer_badge(page, wednesday)
     assert badge.get_by_text("Tripletex: Feilet").is_visible()
     reason = badge.locator(".transfer-message").inner_text()
-    assert reason.startswith(str(transfer.STATUS_REFUSED_SHOWN))
+    assert reason.startswith(str(texts.STATUS_REFUSED_SHOWN))
     assert badge.locator(".transfer-says").inner_text() == sandbox_messages.MSG_PROJECT_CLOSED
     assert len(remote_entries(tripletex_sandbox)) == 1
 
@@ -179,7 +180,7 @@ def test_approved_hours_reach_tripletex_refusals_show_and_retry_and_removal_stop
     # then: Kåre sees «Ikke sendt», and Tripletex heard nothing of it
     badge = transfer_badge(page, thursday)
     assert badge.get_by_text("Tripletex: Ikke sendt").is_visible()
-    assert badge.locator(".transfer-message").inner_text() == str(transfer.STATUS_APPROVED_WHILE_REMOVED)
+    assert badge.locator(".transfer-message").inner_text() == str(texts.STATUS_APPROVED_WHILE_REMOVED)
     assert RemoteHours.objects.get(date=THURSDAY).state == TransferState.NOT_SENT
     assert tripletex_sandbox.request_count("POST /timesheet/entry") == posts_before
     assert len(remote_entries(tripletex_sandbox)) == 2

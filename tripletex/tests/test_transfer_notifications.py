@@ -11,9 +11,9 @@ from django.core import mail
 from hr.tests.factories import DepartmentFactory, manager_of
 from tripletex import crypto
 from tripletex.models import Connection, RemoteHours, TransferState
-from tripletex.services import transfer
 from tripletex.tests import transfer_helpers
 from tripletex.tests.transfer_helpers import DAY, approve, sent_in
+from tripletex.transfer import texts
 
 pytestmark = pytest.mark.django_db
 connected = transfer_helpers.connected
@@ -141,4 +141,4 @@ def test_a_paused_key_tells_the_administrators_not_the_approvers(
     assert RemoteHours.objects.get().state == TransferState.PENDING
     assert _mails(ADMIN_SUBJECT) == [[admin.email]]
     assert _mails(APPROVER_SUBJECT) == []
-    assert str(transfer.STATUS_KEY_INVALID) == RemoteHours.objects.get().message
+    assert str(texts.STATUS_KEY_INVALID) == RemoteHours.objects.get().message

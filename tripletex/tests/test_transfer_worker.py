@@ -47,6 +47,7 @@ from django.utils import timezone
 from hr import services as hr_services
 from hr.models import Employee, EntryStatus, HourEntry, Project, WageType
 from hr.tests.factories import CompanyFactory, EmployeeFactory, administrator_of
+from tripletex import dispatch
 from tripletex.models import (
     EmployeeLink,
     ItemKind,
@@ -57,8 +58,10 @@ from tripletex.models import (
     WizardItem,
 )
 from tripletex.sandbox import store as sandbox_store
-from tripletex.services import transfer, wizard
-from tripletex.tasks import transfer_deliver_task
+from tripletex.services import wizard
+from tripletex.tasks import transfer_sweep_task
+from tripletex.tests import transfer_helpers
+from tripletex.transfer import comments, delivery, machine
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -72,7 +75,7 @@ APPROVALS_PER_BURST = 4
 WORKER_CONCURRENCY = 4
 # The whole run, approvals included, must settle within this; the loop then stops and the ledger
 # check says what did not arrive. A killed worker's rows wait out their in-flight lease
-# (transfer.IN_FLIGHT) first, so the last restart plus the lease plus this margin also bounds it.
+# (machine.IN_FLIGHT) first, so the last restart plus the lease plus this margin also bounds it.
 DEADLINE_SECONDS = 180
 LEASE_MARGIN_SECONDS = 60
 # Beat sweeps every minute; the test sweeps more often so the run stays short.
@@ -355,11 +358,9 @@ def hours_sent_in(workers: list[Employee], project: Project) -> list[HourEntry]:
 
 
 def sweep() -> int:
-    """What beat's transfer_sweep_task does: re-enqueue every pending row that is due."""
-    due = transfer.transfers_due()
-    for remote_id in due:
-        transfer_deliver_task.delay(remote_id)
-    return len(due)
+    """What beat's transfer_sweep_task does, run here: kick every company with rows due (the kicks go
+    to the worker through Redis)."""
+    return transfer_sweep_task()
 
 
 def approve_burst(admin: Employee, entry_ids: list[int]) -> None:
@@ -434,7 +435,7 @@ def ledger_check(sandbox) -> dict[str, int]:
         wanted = approved[(row.employee_id, row.date, row.project_id)]
         assert row.wanted_hours == wanted, (row.id, row.wanted_hours, wanted)
         if row.state == TransferState.SENT:
-            [(hours, entry_id, comment)] = by_key.get(key) or [(Decimal("0"), None, transfer.MARKER)]
+            [(hours, entry_id, comment)] = by_key.get(key) or [(Decimal("0"), None, comments.MARKER)]
             assert (hours, entry_id) == (wanted, row.remote_id), (
                 row.id,
                 hours,
@@ -442,7 +443,7 @@ def ledger_check(sandbox) -> dict[str, int]:
                 entry_id,
                 row.remote_id,
             )
-            assert transfer.MARKER in comment
+            assert comments.MARKER in comment
         else:
             assert row.state in (TransferState.FAILED, TransferState.CONFLICT, TransferState.NOT_SENT), (
                 row.id,
@@ -506,7 +507,7 @@ def test_worker_killed_twice_mid_batch_loses_nothing_and_sends_nothing_twice(
                 kills.append(pending())
                 worker.kill()
                 worker.start()
-                lease = transfer.IN_FLIGHT.total_seconds() + LEASE_MARGIN_SECONDS
+                lease = machine.IN_FLIGHT.total_seconds() + LEASE_MARGIN_SECONDS
                 deadline = max(deadline, time.monotonic() + lease)
             else:
                 if number == 1:
@@ -593,26 +594,26 @@ def test_an_approval_during_a_slow_update_does_not_leave_older_hours_in_triplete
     row = RemoteHours.objects.get()
     assert row.state == TransferState.SENT
     # From here the test runs the deliveries itself, in the order it needs.
-    monkeypatch.setattr(transfer, "deliver_on_commit", lambda remote_ids: None)
+    monkeypatch.setattr(dispatch, "deliver_on_commit", lambda refs: None)
 
     # when: delivery A (7.5) is slow to reach Tripletex; meanwhile 1 more hour is approved and a
     # second delivery B (8.5) is started at once; should B get through, it stores first and its
     # result is recorded after A's
     hr_services.entries_approve(actor=admin, entry_ids=[second.id])
     a_recorded = threading.Event()
-    record = transfer._record
+    record = delivery.record
 
-    def record_b_after_a(claim, outcome):
+    def record_b_after_a(connection_id, results):
         if threading.current_thread() is threading.main_thread():
             a_recorded.wait(timeout=20)
-        return record(claim, outcome)
+        return record(connection_id, results)
 
-    monkeypatch.setattr(transfer, "_record", record_b_after_a)
+    monkeypatch.setattr(delivery, "record", record_b_after_a)
     puts_before = sandbox.request_count("PUT /timesheet/entry/{id}")
 
     def deliver_a() -> None:
         try:
-            transfer.transfer_deliver(remote_id=row.id)
+            transfer_helpers.deliver_row(row.id)
         finally:
             a_recorded.set()
             connection.close()
@@ -625,13 +626,13 @@ def test_an_approval_during_a_slow_update_does_not_leave_older_hours_in_triplete
         time.sleep(0.01)
     sandbox.set_faults(latencyMs=0)  # A's PUT is already waiting its 1.5 s; B goes straight through
     hr_services.entries_approve(actor=admin, entry_ids=[third.id])
-    transfer.transfer_deliver(remote_id=row.id)
+    transfer_helpers.deliver_row(row.id)
     a.join(timeout=30)
     # and every sweep after that runs whatever is due
     for _ in range(5):
         RemoteHours.objects.filter(state=TransferState.PENDING).update(next_attempt_at=timezone.now())
-        for remote_id in transfer.transfers_due():
-            transfer.transfer_deliver(remote_id=remote_id)
+        for remote_id in transfer_helpers.hours_due():
+            transfer_helpers.deliver_row(remote_id)
 
     # then: Tripletex holds the approved 8.5 hours
     row.refresh_from_db()

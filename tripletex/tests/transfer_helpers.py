@@ -19,8 +19,17 @@ from hr import services as hr_services
 from hr.models import EntryStatus, HourEntry, Project, WageType
 from hr.tests.factories import CompanyFactory, EmployeeFactory, administrator_of
 from tripletex import crypto
-from tripletex.models import Connection, EmployeeLink, ProjectLink, RemoteHours, TransferState
-from tripletex.services import transfer
+from tripletex.models import (
+    Connection,
+    EmployeeLink,
+    ProjectLink,
+    RemoteHours,
+    RemoteSalaryLine,
+    TransferState,
+)
+from tripletex.tasks import transfer_sweep_task
+from tripletex.transfer import comments, delivery, queries
+from tripletex.transfer.refs import Kind, RowRef
 
 DAY = datetime.date(2026, 11, 24)
 # Wide enough for every date these tests use; Tripletex's dateTo is exclusive.
@@ -116,16 +125,26 @@ def approve(admin, entries, capture, *, execute=True):
     return callbacks
 
 
-def deliver_due(row_id: int) -> str | None:
+def deliver_row(row_id: int, kind: Kind = Kind.HOURS) -> TransferState | None:
+    """Deliver one row now if it is due (None: not due, or held by another delivery)."""
+    ref = RowRef(kind, row_id)
+    return delivery.deliver([ref])[ref]
+
+
+def hours_due() -> list[int]:
+    """The ids of the hours rows the sweep would find due."""
+    return [ref.id for ref in queries.rows_due() if ref.kind == Kind.HOURS]
+
+
+def deliver_due(row_id: int, kind: Kind = Kind.HOURS) -> TransferState | None:
     """Run the row now, as the sweep would once its next attempt is due and any lease has run out."""
-    RemoteHours.objects.filter(id=row_id).update(next_attempt_at=timezone.now(), in_flight_until=None)
-    return transfer.transfer_deliver(remote_id=row_id)
+    model = RemoteHours if kind == Kind.HOURS else RemoteSalaryLine
+    model.objects.filter(id=row_id).update(next_attempt_at=timezone.now(), in_flight_until=None)
+    return deliver_row(row_id, kind)
 
 
 def sweep() -> int:
     """One beat of the sweep, the way Celery beat runs it (tasks are eager in tests)."""
-    from tripletex.tasks import transfer_sweep_task
-
     return transfer_sweep_task.delay().get()
 
 
@@ -153,7 +172,7 @@ def ledger_check(tripletex_sandbox) -> None:
         by_key[(entry.employee_id, entry.date, entry.project_id, entry.activity_id)].append(entry)
     doubled = {key: len(entries) for key, entries in by_key.items() if len(entries) > 1}
     assert not doubled, f"keys with more than one remote entry: {doubled}"
-    ours = {entry.id for entry in remote if transfer.MARKER in entry.comment}
+    ours = {entry.id for entry in remote if comments.MARKER in entry.comment}
     accounted: set[int] = set()
     for row in RemoteHours.objects.all():
         employee = EmployeeLink.objects.get(

@@ -1,0 +1,144 @@
+"""The import structure of the project (docs/transfer.md): no module imports itself round a
+circle, and tripletex imports at the top of its modules, so each module's dependencies are in
+plain sight. Read from the source with ast; nothing is imported to check it."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGES = ("tripletex", "hr", "grønnjobb")
+# Django's documented place to connect apps once the registry is ready.
+LATE_IMPORTS_ALLOWED = {"tripletex.apps"}
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _sources() -> dict[str, Path]:
+    return {
+        _module_name(path): path
+        for package in PACKAGES
+        for path in (ROOT / package).rglob("*.py")
+        if "tests" not in path.parts and "migrations" not in path.parts
+    }
+
+
+def _imports(module: str, tree: ast.Module, known: set[str]) -> list[tuple[str, bool]]:
+    """(imported project module, imported inside a function) for every import in the module."""
+    found: list[tuple[str, bool]] = []
+    functions = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+    late = {id(n) for f in functions for n in ast.walk(f) if isinstance(n, ast.Import | ast.ImportFrom)}
+    package = (
+        module if (ROOT / module.replace(".", "/") / "__init__.py").exists() else module.rpartition(".")[0]
+    )
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join(
+                    package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else [])
+                )
+            # `from package import module` depends on the module; `from module import name` on it.
+            names = [f"{base}.{a.name}" if f"{base}.{a.name}" in known else base for a in node.names]
+        else:
+            continue
+        for name in dict.fromkeys(names):
+            if name in known and name != module:
+                found.append((name, id(node) in late))
+    return found
+
+
+def _graph() -> tuple[dict[str, set[str]], list[str]]:
+    sources = _sources()
+    known = set(sources)
+    graph: dict[str, set[str]] = {}
+    late_imports: list[str] = []
+    for module, path in sources.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        graph[module] = set()
+        for target, late in _imports(module, tree, known):
+            graph[module].add(target)
+            if late and module.startswith("tripletex") and module not in LATE_IMPORTS_ALLOWED:
+                late_imports.append(f"{module} → {target}")
+    return graph, late_imports
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Every strongly connected group of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    groups: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in sorted(graph.get(node, ())):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                groups.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return groups
+
+
+def test_no_module_imports_itself_round_a_circle():
+    graph, _late = _graph()
+    assert _cycles(graph) == []
+
+
+def test_tripletex_imports_at_the_top_of_its_modules():
+    late = _graph()[1]
+    assert late == []
+
+
+def test_the_checks_see_a_circle_and_a_late_import():
+    # given: a made-up pair of modules that import each other, one of them inside a function
+    graph = {"a": {"b"}, "b": {"a"}, "c": {"a"}}
+    tree = ast.parse("def f():\n    from tripletex import dispatch\n")
+
+    # when / then
+    assert _cycles(graph) == [["a", "b"]]
+    assert _imports("tripletex.x", tree, {"tripletex.dispatch", "tripletex"}) == [
+        ("tripletex.dispatch", True)
+    ]
+
+
+def test_the_transfer_package_knows_kinds_only_through_the_registry():
+    # The state machine and the services around it never name a kind's module.
+    graph, _late = _graph()
+    generic = [
+        m
+        for m in graph
+        if m.startswith("tripletex.transfer.")
+        and m.rpartition(".")[2] not in {"hours", "salary_lines", "registry"}
+    ]
+    assert generic
+    naming = {
+        m: sorted(graph[m] & {"tripletex.transfer.hours", "tripletex.transfer.salary_lines"}) for m in generic
+    }
+    assert {m: names for m, names in naming.items() if names} == {}
