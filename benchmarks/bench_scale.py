@@ -11,13 +11,15 @@ day on P-100): 200,000 entries at the default scale. Every company is connected 
 leaves it, built directly) to a Tripletex company of its own in one sandbox
 (tripletex/sandbox/README.md, «Many companies»), which has its own employee token and rate limit.
 
-1. Due-query cost: before any approval, the sweep's due query (captured as the sweep runs it) is
-   EXPLAINed with 2,000 and with 200,000 sent rows in the table beside 100 due ones: whether the
-   plan uses an index, and the ratio of its times.
+1. Due-query cost: before any approval, the due queries (the sweep's, and the check a company's
+   delivery makes after each round; captured as they run) are EXPLAINed with 2,000 and with
+   200,000 sent rows in the table beside 100 due ones: whether the plan uses an index, and the
+   ratio of its times.
 2. Delivery: the sandbox gets 20 ms latency; 4 `celery worker` processes (concurrency 1) start;
    the hours are sent in, and each company's manager approves the team's week through the real
    approval service (`hr.services.entries_approve`), the companies interleaved at random (seeded),
-   each company's weeks in order. The benchmark sweeps every few seconds to stand in for beat, and
+   each company's weeks in order; the approvals' kicks and the sweep's start the per-company
+   deliveries (tripletex/tasks.py). The benchmark sweeps every few seconds to stand in for beat, and
    waits (bounded) until every row is sent.
 
 Recorded: total time; Tripletex requests per company against ceil(entries / 100); per company the
@@ -82,17 +84,21 @@ COMMIT_AT_START = subprocess.run(
 # --- the transfer seam ---------------------------------------------------------------------------
 
 
-def transfer_seam() -> tuple[Callable[[], None], Callable[[], object]]:
+def transfer_seam() -> tuple[Callable[[], None], dict[str, Callable[[int], object]]]:
     """The only place this benchmark touches the transfer's code: how beat's sweep is published, and
-    the function whose query is the sweep's due query (run in this process to capture its SQL).
-    Delivery itself goes only through the approval service and the tasks the sweep enqueues."""
-    from tripletex.services import transfer
+    the functions whose queries find due rows (run in this process to capture their SQL): the
+    sweep's, and the check a company's delivery makes after each round. Delivery itself goes only
+    through the approval service and the tasks the sweep and the approvals enqueue."""
     from tripletex.tasks import transfer_sweep_task
+    from tripletex.transfer import queries
 
     def sweep() -> None:
         transfer_sweep_task.delay()
 
-    return sweep, lambda: transfer.transfers_due()
+    return sweep, {
+        "sweep: companies_due": lambda company_id: queries.companies_due(),
+        "delivery: company_has_due": lambda company_id: queries.company_has_due(company_id),
+    }
 
 
 # --- the sandbox, in a process of its own --------------------------------------------------------
@@ -361,8 +367,8 @@ def companies_build(
 
 
 def due_query_cost(company: dict[str, Any], repeats: int) -> dict[str, Any]:
-    """EXPLAIN ANALYZE of the sweep's due query, captured as it runs, with DUE_SMALL and then
-    DUE_LARGE sent rows beside DUE_PENDING due ones. The rows are synthetic (activity ids no
+    """EXPLAIN ANALYZE of each due query (transfer_seam), captured as it runs, with DUE_SMALL and
+    then DUE_LARGE sent rows beside DUE_PENDING due ones. The rows are synthetic (activity ids no
     Tripletex company has) and are removed before any worker starts."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -371,7 +377,7 @@ def due_query_cost(company: dict[str, Any], repeats: int) -> dict[str, Any]:
     from hr.models import Employee
     from tripletex.models import ProjectLink, RemoteHours, TransferState
 
-    _, due = transfer_seam()
+    _, due_functions = transfer_seam()
     employee = (
         Employee.objects.filter(company_id=company["company_id"]).exclude(employee_number="1001").first()
     )
@@ -404,11 +410,11 @@ def due_query_cost(company: dict[str, Any], repeats: int) -> dict[str, Any]:
                 for n in range(min(5_000, count - offset))
             )
 
-    def measure(sent: int) -> dict[str, Any]:
+    def measure(due: Callable[[int], object], sent: int) -> dict[str, Any]:
         with connection.cursor() as cursor:
             cursor.execute(f'ANALYZE "{table}"')
         with CaptureQueriesContext(connection) as captured:
-            found = due()
+            found = due(company["company_id"])
         statements = [q["sql"] for q in captured.captured_queries if table in q["sql"]]
         assert statements, "the due function ran no query on the hours table"
         sql = statements[0]
@@ -424,7 +430,7 @@ def due_query_cost(company: dict[str, Any], repeats: int) -> dict[str, Any]:
         return {
             "sent_rows": sent,
             "due_rows": DUE_PENDING,
-            "rows_returned": len(found) if isinstance(found, list | tuple) else None,
+            "answer": found if not isinstance(found, list | tuple) else f"{len(found)} found",
             "uses_index": any("Index" in node["Node Type"] for node in nodes),
             "nodes": [
                 {k: node[k] for k in ("Node Type", "Index Name", "Relation Name") if k in node}
@@ -438,20 +444,23 @@ def due_query_cost(company: dict[str, Any], repeats: int) -> dict[str, Any]:
 
     rows(DUE_PENDING, 0, TransferState.PENDING)
     rows(DUE_SMALL, DUE_PENDING, TransferState.SENT)
-    small = measure(DUE_SMALL)
+    small = {name: measure(due, DUE_SMALL) for name, due in due_functions.items()}
     rows(DUE_LARGE - DUE_SMALL, DUE_PENDING + DUE_SMALL, TransferState.SENT)
-    large = measure(DUE_LARGE)
+    large = {name: measure(due, DUE_LARGE) for name, due in due_functions.items()}
     RemoteHours.objects.filter(activity_id__gte=SYNTHETIC_ACTIVITY).delete()
     with connection.cursor() as cursor:
         cursor.execute(f'VACUUM ANALYZE "{table}"')
-    ratio = large["median_ms"] / small["median_ms"] if small["median_ms"] else None
-    return {
-        "small": small,
-        "large": large,
-        "time_ratio": ratio,
-        "target_ratio_at_most": DUE_QUERY_TARGET,
-        "met": bool(large["uses_index"] and ratio is not None and ratio <= DUE_QUERY_TARGET),
-    }
+    result = {}
+    for name in due_functions:
+        ratio = large[name]["median_ms"] / small[name]["median_ms"] if small[name]["median_ms"] else None
+        result[name] = {
+            "small": small[name],
+            "large": large[name],
+            "time_ratio": ratio,
+            "target_ratio_at_most": DUE_QUERY_TARGET,
+            "met": bool(large[name]["uses_index"] and ratio is not None and ratio <= DUE_QUERY_TARGET),
+        }
+    return result
 
 
 def plan_nodes(node: dict[str, Any]) -> Any:
@@ -818,11 +827,15 @@ def print_table(result: dict[str, Any]) -> None:
             f" (target ≤ {FAIRNESS_TARGET}: {'met' if fairness['met'] else 'NOT MET'})",
         ),
         ("429s received", f"{s['rate_limited_total']}"),
-        (
-            "due query (2,000 → 200,000 sent)",
-            f"{due['small']['median_ms']:.2f} ms → {due['large']['median_ms']:.2f} ms, ratio"
-            f" {due['time_ratio']:.2f}, index {due['small']['uses_index']} → {due['large']['uses_index']}"
-            f" (target ≤ {DUE_QUERY_TARGET} with an index: {'met' if due['met'] else 'NOT MET'})",
+        *(
+            (
+                f"{name} (2,000 → 200,000 sent)",
+                f"{cost['small']['median_ms']:.2f} ms → {cost['large']['median_ms']:.2f} ms, ratio"
+                f" {cost['time_ratio']:.2f}, index {cost['small']['uses_index']}"
+                f" → {cost['large']['uses_index']}"
+                f" (target ≤ {DUE_QUERY_TARGET} with an index: {'met' if cost['met'] else 'NOT MET'})",
+            )
+            for name, cost in due.items()
         ),
         ("ledger", "exact" if ledger["exact"] else f"NOT EXACT: {ledger}"),
     ]
