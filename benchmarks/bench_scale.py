@@ -418,7 +418,7 @@ def due_query_cost(company: dict[str, Any], repeats: int) -> dict[str, Any]:
         statements = [q["sql"] for q in captured.captured_queries if table in q["sql"]]
         assert statements, "the due function ran no query on the hours table"
         sql = statements[0]
-        plans, times = [], []
+        plans, times, executions = [], [], []
         with connection.cursor() as cursor:
             for _ in range(repeats):
                 cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}")
@@ -426,6 +426,7 @@ def due_query_cost(company: dict[str, Any], repeats: int) -> dict[str, Any]:
                 plan = json.loads(plan) if isinstance(plan, str) else plan
                 plans.append(plan[0])
                 times.append(plan[0]["Planning Time"] + plan[0]["Execution Time"])
+                executions.append(plan[0]["Execution Time"])
         nodes = list(plan_nodes(plans[-1]["Plan"]))
         return {
             "sent_rows": sent,
@@ -436,8 +437,9 @@ def due_query_cost(company: dict[str, Any], repeats: int) -> dict[str, Any]:
                 {k: node[k] for k in ("Node Type", "Index Name", "Relation Name") if k in node}
                 for node in nodes
             ],
-            "median_ms": statistics.median(times),
+            "median_ms": statistics.median(times),  # planning and execution
             "min_ms": min(times),
+            "execution_median_ms": statistics.median(executions),
             "repeats": repeats,
             "sql": sql,
         }
@@ -456,7 +458,9 @@ def due_query_cost(company: dict[str, Any], repeats: int) -> dict[str, Any]:
         result[name] = {
             "small": small[name],
             "large": large[name],
-            "time_ratio": ratio,
+            "time_ratio": ratio,  # of the medians; the target is judged on it
+            "time_ratio_of_minimums": large[name]["min_ms"] / small[name]["min_ms"],
+            "execution_time_ratio": large[name]["execution_median_ms"] / small[name]["execution_median_ms"],
             "target_ratio_at_most": DUE_QUERY_TARGET,
             "met": bool(large[name]["uses_index"] and ratio is not None and ratio <= DUE_QUERY_TARGET),
         }
@@ -865,7 +869,7 @@ def main() -> None:
         "--rate-limit", type=int, default=0, help="requests per period per company (0: default)"
     )
     parser.add_argument("--rate-limit-period", type=int, default=60)
-    parser.add_argument("--explain-repeats", type=int, default=30)
+    parser.add_argument("--explain-repeats", type=int, default=200)
     parser.add_argument("--keep-database", action="store_true", help=f"leave {BENCH_DATABASE} for inspection")
     parser.add_argument("--output", type=Path, default=None)
     arguments = parser.parse_args()
