@@ -104,12 +104,16 @@ def transfer_seam() -> tuple[Callable[[], None], dict[str, Callable[[int], objec
 # --- the sandbox, in a process of its own --------------------------------------------------------
 
 
-def start_sandbox() -> tuple[subprocess.Popen[str], str]:
-    """The sandbox without latency while the companies are built; LATENCY_MS is set before delivery."""
+def start_sandbox(log: Path) -> tuple[subprocess.Popen[str], str]:
+    """The sandbox without latency while the companies are built; LATENCY_MS is set before delivery.
+    Its errors go to `log`."""
     command = [sys.executable, str(ROOT / "manage.py"), "tripletex_sandbox", "--port", "0"]
     environment = dict(os.environ, DJANGO_ENV="development", PYTHONUNBUFFERED="1")
     environment.pop("DATABASE_URL", None)  # the sandbox needs no database
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=environment, cwd=ROOT)  # noqa: S603
+    with log.open("ab") as errors:
+        process = subprocess.Popen(  # noqa: S603
+            command, stdout=subprocess.PIPE, stderr=errors, text=True, env=environment, cwd=ROOT
+        )
     assert process.stdout is not None
     for line in process.stdout:
         found = re.search(r"serving at (http://\S+)", line)
@@ -505,6 +509,7 @@ def deliver(
     seed: int,
     sweep_seconds: float,
     deadline_seconds: float,
+    sandbox: subprocess.Popen[str],
 ) -> dict[str, Any]:
     from hr.services import entries_approve
 
@@ -529,6 +534,8 @@ def deliver(
     approved_at = time.time()
     left = rows_left()
     while left and time.time() - started < deadline_seconds:
+        if sandbox.poll() is not None:
+            raise RuntimeError(f"the sandbox exited ({sandbox.returncode}) with {left} rows not sent")
         time.sleep(0.5)
         if time.perf_counter() - last_sweep >= sweep_seconds:
             sweep()
@@ -671,9 +678,10 @@ def ledger_check(base_url: str, companies: list[dict[str, Any]]) -> dict[str, An
 def run(arguments: argparse.Namespace) -> dict[str, Any]:
     database_url, database_drop = database_prepare()
     redis_clear(REDIS_URL)
-    sandbox, base_url = start_sandbox()
-    workers: list[Worker] = []
     log_directory = tempfile.mkdtemp(prefix="gronnjobb-bench-scale-")
+    print(f"logs in {log_directory}", flush=True)
+    sandbox, base_url = start_sandbox(Path(log_directory) / "sandbox.log")
+    workers: list[Worker] = []
     try:
         from tripletex.sandbox import DEMO_CONSUMER_TOKEN
 
@@ -738,6 +746,7 @@ def run(arguments: argparse.Namespace) -> dict[str, Any]:
             seed=arguments.seed,
             sweep_seconds=arguments.sweep_seconds,
             deadline_seconds=arguments.deadline,
+            sandbox=sandbox,
         )
         load_after = os.getloadavg()
         for worker in workers:
