@@ -5,6 +5,8 @@ test here runs once per kind. Against the sandbox over HTTP."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -286,14 +288,21 @@ def test_inside_the_lease_nothing_is_due_and_nothing_is_sent(case, django_captur
     assert case.row().attempts == 0
 
 
-def test_a_stale_lease_never_overwrites_a_later_delivery(case, django_capture_on_commit_callbacks):
-    # given: worker A claims the row, and its lease runs out while it waits on Tripletex
-    _approved(case, "5", django_capture_on_commit_callbacks, execute=False)
-    connection = Connection.objects.get(company=case.admin.company)
+@contextmanager
+def _lease_run_out(case: Case, connection: Connection) -> Iterator[machine.Claim]:
+    """A worker's claim of the row, with the clock moved past its lease (held while the block runs)."""
     start = timezone.now()
     with time_machine.travel(start, tick=False) as traveller:
         [late] = machine.claim(case.kind, connection)
         traveller.move_to(start + machine.IN_FLIGHT + datetime.timedelta(seconds=1))
+        yield late
+
+
+def test_a_stale_lease_never_overwrites_a_later_delivery(case, django_capture_on_commit_callbacks):
+    # given: worker A claims the row, and its lease runs out while it waits on Tripletex
+    _approved(case, "5", django_capture_on_commit_callbacks, execute=False)
+    connection = Connection.objects.get(company=case.admin.company)
+    with _lease_run_out(case, connection) as late:
         # worker B takes the row over and delivers it
         assert deliver_row(late.row.id, case.kind.kind) == TransferState.SENT
         sent = case.row()
@@ -320,10 +329,7 @@ def test_a_stale_lease_leaves_a_row_still_in_flight_to_its_new_owner(
     # given: A's lease ran out and B claimed the row, but B has not recorded yet
     _approved(case, "5", django_capture_on_commit_callbacks, execute=False)
     connection = Connection.objects.get(company=case.admin.company)
-    start = timezone.now()
-    with time_machine.travel(start, tick=False) as traveller:
-        [late] = machine.claim(case.kind, connection)
-        traveller.move_to(start + machine.IN_FLIGHT + datetime.timedelta(seconds=1))
+    with _lease_run_out(case, connection) as late:
         [current] = machine.claim(case.kind, connection)
 
         # when: A records
