@@ -277,7 +277,7 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=CELERY_B
 CELERY_TASK_ACKS_LATE = True
 # A company's approvals within this many seconds reach Tripletex in one delivery (one list of up to a
 # hundred entries); 0 delivers after every approval. An eager run (no broker) never waits.
-TRIPLETEX_COALESCE_SECONDS = env.float("TRIPLETEX_COALESCE_SECONDS", default=1.5)
+TRIPLETEX_COALESCE_SECONDS = env.float("TRIPLETEX_COALESCE_SECONDS", default=1.0)
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"

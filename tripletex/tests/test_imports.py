@@ -5,6 +5,9 @@ plain sight. Read from the source with ast; nothing is imported to check it."""
 from __future__ import annotations
 
 import ast
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -142,3 +145,19 @@ def test_the_transfer_package_knows_kinds_only_through_the_registry():
         m: sorted(graph[m] & {"tripletex.transfer.hours", "tripletex.transfer.salary_lines"}) for m in generic
     }
     assert {m: names for m, names in naming.items() if names} == {}
+
+
+def test_a_process_that_only_set_django_up_knows_every_task_dispatch_sends():
+    # The web process imports no task module itself; a task dispatch names must still be known there.
+    code = (
+        "import django; django.setup()\n"
+        "from grønnjobb.celery import app\n"
+        "from tripletex import dispatch\n"
+        "print(sorted(name for name in dispatch.TASK_NAMES if name not in app.tasks))\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "grønnjobb.settings", "DJANGO_ENV": "development"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

@@ -64,40 +64,47 @@ def claim(kind: RemoteKind, connection: Connection, *, ids: list[int] | None = N
     skipped; rows in flight are not due."""
     now = timezone.now()
     with transaction.atomic():
-        rows = (
-            kind.rows()
-            .select_for_update(skip_locked=True)
-            .filter(company_id=connection.company_id, **due_filter(now))
-        )
-        if ids is not None:
-            rows = rows.filter(id__in=ids)
-        due = list(rows.exclude(in_flight_until__gt=now).order_by("next_attempt_at", "id")[:CLAIM_SIZE])
-        singles = [row.id for row in due if not _fresh(row)][:SINGLES_PER_ROUND]
-        taken = [row for row in due if _fresh(row) or row.id in singles]
-        claims, stopped = [], []
-        for row in taken:
-            if row.tripletex_company_id != connection.tripletex_company_id or not connection.is_active:
-                row.state, row.next_attempt_at, row.message = (
-                    TransferState.NOT_SENT,
-                    None,
-                    str(STATUS_REMOVED),
-                )
-            elif row.attempts >= MAX_ATTEMPTS:
-                # Its worker died on every attempt (none came back to record): stop, visibly.
-                row.state, row.next_attempt_at = TransferState.FAILED, None
-                row.message = str(STATUS_GAVE_UP % {"attempts": row.attempts})
-                stopped.append(row)
-            else:
-                row.attempts += 1
-                row.next_attempt_at = now + backoff(row.attempts)
-                row.in_flight_until = now + IN_FLIGHT
-                claims.append(Claim(kind, row, connection, kind.wanted(row), row.in_flight_until))
-            row.changed_at = now  # bulk_update leaves auto_now alone
+        taken = _due_rows(kind, connection, ids, now)
+        claims = [claim for row in taken if (claim := _take(kind, row, connection, now)) is not None]
         fields = ["state", "next_attempt_at", "message", "attempts", "in_flight_until", "changed_at"]
         kind.rows().bulk_update(taken, fields)
-        for row in stopped:
-            failure_notify_once(connection, row)
+        for row in taken:
+            if row.state == TransferState.FAILED:
+                failure_notify_once(connection, row)
     return claims
+
+
+def _due_rows(
+    kind: RemoteKind, connection: Connection, ids: list[int] | None, now: datetime.datetime
+) -> list[Row]:
+    """One locking read, oldest first; of the rows for the one-row path only SINGLES_PER_ROUND."""
+    rows = (
+        kind.rows()
+        .select_for_update(skip_locked=True)
+        .filter(company_id=connection.company_id, **due_filter(now))
+    )
+    if ids is not None:
+        rows = rows.filter(id__in=ids)
+    due = list(rows.exclude(in_flight_until__gt=now).order_by("next_attempt_at", "id")[:CLAIM_SIZE])
+    singles = [row.id for row in due if not _fresh(row)][:SINGLES_PER_ROUND]
+    return [row for row in due if _fresh(row) or row.id in singles]
+
+
+def _take(kind: RemoteKind, row: Row, connection: Connection, now: datetime.datetime) -> Claim | None:
+    """Count the attempt and lease the row; or stop it, when it cannot or should not go again."""
+    row.changed_at = now  # bulk_update leaves auto_now alone
+    if row.tripletex_company_id != connection.tripletex_company_id or not connection.is_active:
+        row.state, row.next_attempt_at, row.message = TransferState.NOT_SENT, None, str(STATUS_REMOVED)
+        return None
+    if row.attempts >= MAX_ATTEMPTS:
+        # Its worker died on every attempt (none came back to record): stop, visibly.
+        row.state, row.next_attempt_at = TransferState.FAILED, None
+        row.message = str(STATUS_GAVE_UP % {"attempts": row.attempts})
+        return None
+    row.attempts += 1
+    row.next_attempt_at = now + backoff(row.attempts)
+    row.in_flight_until = now + IN_FLIGHT
+    return Claim(kind, row, connection, kind.wanted(row), row.in_flight_until)
 
 
 def _fresh(row: Row) -> bool:
