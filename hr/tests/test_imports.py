@@ -223,7 +223,6 @@ def test_new_employees_get_a_user_with_a_normalised_email_and_no_password(admini
     assert imported.invited_ids == [employee.id]
     assert employee.user is not None
     assert (employee.email, employee.user.email) == ("kari.nordmann@example.no",) * 2
-    assert employee.user is not None
     assert not employee.user.has_usable_password()
     assert (employee.role, employee.department_id, employee.company_id) == (
         Role.MANAGER,

@@ -153,7 +153,6 @@ def test_forgot_password_sends_nothing_to_a_deactivated_invited_person(administr
     invited = EmployeeFactory.create(company=administrator.company, department=department, is_active=False)
     assert invited.user is not None
     invited.user.set_unusable_password()
-    assert invited.user is not None
     invited.user.save()
     mail.outbox.clear()
 
