@@ -25,6 +25,12 @@ def _queries(call) -> int:
     return len(captured)
 
 
+def _id(outcome: imports.Outcome) -> int:
+    """The local object's id of a row that was not skipped."""
+    assert outcome.id is not None
+    return outcome.id
+
+
 # --- actor and company ------------------------------------------------------------------------
 
 
@@ -39,12 +45,6 @@ def _queries(call) -> int:
         ),
     ],
 )
-def _id(outcome: imports.Outcome) -> int:
-    """The local object's id of a row that was not skipped."""
-    assert outcome.id is not None
-    return outcome.id
-
-
 def test_only_an_administrator_imports(employee, service, rows):
     # given an «Ansatt»
     counts = (Project.objects.count(), WageType.objects.count(), Employee.objects.count())
