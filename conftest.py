@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+    from pytest_django.live_server_helper import LiveServer
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -31,7 +36,7 @@ def _fresh_cache() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+def browser() -> Iterator[Browser]:
     """Debian's Chromium driven by Playwright. Skips where there is none, except in CI."""
     if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
         if os.environ.get("REQUIRE_BROWSER"):
@@ -49,7 +54,7 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser, live_server) -> Iterator[object]:
+def page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
     context = browser.new_context(base_url=live_server.url, locale="nb-NO", timezone_id="Europe/Oslo")
     context.set_default_timeout(15_000)
     page = context.new_page()
@@ -62,12 +67,12 @@ AXE_FAILING_IMPACTS = {"serious", "critical"}
 
 
 @pytest.fixture
-def axe_check():
+def axe_check() -> Callable[[Page, str | None], None]:
     from axe_playwright_python.sync_playwright import Axe
 
     axe = Axe()
 
-    def check(page: object, context: str | None = None) -> None:
+    def check(page: Page, context: str | None = None) -> None:
         results = axe.run(page, context=context)
         violations = [
             f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"

@@ -84,14 +84,14 @@ def build(people: int, days: int) -> Any:
     from hr.tests.factories import CompanyFactory, DepartmentFactory, ProjectFactory, administrator_of
     from tripletex.models import Connection
 
-    company: Any = CompanyFactory(name=f"Benk {people} AS")
-    department: Any = DepartmentFactory(company=company, name="Bygg")
+    company: Any = CompanyFactory.create(name=f"Benk {people} AS")
+    department: Any = DepartmentFactory.create(company=company, name="Bygg")
     admin = administrator_of(company)
     Connection.objects.create(
         company=company, tripletex_company_id=1, send_hours_from=datetime.date(2026, 7, 1)
     )
     projects: list[Any] = [
-        ProjectFactory(company=company, number=f"P-{n:03d}", name=f"Prosjekt {n}") for n in range(20)
+        ProjectFactory.create(company=company, number=f"P-{n:03d}", name=f"Prosjekt {n}") for n in range(20)
     ]
     ordinary = WageType.objects.get(company=company, is_builtin=True)
     employees = Employee.objects.bulk_create(

@@ -85,16 +85,21 @@ def run(repeats: int) -> dict[str, Any]:
         path("_bench/trivial/", lambda request: HttpResponse("ok")),
         path("", include("grønnjobb.urls")),
     ]
-    company: Any = CompanyFactory(name="Benk AS")
-    department = DepartmentFactory(company=company, name="Bygg")
+    company: Any = CompanyFactory.create(name="Benk AS")
+    department = DepartmentFactory.create(company=company, name="Bygg")
     ordinary = WageType.objects.get(company=company, is_builtin=True)
-    projects = [ProjectFactory(company=company, number=f"P-{n:03d}", name=f"Prosjekt {n}") for n in range(20)]
+    projects = [
+        ProjectFactory.create(company=company, number=f"P-{n:03d}", name=f"Prosjekt {n}") for n in range(20)
+    ]
     with override_settings(
         ROOT_URLCONF=urlconf, PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]
     ):
         return {
             f"{rows}_rows": measure(
-                EmployeeFactory(company=company, department=department), projects[:rows], ordinary, repeats
+                EmployeeFactory.create(company=company, department=department),
+                projects[:rows],
+                ordinary,
+                repeats,
             )
             for rows in (2, 20)
         }

@@ -350,7 +350,8 @@ def run_child(employees: int, projects: int, *, trace_memory: bool) -> dict[str,
     if completed.returncode != 0:
         sys.stderr.write(completed.stderr)
         raise SystemExit(f"the run with {employees} + {projects} failed")
-    return json.loads(completed.stdout.strip().splitlines()[-1])
+    measured: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
+    return measured
 
 
 def scenario(employees: int, projects: int, *, memory_pass: bool, repeat: int) -> dict[str, Any]:

@@ -44,7 +44,6 @@ SHOWN_FIELD = re.compile(r'name="shown-([0-9]+-[0-9]{4}-[0-9]{2}-[0-9]{2})" valu
 MANY_WEEKS = 10
 
 
-@events.request.add_listener
 def record(
     name: str, response_time: float, exception: Exception | None, start_time: float, **_kwargs: Any
 ) -> None:
@@ -53,9 +52,13 @@ def record(
     RECORD.write(json.dumps(line) + "\n")
 
 
-@events.quitting.add_listener
 def close_record(**_kwargs: Any) -> None:
     RECORD.close()
+
+
+# Locust's EventHook.add_listener is unannotated: registered by a call, the listeners keep their types.
+events.request.add_listener(record)
+events.quitting.add_listener(close_record)
 
 
 class LoopbackCookieJar(RequestsCookieJar):
@@ -81,10 +84,21 @@ class Person:
     def next(cls, kind: str) -> dict[str, Any]:
         index = next(cls.counters.setdefault(kind, itertools.count()))
         people = MANIFEST[kind]
-        return people[index % len(people)]
+        person: dict[str, Any] = people[index % len(people)]
+        return person
 
 
-class BrowserUser(HttpUser):
+class ThinkingUser(HttpUser):
+    """Locust's HttpUser with its wait (unannotated there) typed."""
+
+    abstract = True
+
+    def wait(self) -> None:
+        """Think for `wait_time` between two steps."""
+        HttpUser.wait(self)
+
+
+class BrowserUser(ThinkingUser):
     """A person with a browser: logs in through the form, posts forms with the CSRF token."""
 
     abstract = True
@@ -233,7 +247,7 @@ class AdministratorUser(BrowserUser):
         self.client.get(f"/rapporter/eksport.csv?from={first}&to={last}", name="GET /rapporter/eksport.csv")
 
 
-class ApiUser(HttpUser):
+class ApiUser(ThinkingUser):
     fixed_count = 4
     wait_time = between(3, 8)
 

@@ -29,9 +29,9 @@ def client_ip(request: HttpRequest) -> str:
     from to X-Forwarded-For, so the n-th entry from the right is the client as our outermost proxy
     saw it. Entries further left were written by the client and are ignored.
     """
-    remote = request.META.get("REMOTE_ADDR", "")
-    proxies = settings.TRUSTED_PROXY_COUNT
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    remote: str = request.META.get("REMOTE_ADDR", "")
+    proxies: int = settings.TRUSTED_PROXY_COUNT
+    forwarded: str = request.META.get("HTTP_X_FORWARDED_FOR", "")
     if proxies == 0 or not forwarded:
         return remote
     addresses = [address.strip() for address in forwarded.split(",") if address.strip()]

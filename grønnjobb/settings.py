@@ -9,9 +9,14 @@ See .env.example for every variable.
 import datetime
 from pathlib import Path
 
+import django_stubs_ext
 import environ
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+
+# Django's generic classes (ModelAdmin[Company] and the like) accept type arguments at run time,
+# as their stubs declare.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -31,11 +36,12 @@ if PRODUCTION and DEBUG:
 def _required(name: str, development_default: str) -> str:
     """A setting that has a default for development and none in production."""
     if PRODUCTION:
-        value = env.str(name, default="")
+        value: str = env.str(name, default="")
         if not value:
             raise ImproperlyConfigured(f"The environment variable {name} must be set in production.")
         return value
-    return env.str(name, default=development_default)
+    default: str = env.str(name, default=development_default)
+    return default
 
 
 SECRET_KEY = _required("SECRET_KEY", "development-only-secret-key-not-for-production-use-0123456789")

@@ -80,7 +80,7 @@ class PasswordResetView(auth_views.PasswordResetView):
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     """A new password from an e-mailed link ends every session and API key taken with the old one."""
 
-    def form_valid(self, form: SetPasswordForm) -> HttpResponse:
+    def form_valid(self, form: SetPasswordForm[User]) -> HttpResponse:
         services.user_credentials_revoke(user=form.user)
         return super().form_valid(form)
 

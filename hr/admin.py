@@ -17,7 +17,7 @@ from hr.models import (
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(BaseUserAdmin[User]):
     ordering = ["email"]
     list_display = ["email", "is_active", "is_staff", "last_login"]
     search_fields = ["email"]
@@ -30,20 +30,20 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Company)
-class CompanyAdmin(admin.ModelAdmin):
+class CompanyAdmin(admin.ModelAdmin[Company]):
     list_display = ["name", "organisation_number", "created_at"]
     search_fields = ["name", "organisation_number"]
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(admin.ModelAdmin[Department]):
     list_display = ["name", "company"]
     list_filter = ["company"]
     filter_horizontal = ["managers"]
 
 
 @admin.register(Employee)
-class EmployeeAdmin(admin.ModelAdmin):
+class EmployeeAdmin(admin.ModelAdmin[Employee]):
     list_display = ["full_name", "employee_number", "email", "company", "department", "role", "is_active"]
     list_filter = ["company", "role", "is_active"]
     search_fields = ["first_name", "last_name", "email", "employee_number"]
@@ -52,20 +52,20 @@ class EmployeeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(admin.ModelAdmin[Project]):
     list_display = ["number", "name", "company", "is_closed", "start_date", "end_date"]
     list_filter = ["company", "is_closed"]
     search_fields = ["number", "name"]
 
 
 @admin.register(WageType)
-class WageTypeAdmin(admin.ModelAdmin):
+class WageTypeAdmin(admin.ModelAdmin[WageType]):
     list_display = ["number", "name", "company", "is_active", "is_builtin"]
     list_filter = ["company", "is_active"]
 
 
 @admin.register(HourEntry)
-class HourEntryAdmin(admin.ModelAdmin):
+class HourEntryAdmin(admin.ModelAdmin[HourEntry]):
     list_display = ["employee", "date", "project", "wage_type", "hours", "status", "company"]
     list_filter = ["company", "status"]
     date_hierarchy = "date"
@@ -75,7 +75,7 @@ class HourEntryAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
     """Support staff can see and delete (revoke) keys; the key itself is never stored."""
 
     list_display = ["name", "user", "prefix", "created_at", "expires_at", "last_used_at"]
@@ -88,7 +88,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReminderSent)
-class ReminderSentAdmin(admin.ModelAdmin):
+class ReminderSentAdmin(admin.ModelAdmin[ReminderSent]):
     """Weekly reminders; one claimed but never sent (empty «sendt») was lost to a crash."""
 
     list_display = ["employee", "week", "kind", "claimed_at", "sent_at", "company"]

@@ -111,7 +111,8 @@ class CsrfSessionAuthentication(SessionAuthentication):
             raise exceptions.PermissionDenied(CSRF_FAILED) from None
 
 
-class CsrfSessionScheme(SessionScheme):
+# drf-spectacular's OpenApiAuthenticationExtension.__init_subclass__ (the registry) is unannotated.
+class CsrfSessionScheme(SessionScheme):  # type: ignore[no-untyped-call]
     """Documents CsrfSessionAuthentication in the schema as the cookie login it is."""
 
     target_class = "hr.api.CsrfSessionAuthentication"

@@ -98,7 +98,7 @@ class ApprovalFilterForm(forms.Form):
             raise forms.ValidationError(FILTER_WEEK_INVALID, code="invalid") from None
 
     def _clean_date(self, name: str) -> datetime.date | None:
-        value = self.cleaned_data[name]
+        value: datetime.date | None = self.cleaned_data[name]
         if value is not None and not weeks.date_in_range(value):
             raise forms.ValidationError(FILTER_DATE_INVALID, code="out_of_range")
         return value

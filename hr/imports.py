@@ -232,14 +232,9 @@ def departments_import(*, actor: Employee, names: Iterable[str]) -> tuple[dict[s
     return found, [d.name for d in new]
 
 
-@transaction.atomic
-def employees_import(*, actor: Employee, rows: Sequence[EmployeeRow]) -> EmployeesImported:
-    """Create (with a user without a password, to be invited) or update one employee per row,
-    matched by `existing_id`, else by number, else, with `link_user`, by the user of its e-mail.
-    A new row whose e-mail a user has is skipped unless linked. An update changes the names (when
-    given) and the number; e-mail, role and department stay as they are here."""
-    require_administrator(actor)
-    rows = [
+def _employee_rows_normalised(rows: Sequence[EmployeeRow]) -> list[EmployeeRow]:
+    """The rows with the surrounding spaces gone, e-mails in lower case and the default role."""
+    return [
         replace(
             r,
             number=r.number.strip(),
@@ -250,14 +245,74 @@ def employees_import(*, actor: Employee, rows: Sequence[EmployeeRow]) -> Employe
         )
         for r in rows
     ]
+
+
+def _employee_rows_check(rows: Sequence[EmployeeRow], *, creating: Sequence[EmployeeRow]) -> None:
+    """Refuse the import when two rows share a number, two new people an e-mail, or a role is unknown."""
     _unique((r.number for r in rows), EMPLOYEE_NUMBER_TAKEN, "employee_number")
-    creating = [r for r in rows if r.existing_id is None and r.user_id is None]
     twice = sorted(e for e, n in Counter(r.email for r in creating).items() if n > 1)
     if twice:
         raise ValidationError(EMAIL_TAKEN, code="email_taken", params={"email": ", ".join(twice[:10])})
     for row in rows:
         if row.role not in Role.values:
             raise ValidationError({"role": ValidationError(ROLE_UNKNOWN, params={"role": row.role})})
+
+
+def _employee_department_id(row: EmployeeRow, *, existing: set[int], created: dict[str, int]) -> int | None:
+    """A new employee's department: the one created for the row's new name, else the chosen one,
+    as long as it is the company's."""
+    department_id = row.department_id
+    if row.new_department.strip():
+        department_id = created.get(department_key(row.new_department))
+    return department_id if department_id in existing or department_id in created.values() else None
+
+
+def _employee_new(actor: Employee, row: EmployeeRow, *, department_id: int | None) -> Employee:
+    return Employee(
+        company=actor.company,
+        first_name=row.first_name,
+        last_name=row.last_name,
+        email=row.email,
+        employee_number=row.number,
+        role=row.role,
+        department_id=department_id,
+    )
+
+
+def _employee_update(local: Employee, row: EmployeeRow) -> bool:
+    """Take the row's names (those given) and number; whether anything changed."""
+    changed = False
+    for field, value in (("first_name", row.first_name), ("last_name", row.last_name)):
+        if value and getattr(local, field) != value:
+            setattr(local, field, value)
+            changed = True
+    changed = changed or local.employee_number != row.number
+    if changed:
+        local.employee_number = row.number
+    return changed
+
+
+def _emails_free_check(emails: Sequence[str]) -> None:
+    """Refuse the import when a user already has one of the new people's e-mails."""
+    taken: set[str] = set()
+    for chunk in _chunks(emails):
+        taken.update(User.objects.filter(email__in=chunk).values_list("email", flat=True))
+    if taken:
+        raise ValidationError(
+            EMAIL_TAKEN, code="email_taken", params={"email": ", ".join(sorted(taken)[:10])}
+        )
+
+
+@transaction.atomic
+def employees_import(*, actor: Employee, rows: Sequence[EmployeeRow]) -> EmployeesImported:
+    """Create (with a user without a password, to be invited) or update one employee per row,
+    matched by `existing_id`, else by number, else, with `link_user`, by the user of its e-mail.
+    A new row whose e-mail a user has is skipped unless linked. An update changes the names (when
+    given) and the number; e-mail, role and department stay as they are here."""
+    require_administrator(actor)
+    rows = _employee_rows_normalised(rows)
+    creating = [r for r in rows if r.existing_id is None and r.user_id is None]
+    _employee_rows_check(rows, creating=creating)
     by_id = _by_id(Employee, actor, [r.existing_id for r in rows])
     by_number = _by_number(Employee, actor, "employee_number", [r.number for r in rows])
     by_user = {
@@ -282,41 +337,20 @@ def employees_import(*, actor: Employee, rows: Sequence[EmployeeRow]) -> Employe
             outcomes.append(Outcome(None, "skipped"))  # the e-mail is a user's, and linking was not chosen
             continue
         if local is None:
-            department_id = row.department_id
-            if row.new_department.strip():
-                department_id = created_departments.get(department_key(row.new_department))
             new_users.append(User(email=row.email, password=make_password(None)))
-            local = Employee(
-                company=actor.company,
-                first_name=row.first_name,
-                last_name=row.last_name,
-                email=row.email,
-                employee_number=row.number,
-                role=row.role,
-                department_id=department_id
-                if department_id in departments or department_id in created_departments.values()
-                else None,
+            local = _employee_new(
+                actor,
+                row,
+                department_id=_employee_department_id(row, existing=departments, created=created_departments),
             )
             new_employees.append(local)
             outcomes.append(local)
             continue
-        changed = False
-        for field, value in (("first_name", row.first_name), ("last_name", row.last_name)):
-            if value and getattr(local, field) != value:
-                setattr(local, field, value)
-                changed = True
-        changed = changed or local.employee_number != row.number
+        changed = _employee_update(local, row)
         if changed:
-            local.employee_number = row.number
             to_update.append(local)
         outcomes.append(Outcome(local.id, "updated" if changed else "linked"))
-    taken: set[str] = set()
-    for chunk in _chunks([u.email for u in new_users]):
-        taken.update(User.objects.filter(email__in=chunk).values_list("email", flat=True))
-    if taken:
-        raise ValidationError(
-            EMAIL_TAKEN, code="email_taken", params={"email": ", ".join(sorted(taken)[:10])}
-        )
+    _emails_free_check([u.email for u in new_users])
     User.objects.bulk_create(new_users, batch_size=CHUNK)
     for user, employee in zip(new_users, new_employees, strict=True):
         employee.user_id = user.id

@@ -25,7 +25,8 @@ def password_link(employee: Employee) -> str:
     assert employee.user is not None
     uid = urlsafe_base64_encode(force_bytes(employee.user.pk))
     token = default_token_generator.make_token(employee.user)
-    return settings.SITE_URL.rstrip("/") + reverse("password_set", kwargs={"uidb64": uid, "token": token})
+    site_url: str = settings.SITE_URL
+    return site_url.rstrip("/") + reverse("password_set", kwargs={"uidb64": uid, "token": token})
 
 
 def invitation_send(*, employee_id: int) -> None:

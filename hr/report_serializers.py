@@ -35,7 +35,7 @@ _PAGE_SIZE_ERRORS: dict[str, str | StrPromise] = {
 }
 
 
-class ReportQuerySerializer(serializers.Serializer):
+class ReportQuerySerializer(serializers.Serializer[Any]):
     """?from=…&to=…&format=…&page=…&page_size=… (`from` is a Python keyword: the field is `start`
     in code, renamed in get_fields)."""
 
@@ -94,7 +94,7 @@ class ReportQuerySerializer(serializers.Serializer):
         return attrs
 
 
-class ReportRowSerializer(serializers.Serializer):
+class ReportRowSerializer(serializers.Serializer[Any]):
     employee_number = serializers.CharField()
     employee_name = serializers.CharField()
     project_number = serializers.CharField()
@@ -111,7 +111,7 @@ class ReportRowSerializer(serializers.Serializer):
     transfer_state_display = serializers.CharField(source="transfer_state_label")
 
 
-class ReportPageSerializer(serializers.Serializer):
+class ReportPageSerializer(serializers.Serializer[Any]):
     count = serializers.IntegerField(help_text=_("Rader i hele perioden."))
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)

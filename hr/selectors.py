@@ -7,9 +7,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
+from typing import TypedDict, TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Model, Q, QuerySet
 from django.db.models.functions import TruncWeek
 from django.http import Http404
 from django.utils.formats import date_format
@@ -30,40 +32,42 @@ from hr.models import (
 )
 from hr.weeks import monday_of, week_days
 
+_M = TypeVar("_M", bound=Model)
+
 
 def employee_for_user(*, user: User) -> Employee | None:
     """The active employee profile of a logged-in user, with its company."""
     return Employee.objects.select_related("company", "department").filter(user=user, is_active=True).first()
 
 
-def _get_in_company(queryset: QuerySet, *, company: Company, object_id: object) -> object:
+def _get_in_company(queryset: QuerySet[_M], *, company: Company, object_id: object) -> _M:
     """Another company's id fails exactly like an id that does not exist."""
     try:
         return queryset.get(company=company, id=int(str(object_id)))
-    except (ValueError, TypeError, queryset.model.DoesNotExist):
+    except (ValueError, TypeError, ObjectDoesNotExist):
         raise Http404 from None
 
 
 def employee_get(*, company: Company, employee_id: object) -> Employee:
     return _get_in_company(
         Employee.objects.select_related("department"), company=company, object_id=employee_id
-    )  # type: ignore[return-value]
+    )
 
 
 def project_get(*, company: Company, project_id: object) -> Project:
-    return _get_in_company(Project.objects.all(), company=company, object_id=project_id)  # type: ignore[return-value]
+    return _get_in_company(Project.objects.all(), company=company, object_id=project_id)
 
 
 def wage_type_get(*, company: Company, wage_type_id: object) -> WageType:
-    return _get_in_company(WageType.objects.all(), company=company, object_id=wage_type_id)  # type: ignore[return-value]
+    return _get_in_company(WageType.objects.all(), company=company, object_id=wage_type_id)
 
 
 def department_get(*, company: Company, department_id: object) -> Department:
-    return _get_in_company(Department.objects.all(), company=company, object_id=department_id)  # type: ignore[return-value]
+    return _get_in_company(Department.objects.all(), company=company, object_id=department_id)
 
 
 def entry_get(*, company: Company, entry_id: object) -> HourEntry:
-    return _get_in_company(  # type: ignore[return-value]
+    return _get_in_company(
         HourEntry.objects.select_related("employee", "project", "wage_type"),
         company=company,
         object_id=entry_id,
@@ -300,10 +304,18 @@ class ApprovalWeek:
         return dict(counts)
 
 
+class PersonWeek(TypedDict):
+    """One row of the approval page's paginated query: a person's week with hours in it."""
+
+    employee_id: int
+    monday: datetime.datetime | datetime.date
+    entries: int
+
+
 @dataclass
 class ApprovalPage:
     weeks: list[ApprovalWeek]
-    page: Page
+    page: Page[PersonWeek]
 
 
 def approval_scope(*, actor: Employee) -> QuerySet[HourEntry]:
@@ -335,15 +347,8 @@ def approval_people(*, actor: Employee) -> QuerySet[Employee]:
     return people.order_by("last_name", "first_name", "id")
 
 
-def approval_weeks(
-    *,
-    actor: Employee,
-    filters: ApprovalFilters,
-    page: int | str | None = 1,
-    per_page: int = APPROVAL_WEEKS_PER_PAGE,
-) -> ApprovalPage:
-    """«Godkjenning»: one card per person-week with hours in the chosen status, oldest week first
-    per person. Three queries whatever the number of weeks (count, the page's weeks, their hours)."""
+def _approval_matching(*, actor: Employee, filters: ApprovalFilters) -> QuerySet[HourEntry]:
+    """The entries in the actor's approval scope that the filters let through."""
     matching = approval_scope(actor=actor).filter(status__in=APPROVAL_STATUSES[filters.status])
     if filters.department_id is not None:
         matching = matching.filter(employee__department_id=filters.department_id)
@@ -353,8 +358,21 @@ def approval_weeks(
         matching = matching.filter(date__gte=filters.date_from)
     if filters.date_to is not None:
         matching = matching.filter(date__lte=filters.date_to)
+    return matching
+
+
+def approval_weeks(
+    *,
+    actor: Employee,
+    filters: ApprovalFilters,
+    page: int | str | None = 1,
+    per_page: int = APPROVAL_WEEKS_PER_PAGE,
+) -> ApprovalPage:
+    """«Godkjenning»: one card per person-week with hours in the chosen status, oldest week first
+    per person. Three queries whatever the number of weeks (count, the page's weeks, their hours)."""
     pairs = (
-        matching.annotate(monday=TruncWeek("date"))
+        _approval_matching(actor=actor, filters=filters)
+        .annotate(monday=TruncWeek("date"))
         .values("employee_id", "monday")
         .annotate(entries=Count("id"))
         .order_by("employee__last_name", "employee__first_name", "employee_id", "monday")

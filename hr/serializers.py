@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers
 
-from hr.models import MAX_HOURS_PER_DAY, EntryStatus
+from hr.models import MAX_HOURS_PER_DAY, Employee, EntryStatus, HourEntry
 from hr.weeks import (
     FIRST_DATE,
     LAST_DATE,
@@ -113,12 +113,12 @@ HOURS_MINIMUM = Decimal("0.01")
         ),
     }
 )
-class HoursField(serializers.Field):
+class HoursField(serializers.Field[str | Decimal, object, str | Decimal, object]):
     """Hours in one of the documented notations; the services still apply the day's 24 hours."""
 
     default_error_messages = {"required": FIELD_REQUIRED, "null": FIELD_REQUIRED}
 
-    def to_internal_value(self, data: object) -> object:
+    def to_internal_value(self, data: object) -> str | Decimal:
         from django.core.exceptions import ValidationError as DjangoValidationError
 
         from hr.services import HOURS_NOT_A_NUMBER, hours_parse
@@ -136,7 +136,7 @@ class HoursField(serializers.Field):
             raise serializers.ValidationError(error.messages, code="invalid") from None
         raise serializers.ValidationError(HOURS_NOT_A_NUMBER, code="invalid")
 
-    def to_representation(self, value: object) -> object:
+    def to_representation(self, value: str | Decimal) -> str | Decimal:
         return value
 
 
@@ -153,7 +153,7 @@ class HoursField(serializers.Field):
 class ClearableHoursField(HoursField):
     """A grid cell's hours: also "" or null, which clear the cell."""
 
-    def to_internal_value(self, data: object) -> object:
+    def to_internal_value(self, data: object) -> str | Decimal:
         return "" if data == "" else super().to_internal_value(data)
 
 
@@ -185,7 +185,7 @@ class WeekNotFound(exceptions.NotFound):
     """A well-formed week that does not exist; its message says why (hr.api_errors keeps it)."""
 
 
-class WeekInputSerializer(serializers.Serializer):
+class WeekInputSerializer(serializers.Serializer[Any]):
     """An ISO week as ``year`` + ``week``, or any ``date`` in it; neither means this week."""
 
     year = serializers.IntegerField(
@@ -233,7 +233,7 @@ class WeekQuerySerializer(WeekInputSerializer):
     )
 
 
-class EntryInputSerializer(serializers.Serializer):
+class EntryInputSerializer(serializers.Serializer[Any]):
     date = BoundedDateField()
     project = _id_field(help_text=_("Prosjekt-id (se projects/)."))
     wage_type = _id_field(help_text=_("Lønnsart-id (se wage-types/)."))
@@ -254,7 +254,7 @@ class EntryCreateSerializer(EntryInputSerializer):
     )
 
 
-class EntryIdsSerializer(serializers.Serializer):
+class EntryIdsSerializer(serializers.Serializer[Any]):
     entries = serializers.ListField(
         child=_id_field(),
         min_length=1,
@@ -279,11 +279,11 @@ class RejectInputSerializer(EntryIdsSerializer):
     )
 
 
-class ApprovalQuerySerializer(serializers.Serializer):
+class ApprovalQuerySerializer(serializers.Serializer[Any]):
     employee = _id_field(required=False, help_text=_("Vis bare denne ansattes timer."))
 
 
-class TokenObtainSerializer(serializers.Serializer):
+class TokenObtainSerializer(serializers.Serializer[Any]):
     """E-mail and password, checked by Django's authentication backends as DRF's own serializer does."""
 
     # Any text: an address that is no user's fails like a wrong password (401).
@@ -316,7 +316,7 @@ class TokenObtainSerializer(serializers.Serializer):
         return attrs
 
 
-class TokenSerializer(serializers.Serializer):
+class TokenSerializer(serializers.Serializer[Any]):
     token = serializers.CharField(help_text=_("Nøkkelen. Den vises bare nå."))
     name = serializers.CharField()
     expires_at = serializers.DateTimeField()
@@ -325,27 +325,27 @@ class TokenSerializer(serializers.Serializer):
 # --- output ----------------------------------------------------------------------------------
 
 
-class EmployeeBriefSerializer(serializers.Serializer):
+class EmployeeBriefSerializer(serializers.Serializer[Employee]):
     id = serializers.IntegerField()
     name = serializers.CharField(source="full_name")
     employee_number = serializers.CharField()
     department = serializers.CharField(source="department.name", default=None)
 
 
-class ProjectSerializer(serializers.Serializer):
+class ProjectSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     number = serializers.CharField()
     name = serializers.CharField()
 
 
-class WageTypeSerializer(serializers.Serializer):
+class WageTypeSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     number = serializers.CharField()
     name = serializers.CharField()
     is_builtin = serializers.BooleanField()
 
 
-class TransferStateSerializer(serializers.Serializer):
+class TransferStateSerializer(serializers.Serializer[Any]):
     state = serializers.ChoiceField(choices=["pending", "sent", "failed", "conflict", "not_sent"])
     label = serializers.CharField()  # type: ignore[assignment]  # a field, not Field.label
     message = serializers.CharField()
@@ -354,7 +354,7 @@ class TransferStateSerializer(serializers.Serializer):
     )
 
 
-class EntrySerializer(serializers.Serializer):
+class EntrySerializer(serializers.Serializer[HourEntry]):
     id = serializers.IntegerField()
     employee = serializers.IntegerField(source="employee_id")
     date = serializers.DateField()
@@ -377,11 +377,11 @@ class EntrySerializer(serializers.Serializer):
     )
 
 
-class EntryListSerializer(serializers.Serializer):
+class EntryListSerializer(serializers.Serializer[Any]):
     entries = EntrySerializer(many=True)
 
 
-class _WeekLabelMixin(serializers.Serializer):
+class _WeekLabelMixin(serializers.Serializer[Any]):
     year = serializers.SerializerMethodField()
     week = serializers.SerializerMethodField()
     monday = serializers.DateField()
@@ -409,7 +409,7 @@ class ApprovalGroupSerializer(_WeekLabelMixin):
     entries = EntrySerializer(many=True)
 
 
-class ApprovalQueueSerializer(serializers.Serializer):
+class ApprovalQueueSerializer(serializers.Serializer[Any]):
     groups = ApprovalGroupSerializer(many=True)
 
 
@@ -420,7 +420,7 @@ CELLS_TOO_MANY = _("En rad har høyst sju celler.")
 ROWS_TOO_MANY = _("En uke kan ha høyst {max_length} rader.")
 
 
-class GridCellInputSerializer(serializers.Serializer):
+class GridCellInputSerializer(serializers.Serializer[Any]):
     date = BoundedDateField()
     hours = ClearableHoursField(allow_null=True)
     comment = TextField(
@@ -432,7 +432,7 @@ class GridCellInputSerializer(serializers.Serializer):
     )
 
 
-class GridRowInputSerializer(serializers.Serializer):
+class GridRowInputSerializer(serializers.Serializer[Any]):
     project = _id_field(help_text=_("Prosjekt-id (se projects/)."))
     wage_type = _id_field(help_text=_("Lønnsart-id (se wage-types/)."))
     cells = GridCellInputSerializer(  # type: ignore[call-arg]  # ListSerializer's own argument
@@ -440,7 +440,7 @@ class GridRowInputSerializer(serializers.Serializer):
     )
 
 
-class WeekGridInputSerializer(serializers.Serializer):
+class WeekGridInputSerializer(serializers.Serializer[Any]):
     employee = _id_field(
         required=False,
         help_text=_("Ansatt-id når en leder eller administrator fører for en annen. Standard: deg selv."),
@@ -455,14 +455,14 @@ class WeekGridInputSerializer(serializers.Serializer):
     )
 
 
-class WeekGridQuerySerializer(serializers.Serializer):
+class WeekGridQuerySerializer(serializers.Serializer[Any]):
     employee = _id_field(
         required=False,
         help_text=_("Ansatt-id når en leder eller administrator ser en annens uke. Standard: deg selv."),
     )
 
 
-class GridCellSerializer(serializers.Serializer):
+class GridCellSerializer(serializers.Serializer[Any]):
     date = serializers.DateField()
     hours = serializers.DecimalField(max_digits=5, decimal_places=2)
     comment = serializers.CharField()
@@ -476,7 +476,7 @@ class GridCellSerializer(serializers.Serializer):
     transfer = TransferStateSerializer(allow_null=True)
 
 
-class GridRowSerializer(serializers.Serializer):
+class GridRowSerializer(serializers.Serializer[Any]):
     key = serializers.CharField()
     project = ProjectSerializer()
     wage_type = WageTypeSerializer()
@@ -499,13 +499,13 @@ class WeekGridSerializer(_WeekLabelMixin):
         return week_label(obj.monday)
 
 
-class GridCellErrorSerializer(serializers.Serializer):
+class GridCellErrorSerializer(serializers.Serializer[Any]):
     project = serializers.IntegerField()
     wage_type = serializers.IntegerField()
     date = serializers.DateField()
     errors = serializers.ListField(child=serializers.CharField())  # type: ignore[assignment]  # a field
 
 
-class WeekGridErrorSerializer(serializers.Serializer):
+class WeekGridErrorSerializer(serializers.Serializer[Any]):
     cells = GridCellErrorSerializer(many=True)
     non_field_errors = serializers.ListField(child=serializers.CharField())

@@ -481,8 +481,15 @@ def _approval_post(request: EmployeeRequest, form: ApprovalFilterForm) -> HttpRe
     if not entry_ids:
         messages.error(request, NOTHING_SELECTED)
         return _approval_back(request, form)
+    _approval_decide(request, approve=action.startswith("approve"), entry_ids=entry_ids, reason=reason)
+    return _approval_back(request, form, anchor)
+
+
+def _approval_decide(request: EmployeeRequest, *, approve: bool, entry_ids: list[int], reason: str) -> None:
+    """Approve or reject the entries; say how many, or each cause that stopped them."""
+    actor = request.employee
     try:
-        if action.startswith("approve"):
+        if approve:
             approved = services.entries_approve(actor=actor, entry_ids=entry_ids)
             messages.success(
                 request,
@@ -504,7 +511,6 @@ def _approval_post(request: EmployeeRequest, form: ApprovalFilterForm) -> HttpRe
         # One message per cause: five entries blocked for one reason are one banner.
         for cause in services.refusal_causes(error):
             messages.error(request, cause)
-    return _approval_back(request, form, anchor)
 
 
 def _approve_shown(request: EmployeeRequest, form: ApprovalFilterForm) -> HttpResponse:

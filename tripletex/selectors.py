@@ -84,7 +84,9 @@ def _filtered(items: QuerySet[WizardItem], *, query: str, shown: str) -> QuerySe
     }.get(shown, items)
 
 
-def step_page(*, run: WizardRun, kind: str, query: str, shown: str, page_number: str | None) -> Page:
+def step_page(
+    *, run: WizardRun, kind: str, query: str, shown: str, page_number: str | None
+) -> Page[WizardItem]:
     items = WizardItem.objects.filter(run=run, kind=kind).order_by("-eligible", "number", "name", "id")
     return Paginator(_filtered(items, query=query, shown=shown), STEP_PAGE_SIZE).get_page(page_number)
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from hr.models import Role
 from hr.views import EmployeeRequest, administrator_required
 from tripletex import crypto, dispatch, selectors
 from tripletex.models import ItemKind, WizardRun
@@ -195,7 +196,7 @@ def wizard_step(request: EmployeeRequest, slug: str) -> HttpResponse:
             "shown_filter": shown_filter,
             "filters": selectors.FILTERS,
             "departments": departments,
-            "roles": wizard.Role.choices,
+            "roles": Role.choices,
             "wage_types": selectors.wage_types_of(company=request.employee.company)
             if kind == ItemKind.WAGE_TYPE
             else [],

@@ -1,4 +1,5 @@
 import datetime
+from collections.abc import Sequence
 from decimal import Decimal
 from functools import lru_cache
 
@@ -28,7 +29,7 @@ def hours(value: Decimal | None) -> str:
 
 
 @register.filter
-def get_index(sequence: list, index: int) -> object:
+def get_index(sequence: Sequence[object], index: int) -> object:
     try:
         return sequence[index]
     except (IndexError, TypeError):

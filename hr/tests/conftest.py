@@ -30,17 +30,19 @@ def _fast_password_hasher(settings):
 
 @pytest.fixture
 def company(db) -> Company:
-    return CompanyFactory(name="Grønn Test AS")
+    return CompanyFactory.create(name="Grønn Test AS")
 
 
 @pytest.fixture
 def department(company) -> Department:
-    return DepartmentFactory(company=company, name="Bygg")
+    return DepartmentFactory.create(company=company, name="Bygg")
 
 
 @pytest.fixture
 def employee(company, department) -> Employee:
-    return EmployeeFactory(company=company, department=department, first_name="Åse", last_name="Ødegård")
+    return EmployeeFactory.create(
+        company=company, department=department, first_name="Åse", last_name="Ødegård"
+    )
 
 
 @pytest.fixture
@@ -55,4 +57,4 @@ def administrator(company) -> Employee:
 
 @pytest.fixture
 def other_company(db) -> Company:
-    return CompanyFactory(name="Annet Firma AS")
+    return CompanyFactory.create(name="Annet Firma AS")

@@ -13,7 +13,7 @@ from hr.models import Company, Department, Employee, EntryStatus, HourEntry, Pro
 PASSWORD = "gronnjobb-test"
 
 
-class CompanyFactory(factory.django.DjangoModelFactory):
+class CompanyFactory(factory.django.DjangoModelFactory[Company]):
     class Meta:
         model = Company
 
@@ -27,7 +27,7 @@ class CompanyFactory(factory.django.DjangoModelFactory):
         )
 
 
-class DepartmentFactory(factory.django.DjangoModelFactory):
+class DepartmentFactory(factory.django.DjangoModelFactory[Department]):
     class Meta:
         model = Department
 
@@ -35,7 +35,7 @@ class DepartmentFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Avdeling {n}")
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -43,13 +43,14 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"person{n}@example.no")
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
-    @factory.post_generation
+    # factory_boy's post_generation decorator is unannotated.
+    @factory.post_generation  # type: ignore[untyped-decorator]
     def saved(obj: User, create: bool, extracted: object, **kwargs: object) -> None:
         if create:
             obj.save()
 
 
-class EmployeeFactory(factory.django.DjangoModelFactory):
+class EmployeeFactory(factory.django.DjangoModelFactory[Employee]):
     class Meta:
         model = Employee
 
@@ -64,7 +65,7 @@ class EmployeeFactory(factory.django.DjangoModelFactory):
     role = Role.EMPLOYEE
 
 
-class ProjectFactory(factory.django.DjangoModelFactory):
+class ProjectFactory(factory.django.DjangoModelFactory[Project]):
     class Meta:
         model = Project
 
@@ -73,7 +74,7 @@ class ProjectFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Prosjekt {n}")
 
 
-class WageTypeFactory(factory.django.DjangoModelFactory):
+class WageTypeFactory(factory.django.DjangoModelFactory[WageType]):
     class Meta:
         model = WageType
 
@@ -82,7 +83,7 @@ class WageTypeFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Overtid {n}")
 
 
-class HourEntryFactory(factory.django.DjangoModelFactory):
+class HourEntryFactory(factory.django.DjangoModelFactory[HourEntry]):
     class Meta:
         model = HourEntry
 
@@ -96,10 +97,12 @@ class HourEntryFactory(factory.django.DjangoModelFactory):
 
 
 def manager_of(department: Department, **kwargs: object) -> Employee:
-    manager = EmployeeFactory(company=department.company, department=department, role=Role.MANAGER, **kwargs)
+    manager = EmployeeFactory.create(
+        company=department.company, department=department, role=Role.MANAGER, **kwargs
+    )
     department.managers.add(manager)
     return manager
 
 
 def administrator_of(company: Company, **kwargs: object) -> Employee:
-    return EmployeeFactory(company=company, role=Role.ADMINISTRATOR, **kwargs)
+    return EmployeeFactory.create(company=company, role=Role.ADMINISTRATOR, **kwargs)

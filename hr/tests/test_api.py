@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 import yaml
@@ -18,7 +19,7 @@ from rest_framework.test import APIClient
 
 from hr import access, api, api_errors, serializers, services
 from hr.integration import NoIntegration, integration_register
-from hr.models import ApiToken, EntryStatus, HourEntry, WageType
+from hr.models import ApiToken, Employee, EntryStatus, HourEntry, Project, WageType
 from hr.tests.factories import (
     PASSWORD,
     DepartmentFactory,
@@ -52,17 +53,19 @@ def client_for(employee) -> APIClient:
     return client
 
 
-def _submitted(employee, **kwargs):
-    return HourEntryFactory(employee=employee, status=EntryStatus.SUBMITTED, submitted_at=NOW, **kwargs)
+def _submitted(employee: Employee, **kwargs: Any) -> HourEntry:
+    return HourEntryFactory.create(
+        employee=employee, status=EntryStatus.SUBMITTED, submitted_at=NOW, **kwargs
+    )
 
 
-def _approved(employee, **kwargs):
-    return HourEntryFactory(
+def _approved(employee: Employee, **kwargs: Any) -> HourEntry:
+    return HourEntryFactory.create(
         employee=employee, status=EntryStatus.APPROVED, submitted_at=NOW, decided_at=NOW, **kwargs
     )
 
 
-def _entry_payload(project, wage_type, **overrides):
+def _entry_payload(project: Project, wage_type: WageType, **overrides: Any) -> dict[str, Any]:
     return {
         "date": TUESDAY.isoformat(),
         "project": project.id,
@@ -74,7 +77,7 @@ def _entry_payload(project, wage_type, **overrides):
 
 @pytest.fixture
 def project(company):
-    return ProjectFactory(company=company, number="100", name="Skolebygg")
+    return ProjectFactory.create(company=company, number="100", name="Skolebygg")
 
 
 @pytest.fixture
@@ -84,12 +87,12 @@ def ordinary(company):
 
 @pytest.fixture
 def other_manager(company):
-    return manager_of(DepartmentFactory(company=company, name="Anlegg"))
+    return manager_of(DepartmentFactory.create(company=company, name="Anlegg"))
 
 
 @pytest.fixture
 def colleague(company, department):
-    return EmployeeFactory(company=company, department=department)
+    return EmployeeFactory.create(company=company, department=department)
 
 
 # --- authentication ---------------------------------------------------------------------------
@@ -137,7 +140,7 @@ def test_a_wrong_password_gets_no_token(employee):
 def test_a_browser_session_must_send_the_csrf_token(employee):
     client = APIClient(enforce_csrf_checks=True)
     client.force_login(employee.user)
-    HourEntryFactory(employee=employee, date=MONDAY)
+    HourEntryFactory.create(employee=employee, date=MONDAY)
 
     response = client.post(url("week-submit"), {"date": MONDAY.isoformat()}, format="json")
 
@@ -150,7 +153,7 @@ def test_token_auth_needs_no_csrf_token(employee):
     client = APIClient(enforce_csrf_checks=True)
     _token, key = services.api_token_create(user=employee.user, name="Skript")
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    HourEntryFactory(employee=employee, date=MONDAY)
+    HourEntryFactory.create(employee=employee, date=MONDAY)
 
     response = client.post(url("week-submit"), {"date": MONDAY.isoformat()}, format="json")
 
@@ -167,7 +170,7 @@ def test_malformed_json_gets_a_norwegian_message(employee):
 
 def test_a_user_without_an_employee_profile_is_refused(db):
     client = APIClient()
-    client.force_login(UserFactory())
+    client.force_login(UserFactory.create())
 
     response = client.get(url("entries"))
 
@@ -180,10 +183,12 @@ def test_a_user_without_an_employee_profile_is_refused(db):
 
 def test_list_entries_of_an_iso_week(employee, project):
     # given two entries this week, one the week before, and a colleague's
-    first = HourEntryFactory(employee=employee, project=project, date=MONDAY, hours=Decimal("7.5"))
+    first = HourEntryFactory.create(employee=employee, project=project, date=MONDAY, hours=Decimal("7.5"))
     second = _submitted(employee, project=project, date=TUESDAY, hours=Decimal("2"))
-    HourEntryFactory(employee=employee, project=project, date=MONDAY - datetime.timedelta(days=1))
-    HourEntryFactory(employee=EmployeeFactory(company=employee.company), project=project, date=MONDAY)
+    HourEntryFactory.create(employee=employee, project=project, date=MONDAY - datetime.timedelta(days=1))
+    HourEntryFactory.create(
+        employee=EmployeeFactory.create(company=employee.company), project=project, date=MONDAY
+    )
 
     # when
     response = client_for(employee).get(url("entries"), {"year": 2026, "week": 48})
@@ -218,7 +223,7 @@ def test_list_entries_of_an_iso_week(employee, project):
 
 
 def test_list_entries_by_any_date_in_the_week_and_by_status(employee):
-    HourEntryFactory(employee=employee, date=MONDAY)
+    HourEntryFactory.create(employee=employee, date=MONDAY)
     submitted = _submitted(employee, date=TUESDAY)
 
     response = client_for(employee).get(url("entries"), {"date": "2026-11-29", "status": "submitted"})
@@ -274,7 +279,7 @@ def test_an_empty_query_parameter_is_refused_not_ignored(employee):
 def test_the_manager_and_an_administrator_may_list_the_employees_week(
     request, employee, actor_name, status_code
 ):
-    entry = HourEntryFactory(employee=employee, date=MONDAY)
+    entry = HourEntryFactory.create(employee=employee, date=MONDAY)
 
     response = client_for(request.getfixturevalue(actor_name)).get(
         url("entries"), {"date": "2026-11-23", "employee": employee.id}
@@ -286,7 +291,7 @@ def test_the_manager_and_an_administrator_may_list_the_employees_week(
 
 @pytest.mark.parametrize("actor_name", ["other_manager", "colleague"])
 def test_others_may_not_list_the_employees_week(request, employee, actor_name):
-    HourEntryFactory(employee=employee, date=MONDAY)
+    HourEntryFactory.create(employee=employee, date=MONDAY)
 
     response = client_for(request.getfixturevalue(actor_name)).get(url("entries"), {"employee": employee.id})
 
@@ -336,7 +341,7 @@ def test_create_refuses_bad_hours_with_the_norwegian_message(employee, project, 
 
 
 def test_create_refuses_more_than_24_hours_on_one_day(employee, project, ordinary):
-    HourEntryFactory(employee=employee, project=project, date=TUESDAY, hours=Decimal("20"))
+    HourEntryFactory.create(employee=employee, project=project, date=TUESDAY, hours=Decimal("20"))
 
     response = client_for(employee).post(
         url("entries"), _entry_payload(project, ordinary, hours="4,25"), format="json"
@@ -348,7 +353,7 @@ def test_create_refuses_more_than_24_hours_on_one_day(employee, project, ordinar
 
 
 def test_create_refuses_a_date_more_than_a_year_ahead_and_a_closed_project(employee, company, ordinary):
-    closed = ProjectFactory(company=company, number="900", name="Ferdig", is_closed=True)
+    closed = ProjectFactory.create(company=company, number="900", name="Ferdig", is_closed=True)
     far = today_local() + datetime.timedelta(days=400)
     client = client_for(employee)
 
@@ -396,7 +401,7 @@ def test_a_manager_of_another_department_cannot_register_for_the_employee(
 
 
 def test_retrieve_an_entry(employee, manager):
-    entry = HourEntryFactory(employee=employee)
+    entry = HourEntryFactory.create(employee=employee)
 
     own = client_for(employee).get(url("entry", entry_id=entry.id))
     managers = client_for(manager).get(url("entry", entry_id=entry.id))
@@ -408,7 +413,7 @@ def test_retrieve_an_entry(employee, manager):
 
 @pytest.mark.parametrize("actor_name", ["colleague", "other_manager"])
 def test_others_cannot_retrieve_the_entry(request, employee, actor_name):
-    entry = HourEntryFactory(employee=employee)
+    entry = HourEntryFactory.create(employee=employee)
 
     response = client_for(request.getfixturevalue(actor_name)).get(url("entry", entry_id=entry.id))
 
@@ -416,8 +421,8 @@ def test_others_cannot_retrieve_the_entry(request, employee, actor_name):
 
 
 def test_update_an_entry_with_put_and_patch(employee, company, project, ordinary):
-    entry = HourEntryFactory(employee=employee, project=project, date=MONDAY)
-    other_project = ProjectFactory(company=company)
+    entry = HourEntryFactory.create(employee=employee, project=project, date=MONDAY)
+    other_project = ProjectFactory.create(company=company)
     client = client_for(employee)
 
     put = client.put(
@@ -454,7 +459,7 @@ def test_sent_in_and_approved_entries_cannot_be_changed_or_deleted(employee, mak
 
 
 def test_delete_a_registered_entry(employee):
-    entry = HourEntryFactory(employee=employee)
+    entry = HourEntryFactory.create(employee=employee)
 
     response = client_for(employee).delete(url("entry", entry_id=entry.id))
 
@@ -463,7 +468,7 @@ def test_delete_a_registered_entry(employee):
 
 
 def test_a_colleague_cannot_change_or_delete_the_entry(employee, colleague):
-    entry = HourEntryFactory(employee=employee)
+    entry = HourEntryFactory.create(employee=employee)
     client = client_for(colleague)
 
     patch = client.patch(url("entry", entry_id=entry.id), {"hours": "1"}, format="json")
@@ -480,8 +485,8 @@ def test_a_colleague_cannot_change_or_delete_the_entry(employee, colleague):
 def test_send_in_a_week(employee, manager, administrator, django_capture_on_commit_callbacks):
     # given
     entries = [
-        HourEntryFactory(employee=employee, date=MONDAY),
-        HourEntryFactory(employee=employee, date=TUESDAY),
+        HourEntryFactory.create(employee=employee, date=MONDAY),
+        HourEntryFactory.create(employee=employee, date=TUESDAY),
     ]
 
     # when
@@ -506,7 +511,7 @@ def test_send_in_an_empty_week_says_so(employee):
 
 
 def test_the_manager_sends_in_on_the_employees_behalf(employee, manager):
-    entry = HourEntryFactory(employee=employee, date=MONDAY)
+    entry = HourEntryFactory.create(employee=employee, date=MONDAY)
 
     response = client_for(manager).post(
         url("week-submit"), {"date": "2026-11-23", "employee": employee.id}, format="json"
@@ -519,7 +524,7 @@ def test_the_manager_sends_in_on_the_employees_behalf(employee, manager):
 
 @pytest.mark.parametrize("actor_name", ["other_manager", "colleague"])
 def test_others_cannot_send_in_on_the_employees_behalf(request, employee, actor_name):
-    entry = HourEntryFactory(employee=employee, date=MONDAY)
+    entry = HourEntryFactory.create(employee=employee, date=MONDAY)
 
     response = client_for(request.getfixturevalue(actor_name)).post(
         url("week-submit"), {"date": "2026-11-23", "employee": employee.id}, format="json"
@@ -531,7 +536,7 @@ def test_others_cannot_send_in_on_the_employees_behalf(request, employee, actor_
 
 
 def test_copy_the_previous_week(employee, project):
-    HourEntryFactory(employee=employee, project=project, date=MONDAY - datetime.timedelta(days=7))
+    HourEntryFactory.create(employee=employee, project=project, date=MONDAY - datetime.timedelta(days=7))
 
     response = client_for(employee).post(url("week-copy-previous"), {"year": 2026, "week": 48}, format="json")
 
@@ -720,7 +725,7 @@ def test_an_administrator_reopens_approved_hours(employee, administrator):
 
 @pytest.mark.parametrize("actor_name", ["manager", "employee"])
 def test_only_administrators_reopen(request, employee, actor_name):
-    entry = _approved(EmployeeFactory(company=employee.company, department=employee.department))
+    entry = _approved(EmployeeFactory.create(company=employee.company, department=employee.department))
 
     response = client_for(request.getfixturevalue(actor_name)).post(
         url("reopen"), {"entries": [entry.id]}, format="json"
@@ -736,8 +741,8 @@ def test_only_administrators_reopen(request, employee, actor_name):
 
 
 def test_projects_and_wage_types_are_the_companys_open_ones(employee, company, project, other_company):
-    ProjectFactory(company=company, is_closed=True)
-    ProjectFactory(company=other_company)
+    ProjectFactory.create(company=company, is_closed=True)
+    ProjectFactory.create(company=other_company)
     client = client_for(employee)
 
     projects = client.get(url("projects")).json()
@@ -795,22 +800,22 @@ def test_the_docs_pages_point_at_the_schema(employee, name):
 @pytest.fixture
 def foreign(other_company):
     """Another company with a person, a project and hours in every status."""
-    person = EmployeeFactory(company=other_company)
+    person = EmployeeFactory.create(company=other_company)
     return {
         "employee": person.id,
-        "project": ProjectFactory(company=other_company).id,
+        "project": ProjectFactory.create(company=other_company).id,
         "wage_type": WageType.objects.get(company=other_company, is_builtin=True).id,
-        "registered": HourEntryFactory(employee=person, date=MONDAY).id,
+        "registered": HourEntryFactory.create(employee=person, date=MONDAY).id,
         "submitted": _submitted(person, date=TUESDAY).id,
         "approved": _approved(person, date=MONDAY + datetime.timedelta(days=2)).id,
     }
 
 
-def _missing(foreign_ids: dict) -> dict:
+def _missing(foreign_ids: dict[str, int]) -> dict[str, int]:
     return dict.fromkeys(foreign_ids, MISSING_ID)
 
 
-def _sweep_requests(ids: dict, own: dict) -> list[tuple[str, str, dict | None]]:
+def _sweep_requests(ids: dict[str, int], own: dict[str, int]) -> list[tuple[str, str, dict[str, Any] | None]]:
     """Every endpoint, with an id from ``ids`` wherever an id can go."""
     entry = {
         "date": TUESDAY.isoformat(),
@@ -842,7 +847,7 @@ def _sweep_requests(ids: dict, own: dict) -> list[tuple[str, str, dict | None]]:
     ]
 
 
-def _database_state() -> list:
+def _database_state() -> list[list[Any]]:
     return [
         list(HourEntry.objects.order_by("id").values()),
         list(WageType.objects.order_by("id").values()),
@@ -850,7 +855,7 @@ def _database_state() -> list:
     ]
 
 
-def _send(client: APIClient, method: str, path: str, data: dict | None):
+def _send(client: APIClient, method: str, path: str, data: dict[str, Any] | None):
     if method == "get":
         return client.get(path, data)
     return getattr(client, method)(path, data, format="json")
@@ -865,7 +870,7 @@ def test_another_companys_ids_anywhere_are_not_found_and_change_nothing(
     own = {
         "project": project.id,
         "wage_type": ordinary.id,
-        "entry": HourEntryFactory(employee=actor, project=project, date=MONDAY).id,
+        "entry": HourEntryFactory.create(employee=actor, project=project, date=MONDAY).id,
         "submitted": _submitted(employee, date=TUESDAY).id,
         "approved": _approved(employee, date=MONDAY + datetime.timedelta(days=3)).id,
     }
@@ -900,7 +905,7 @@ def test_a_huge_entry_id_in_the_path_is_not_found(employee):
 # --- query counts -----------------------------------------------------------------------------
 
 
-def _count_queries(client: APIClient, path: str, data: dict) -> tuple[int, dict]:
+def _count_queries(client: APIClient, path: str, data: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     with CaptureQueriesContext(connection) as queries:
         response = client.get(path, data)
     assert response.status_code == 200
@@ -913,7 +918,7 @@ def test_the_week_list_takes_the_same_queries_for_10_and_500_entries(
 ):
     projects = ProjectFactory.create_batch(5, company=company)
     for index in range(entries):
-        HourEntryFactory(
+        HourEntryFactory.create(
             employee=employee,
             project=projects[index % 5],
             date=MONDAY + datetime.timedelta(days=index % 7),
@@ -931,7 +936,7 @@ def test_the_week_list_takes_the_same_queries_for_10_and_500_entries(
 def test_the_approval_queue_takes_the_same_queries_for_10_and_500_entries(
     manager, company, department, entries, django_assert_max_num_queries
 ):
-    people = [EmployeeFactory(company=company, department=department) for _ in range(10)]
+    people = [EmployeeFactory.create(company=company, department=department) for _ in range(10)]
     projects = ProjectFactory.create_batch(5, company=company)
     for index in range(entries):
         _submitted(
@@ -956,7 +961,9 @@ def test_query_counts_do_not_grow_with_entries(employee, manager):
     for total in (10, 500):
         HourEntry.objects.all().delete()
         for index in range(total):
-            HourEntryFactory(employee=employee, date=MONDAY + datetime.timedelta(days=index % 7), hours=1)
+            HourEntryFactory.create(
+                employee=employee, date=MONDAY + datetime.timedelta(days=index % 7), hours=1
+            )
         HourEntry.objects.filter(employee=employee).update(status=EntryStatus.SUBMITTED, submitted_at=NOW)
         week_queries, week_body = _count_queries(client_employee, url("entries"), week)
         queue_queries, queue_body = _count_queries(client_manager, url("approvals"), {})

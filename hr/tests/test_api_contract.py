@@ -38,14 +38,14 @@ SENT = datetime.datetime(2026, 11, 24, 16, 0, tzinfo=datetime.UTC)
 def test_every_operation_keeps_the_schemas_promises(live_server, company, tmp_path):
     # given: a department with a manager (whose key the run uses) and an employee with hours in
     # every status, so that operations on existing ids are reached too
-    department = DepartmentFactory(company=company, name="Anlegg")
+    department = DepartmentFactory.create(company=company, name="Anlegg")
     manager = manager_of(department)
-    employee = EmployeeFactory(company=company, department=department)
+    employee = EmployeeFactory.create(company=company, department=department)
     ordinary = WageType.objects.get(company=company, is_builtin=True)
-    project = ProjectFactory(company=company, number="P-100")
+    project = ProjectFactory.create(company=company, number="P-100")
     monday = datetime.date(2026, 11, 23)
     for day, status in enumerate(EntryStatus.values):
-        HourEntryFactory(
+        HourEntryFactory.create(
             employee=employee,
             project=project,
             wage_type=ordinary,
@@ -55,6 +55,7 @@ def test_every_operation_keeps_the_schemas_promises(live_server, company, tmp_pa
             decided_at=SENT if status in (EntryStatus.APPROVED, EntryStatus.REJECTED) else None,
             rejection_reason="Feil" if status == EntryStatus.REJECTED else "",
         )
+    assert manager.user is not None
     _token, key = services.api_token_create(user=manager.user, name="schemathesis")
     # when
     command = [

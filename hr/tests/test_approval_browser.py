@@ -36,7 +36,7 @@ class _RefusesKare(NoIntegration):
 
 def _sent_in(employee, monday: datetime.date, project, days: int = 5) -> list[HourEntry]:
     return [
-        HourEntryFactory(
+        HourEntryFactory.create(
             employee=employee,
             project=project,
             date=monday + datetime.timedelta(days=day),
@@ -52,17 +52,17 @@ def world(department):
     """A manager of «Bygg» and «Anlegg»; in «Bygg» three people with weeks 47 and 48 sent in, one
     of whom the integration refuses; in «Anlegg» one person with week 48."""
     company = department.company
-    anlegg = DepartmentFactory(company=company, name="Anlegg")
+    anlegg = DepartmentFactory.create(company=company, name="Anlegg")
     manager = manager_of(department, first_name="Lea", last_name="Leder")
     anlegg.managers.add(manager)
-    project = ProjectFactory(
+    project = ProjectFactory.create(
         company=company, number="P-100", name="Rehabilitering av Kontorbygg Bjørvika med parkeringskjeller"
     )
     bygg = [
-        EmployeeFactory(company=company, department=department, first_name=first, last_name=last)
+        EmployeeFactory.create(company=company, department=department, first_name=first, last_name=last)
         for first, last in (("Anne", "Berg"), ("Bjørn", "Dahl"), ("Kåre", "Sæther"))
     ]
-    other = EmployeeFactory(company=company, department=anlegg, first_name="Ola", last_name="Nord")
+    other = EmployeeFactory.create(company=company, department=anlegg, first_name="Ola", last_name="Nord")
     for person in bygg:
         _sent_in(person, WEEK_48, project)
         _sent_in(person, WEEK_47, project)

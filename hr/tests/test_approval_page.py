@@ -6,12 +6,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 import pytest
 import time_machine
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.test import Client
 from django.urls import reverse
 
 from hr import forms, services, views
@@ -43,7 +45,7 @@ def login(client, employee: Employee) -> None:
 
 def sent_in(employee: Employee, monday: datetime.date = MONDAY, days: Sequence[int] = (0, 1), **kwargs):
     return [
-        HourEntryFactory(
+        HourEntryFactory.create(
             employee=employee,
             date=monday + datetime.timedelta(days=day),
             status=EntryStatus.SUBMITTED,
@@ -54,7 +56,7 @@ def sent_in(employee: Employee, monday: datetime.date = MONDAY, days: Sequence[i
     ]
 
 
-def page(client, **query) -> str:
+def page(client: Client, **query: Any) -> str:
     response = client.get(reverse("hr:approval"), query)
     assert response.status_code == 200
     return response.content.decode()
@@ -83,9 +85,11 @@ class _RefusesPerson(NoIntegration):
 
 def test_filters_by_department_person_week_dates_and_status(client, company, department, administrator):
     # given: two departments, two people, two weeks, one week already approved
-    other_department = DepartmentFactory(company=company, name="Anlegg")
-    kari = EmployeeFactory(company=company, department=department, first_name="Kari", last_name="Berg")
-    ola = EmployeeFactory(company=company, department=other_department, first_name="Ola", last_name="Dal")
+    other_department = DepartmentFactory.create(company=company, name="Anlegg")
+    kari = EmployeeFactory.create(company=company, department=department, first_name="Kari", last_name="Berg")
+    ola = EmployeeFactory.create(
+        company=company, department=other_department, first_name="Ola", last_name="Dal"
+    )
     sent_in(kari)
     sent_in(kari, MONDAY + datetime.timedelta(days=7))
     sent_in(ola)
@@ -143,8 +147,8 @@ def test_bad_filter_values_get_a_norwegian_message_never_a_500(client, employee,
 
 def test_another_departments_id_is_refused_like_one_that_does_not_exist(client, company, manager, employee):
     # given: a department the manager does not lead, and one of another company
-    elsewhere = DepartmentFactory(company=company, name="Anlegg")
-    foreign = DepartmentFactory(company=EmployeeFactory().company, name="Fremmed")
+    elsewhere = DepartmentFactory.create(company=company, name="Anlegg")
+    foreign = DepartmentFactory.create(company=EmployeeFactory.create().company, name="Fremmed")
     login(client, manager)
 
     # when / then
@@ -158,8 +162,10 @@ def test_a_manager_sees_their_departments_never_their_own_hours_an_administrator
     client, company, department, manager, employee, administrator
 ):
     # given
-    outsider = EmployeeFactory(company=company, department=DepartmentFactory(company=company, name="Anlegg"))
-    stranger = EmployeeFactory()  # another company
+    outsider = EmployeeFactory.create(
+        company=company, department=DepartmentFactory.create(company=company, name="Anlegg")
+    )
+    stranger = EmployeeFactory.create()  # another company
     for person in (employee, outsider, stranger, manager):
         sent_in(person)
 
@@ -181,7 +187,7 @@ def test_a_manager_sees_their_departments_never_their_own_hours_an_administrator
 
 def test_the_filters_stay_in_the_address_of_the_pages(client, company, department, manager):
     # given: more person-weeks than fit on one page
-    people = [EmployeeFactory(company=company, department=department) for _ in range(3)]
+    people = [EmployeeFactory.create(company=company, department=department) for _ in range(3)]
     for person in people:
         for week in range(20):
             sent_in(person, MONDAY - datetime.timedelta(days=7 * week), days=(0,))
@@ -207,7 +213,7 @@ def test_a_card_is_the_week_as_a_read_only_grid_with_totals_normal_week_and_comm
     # given: a long project name, 40 hours on a 37,5-hour week, and a comment
     company.normal_week_hours = Decimal("37.5")
     company.save()
-    project = ProjectFactory(company=company, number="P-900", name="Rehabilitering av " + "lang " * 20)
+    project = ProjectFactory.create(company=company, number="P-900", name="Rehabilitering av " + "lang " * 20)
     entries = sent_in(employee, days=(0, 1, 2, 3, 4), project=project, hours=Decimal("8"))
     HourEntry.objects.filter(id=entries[2].id).update(comment="Kveldsarbeid")
     login(client, manager)
@@ -330,8 +336,10 @@ def test_approve_all_shown_approves_the_rest_and_groups_refusals_by_cause(
     client, company, department, manager
 ):
     # given: four people; one of them has three weeks the integration refuses
-    people = [EmployeeFactory(company=company, department=department) for _ in range(3)]
-    refused = EmployeeFactory(company=company, department=department, first_name="Kåre", last_name="Sæther")
+    people = [EmployeeFactory.create(company=company, department=department) for _ in range(3)]
+    refused = EmployeeFactory.create(
+        company=company, department=department, first_name="Kåre", last_name="Sæther"
+    )
     shown: dict[str, str] = {}
     for person in people:
         shown[_key(person)] = ",".join(str(e.id) for e in sent_in(person))
@@ -369,7 +377,9 @@ def test_approve_all_shown_with_nothing_waiting_says_so(client, manager):
 
 def test_approve_all_shown_never_approves_what_the_actor_may_not(client, company, manager):
     # given: the form is tampered with to include another department's week and the manager's own
-    outsider = EmployeeFactory(company=company, department=DepartmentFactory(company=company, name="Anlegg"))
+    outsider = EmployeeFactory.create(
+        company=company, department=DepartmentFactory.create(company=company, name="Anlegg")
+    )
     theirs = sent_in(outsider)
     own = sent_in(manager)
     login(client, manager)
@@ -447,8 +457,8 @@ def test_approve_all_shown_sends_one_email_per_week_and_none_for_refused_weeks(
     client, company, department, manager, django_capture_on_commit_callbacks
 ):
     # given
-    approved = EmployeeFactory(company=company, department=department)
-    refused = EmployeeFactory(company=company, department=department)
+    approved = EmployeeFactory.create(company=company, department=department)
+    refused = EmployeeFactory.create(company=company, department=department)
     shown = {
         f"shown-{_key(person)}": ",".join(str(e.id) for e in sent_in(person, days=(0, 1, 2)))
         for person in (approved, refused)
@@ -488,8 +498,8 @@ def test_the_email_is_in_the_companys_language_whatever_the_approvers(
 
 def test_weeks_approve_counts_weeks_per_cause(company, department, manager):
     # given
-    refused = EmployeeFactory(company=company, department=department)
-    fine = EmployeeFactory(company=company, department=department)
+    refused = EmployeeFactory.create(company=company, department=department)
+    fine = EmployeeFactory.create(company=company, department=department)
     weeks = [[e.id for e in sent_in(p)] for p in (refused, fine)]
     integration_register(_RefusesPerson(refused))
 
@@ -513,8 +523,10 @@ APPROVAL_PAGE_QUERIES = 10
 
 def _person_weeks(company: Company, department, count: int) -> None:
     """``count`` person-weeks of sent-in hours: ten weeks each for count/10 people, two rows a week."""
-    people = [EmployeeFactory(company=company, department=department) for _ in range(count // 10)]
-    projects = [ProjectFactory(company=company, name="Prosjekt med et langt navn " * 3) for _ in range(2)]
+    people = [EmployeeFactory.create(company=company, department=department) for _ in range(count // 10)]
+    projects = [
+        ProjectFactory.create(company=company, name="Prosjekt med et langt navn " * 3) for _ in range(2)
+    ]
     ordinary = WageType.objects.get(company=company, is_builtin=True)
     HourEntry.objects.bulk_create(
         HourEntry(

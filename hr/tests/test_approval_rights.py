@@ -33,6 +33,7 @@ SENT = datetime.datetime(2026, 11, 23, 16, 0, tzinfo=datetime.UTC)
 def demote(employee: Employee, *, by: Employee) -> None:
     """«Ansatte» → the person → Rolle «Ansatt» → Lagre, through the real page."""
     client = Client()
+    assert by.user is not None
     client.force_login(by.user)
     response = client.post(
         reverse("hr:settings_employee", args=[employee.id]),
@@ -50,7 +51,7 @@ def demote(employee: Employee, *, by: Employee) -> None:
 
 
 def _colleague(department: Department) -> Employee:
-    return EmployeeFactory(company=department.company, department=department)
+    return EmployeeFactory.create(company=department.company, department=department)
 
 
 def _manager_of_department(department: Department) -> Employee:
@@ -58,11 +59,11 @@ def _manager_of_department(department: Department) -> Employee:
 
 
 def _manager_of_other(department: Department) -> Employee:
-    return manager_of(DepartmentFactory(company=department.company, name="Drift"))
+    return manager_of(DepartmentFactory.create(company=department.company, name="Drift"))
 
 
 def _manager_of_none(department: Department) -> Employee:
-    return EmployeeFactory(company=department.company, role=Role.MANAGER)
+    return EmployeeFactory.create(company=department.company, role=Role.MANAGER)
 
 
 def _administrator(department: Department) -> Employee:
@@ -71,7 +72,7 @@ def _administrator(department: Department) -> Employee:
 
 def _administrator_leading_other(department: Department) -> Employee:
     administrator = administrator_of(department.company)
-    DepartmentFactory(company=department.company, name="Drift").managers.add(administrator)
+    DepartmentFactory.create(company=department.company, name="Drift").managers.add(administrator)
     return administrator
 
 
@@ -146,11 +147,14 @@ def test_approval_rights_follow_role_and_department(company, department, actor_k
     # given
     make_actor, may_in_department, may_without_department = ACTORS[actor_kind]
     actor = make_actor(department)
-    worker = EmployeeFactory(
+    worker = EmployeeFactory.create(
         company=company, department=department if target == "in the department" else None
     )
-    entry = HourEntryFactory(employee=worker, date=MONDAY, status=EntryStatus.SUBMITTED, submitted_at=SENT)
+    entry = HourEntryFactory.create(
+        employee=worker, date=MONDAY, status=EntryStatus.SUBMITTED, submitted_at=SENT
+    )
     client = Client()
+    assert actor.user is not None
     client.force_login(actor.user)
     action, decided_status = PATHS[path]
 
@@ -170,9 +174,12 @@ def test_approval_rights_follow_role_and_department(company, department, actor_k
 def test_the_approval_page_and_queue_show_only_what_the_actor_may_approve(company, department, actor_kind):
     make_actor, may_in_department, _may_without = ACTORS[actor_kind]
     actor = make_actor(department)
-    worker = EmployeeFactory(company=company, department=department)
-    entry = HourEntryFactory(employee=worker, date=MONDAY, status=EntryStatus.SUBMITTED, submitted_at=SENT)
+    worker = EmployeeFactory.create(company=company, department=department)
+    entry = HourEntryFactory.create(
+        employee=worker, date=MONDAY, status=EntryStatus.SUBMITTED, submitted_at=SENT
+    )
     client = Client()
+    assert actor.user is not None
     client.force_login(actor.user)
 
     queue = client.get(reverse("v1:approvals")).json()["groups"]
@@ -184,7 +191,7 @@ def test_the_approval_page_and_queue_show_only_what_the_actor_may_approve(compan
 
 def test_demoting_a_manager_removes_them_from_every_department_they_led(company, department, administrator):
     # given
-    other = DepartmentFactory(company=company, name="Drift")
+    other = DepartmentFactory.create(company=company, name="Drift")
     manager = manager_of(department)
     other.managers.add(manager)
 
@@ -194,7 +201,7 @@ def test_demoting_a_manager_removes_them_from_every_department_they_led(company,
     # then: «Avdelinger» and «Ansatte» tell the same story
     manager.refresh_from_db()
     assert manager.role == Role.EMPLOYEE
-    assert not manager.managed_departments.exists()
+    assert not Department.objects.filter(managers=manager).exists()
     client = Client()
     client.force_login(administrator.user)
     departments_page = client.get(reverse("hr:settings_departments")).content.decode()
@@ -207,7 +214,7 @@ def test_demoting_a_manager_removes_them_from_every_department_they_led(company,
 
 
 def test_making_someone_a_department_manager_makes_them_a_manager(company, department, administrator):
-    employee = EmployeeFactory(company=company, department=department)
+    employee = EmployeeFactory.create(company=company, department=department)
 
     services.department_save(actor=administrator, department=department, name="Bygg", managers=[employee])
 
@@ -223,8 +230,8 @@ def test_a_demoted_manager_gets_no_more_sent_in_notifications(
     company, department, administrator, django_capture_on_commit_callbacks
 ):
     manager = manager_of(department)
-    worker = EmployeeFactory(company=company, department=department)
-    HourEntryFactory(employee=worker, date=MONDAY)
+    worker = EmployeeFactory.create(company=company, department=department)
+    HourEntryFactory.create(employee=worker, date=MONDAY)
     demote(manager, by=administrator)
     mail.outbox.clear()
 
@@ -238,11 +245,14 @@ def test_a_demoted_manager_gets_no_more_sent_in_notifications(
 
 def test_a_department_list_left_behind_gives_no_rights(company, department):
     """Should the two ever disagree (data from before the fix), the role wins."""
-    stale = EmployeeFactory(company=company, department=department, role=Role.EMPLOYEE)
+    stale = EmployeeFactory.create(company=company, department=department, role=Role.EMPLOYEE)
     department.managers.add(stale)
-    worker = EmployeeFactory(company=company, department=department)
-    entry = HourEntryFactory(employee=worker, date=MONDAY, status=EntryStatus.SUBMITTED, submitted_at=SENT)
+    worker = EmployeeFactory.create(company=company, department=department)
+    entry = HourEntryFactory.create(
+        employee=worker, date=MONDAY, status=EntryStatus.SUBMITTED, submitted_at=SENT
+    )
     client = Client()
+    assert stale.user is not None
     client.force_login(stale.user)
 
     response = client.post(reverse("v1:approve"), {"entries": [entry.id]}, content_type="application/json")

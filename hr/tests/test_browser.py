@@ -19,9 +19,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_week_sent_in_rejected_fixed_and_approved(browser, live_server, department):
     # given: an employee in «Bygg», its manager and a project
     company = department.company
-    employee = EmployeeFactory(company=company, department=department, first_name="Per", last_name="Ås")
+    employee = EmployeeFactory.create(
+        company=company, department=department, first_name="Per", last_name="Ås"
+    )
     manager = manager_of(department, first_name="Lars", last_name="Bjørnstad")
-    ProjectFactory(company=company, number="P-100", name="Kontorbygg Bjørvika")
+    ProjectFactory.create(company=company, number="P-100", name="Kontorbygg Bjørvika")
     monday = monday_of(today_local())
     days = [monday + datetime.timedelta(days=offset) for offset in range(5)]
 
@@ -76,8 +78,8 @@ def test_week_sent_in_rejected_fixed_and_approved(browser, live_server, departme
 def test_week_view_by_keyboard_alone(browser, live_server, department):
     """Tab and type only: register hours, send the week in, and reach every control in order."""
     company = department.company
-    employee = EmployeeFactory(company=company, department=department)
-    ProjectFactory(company=company, number="P-100", name="Kontorbygg Bjørvika")
+    employee = EmployeeFactory.create(company=company, department=department)
+    ProjectFactory.create(company=company, number="P-100", name="Kontorbygg Bjørvika")
     page = logged_in(browser, live_server, employee.email)
     # The skip link is the first stop and moves focus to the content.
     page.keyboard.press("Tab")

@@ -69,7 +69,7 @@ def _pages(department, administrator) -> list[str]:
         reverse("hr:settings_project_new"),
         reverse("hr:settings_wage_types"),
         reverse("hr:settings_wage_type_new"),
-        reverse("hr:entry_edit", args=[HourEntryFactory(employee=administrator).id]),
+        reverse("hr:entry_edit", args=[HourEntryFactory.create(employee=administrator).id]),
         reverse("profile"),
         reverse("password_change"),
         reverse("v1:docs"),
@@ -85,7 +85,7 @@ def _pages(department, administrator) -> list[str]:
 def test_no_csp_violation_on_the_main_pages(browser, live_server, department, administrator):
     # given
     manager_of(department)
-    ProjectFactory(company=department.company)
+    ProjectFactory.create(company=department.company)
     context = browser.new_context(base_url=live_server.url, locale="nb-NO", timezone_id="Europe/Oslo")
     context.set_default_timeout(15_000)
     context.add_init_script(VIOLATIONS_RECORDER)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime
 import json
 from decimal import Decimal
+from typing import Any
 
 import pytest
 import time_machine
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.http import Http404, HttpRequest
 from django.test.utils import CaptureQueriesContext
@@ -15,7 +17,7 @@ from django.urls import reverse
 
 from hr import api, selectors, services, views
 from hr.integration import NoIntegration, integration_register
-from hr.models import EntryStatus, HourEntry, WageType
+from hr.models import Employee, EntryStatus, HourEntry, Project, WageType
 from hr.tests.factories import PASSWORD, HourEntryFactory, ProjectFactory
 
 MONDAY = datetime.date(2026, 11, 23)
@@ -34,11 +36,15 @@ def ordinary(company) -> WageType:
     return WageType.objects.get(company=company, is_builtin=True)
 
 
-def cell(project, wage_type, day: int, hours: str, comment: str | None = None) -> services.CellInput:
+def cell(
+    project: Project, wage_type: WageType, day: int, hours: str, comment: str | None = None
+) -> services.CellInput:
     return services.CellInput(project.id, wage_type.id, MONDAY + datetime.timedelta(days=day), hours, comment)
 
 
-def save(employee, *cells, actor=None, replace=False):
+def save(
+    employee: Employee, *cells: services.CellInput, actor: Employee | None = None, replace: bool = False
+) -> services.WeekSaveResult:
     return services.week_save(
         actor=actor or employee, employee=employee, monday=MONDAY, cells=list(cells), replace=replace
     )
@@ -66,7 +72,7 @@ def test_hours_take_decimal_clock_and_unit_notation(typed, hours):
 
 @pytest.mark.parametrize("typed", ["٣", "７", "1e1", "7:60", "t", "7:", "sju", "NaN"])
 def test_hours_refuse_other_digits_and_notations(typed):
-    with pytest.raises(services.ValidationError) as error:
+    with pytest.raises(ValidationError) as error:
         services.hours_parse(typed)
     assert error.value.messages == [str(services.HOURS_NOT_A_NUMBER)]
 
@@ -76,7 +82,7 @@ def test_hours_refuse_other_digits_and_notations(typed):
 
 def test_week_save_creates_updates_and_clears_cells_in_one_go(employee, ordinary):
     # given: Monday 7,5 and Tuesday 8 on one row
-    project = ProjectFactory(company=employee.company)
+    project = ProjectFactory.create(company=employee.company)
     save(employee, cell(project, ordinary, 0, "7,5"), cell(project, ordinary, 1, "8"))
     monday_entry = HourEntry.objects.get(date=MONDAY)
     # when: Monday becomes 7:30 with a comment, Tuesday is cleared, Wednesday is new
@@ -95,7 +101,7 @@ def test_week_save_creates_updates_and_clears_cells_in_one_go(employee, ordinary
 
 
 def test_week_save_sent_twice_changes_nothing_the_second_time(employee, ordinary):
-    project = ProjectFactory(company=employee.company)
+    project = ProjectFactory.create(company=employee.company)
     cells = [cell(project, ordinary, day, "7,5") for day in range(5)]
     assert save(employee, *cells).changed == 5
     assert save(employee, *cells).changed == 0
@@ -103,7 +109,7 @@ def test_week_save_sent_twice_changes_nothing_the_second_time(employee, ordinary
 
 
 def test_week_save_is_all_or_nothing_with_an_error_per_cell(employee, ordinary):
-    project = ProjectFactory(company=employee.company)
+    project = ProjectFactory.create(company=employee.company)
     with pytest.raises(services.WeekSaveError) as error:
         save(
             employee,
@@ -119,7 +125,10 @@ def test_week_save_is_all_or_nothing_with_an_error_per_cell(employee, ordinary):
 
 
 def test_week_save_counts_24_hours_over_the_whole_day(employee, ordinary):
-    first, second = ProjectFactory(company=employee.company), ProjectFactory(company=employee.company)
+    first, second = (
+        ProjectFactory.create(company=employee.company),
+        ProjectFactory.create(company=employee.company),
+    )
     with pytest.raises(services.WeekSaveError) as error:
         save(employee, cell(first, ordinary, 0, "14"), cell(second, ordinary, 0, "11"))
     messages = error.value.cell_errors
@@ -137,7 +146,7 @@ def test_week_save_counts_24_hours_over_the_whole_day(employee, ordinary):
 
 @pytest.mark.parametrize("status", [EntryStatus.SUBMITTED, EntryStatus.APPROVED])
 def test_week_save_refuses_to_change_sent_in_and_approved_cells(employee, ordinary, status):
-    entry = HourEntryFactory(
+    entry = HourEntryFactory.create(
         employee=employee, date=MONDAY, wage_type=ordinary, status=status, submitted_at=SENT, decided_at=SENT
     )
     project = entry.project
@@ -151,7 +160,7 @@ def test_week_save_refuses_to_change_sent_in_and_approved_cells(employee, ordina
 
 
 def test_week_save_edits_a_rejected_cell_which_stays_rejected_until_sent_in(employee, ordinary):
-    entry = HourEntryFactory(
+    entry = HourEntryFactory.create(
         employee=employee,
         date=MONDAY,
         wage_type=ordinary,
@@ -166,9 +175,9 @@ def test_week_save_edits_a_rejected_cell_which_stays_rejected_until_sent_in(empl
 
 
 def test_week_save_leaves_a_cell_with_several_entries_to_the_entry_page(employee, ordinary):
-    project = ProjectFactory(company=employee.company)
+    project = ProjectFactory.create(company=employee.company)
     for hours in ("3", "4"):
-        HourEntryFactory(
+        HourEntryFactory.create(
             employee=employee, project=project, wage_type=ordinary, date=MONDAY, hours=Decimal(hours)
         )
     assert save(employee, cell(project, ordinary, 0, "7")).changed == 0  # the sum: unchanged
@@ -178,16 +187,16 @@ def test_week_save_leaves_a_cell_with_several_entries_to_the_entry_page(employee
 
 
 def test_week_save_refuses_a_comment_without_hours(employee, ordinary):
-    project = ProjectFactory(company=employee.company)
+    project = ProjectFactory.create(company=employee.company)
     with pytest.raises(services.WeekSaveError) as error:
         save(employee, cell(project, ordinary, 0, "", "Glemte timene"))
     assert error.value.cell_errors == {(project.id, ordinary.id, MONDAY): [str(services.HOURS_FOR_COMMENT)]}
 
 
 def test_week_save_replace_clears_the_editable_cells_not_sent(employee, ordinary):
-    project = ProjectFactory(company=employee.company)
+    project = ProjectFactory.create(company=employee.company)
     save(employee, cell(project, ordinary, 0, "7,5"), cell(project, ordinary, 1, "7,5"))
-    locked = HourEntryFactory(
+    locked = HourEntryFactory.create(
         employee=employee,
         date=MONDAY + datetime.timedelta(days=2),
         status=EntryStatus.APPROVED,
@@ -202,7 +211,7 @@ def test_week_save_replace_clears_the_editable_cells_not_sent(employee, ordinary
 
 
 def test_week_save_treats_another_companys_project_as_missing(employee, ordinary, other_company):
-    foreign = ProjectFactory(company=other_company)
+    foreign = ProjectFactory.create(company=other_company)
     with pytest.raises(Http404):
         save(employee, cell(foreign, ordinary, 0, "4"))
     assert not HourEntry.objects.exists()
@@ -211,15 +220,15 @@ def test_week_save_treats_another_companys_project_as_missing(employee, ordinary
 def test_week_save_refuses_a_colleague_for_an_employee(employee, company, department, ordinary):
     from hr.tests.factories import EmployeeFactory
 
-    colleague = EmployeeFactory(company=company, department=department)
-    project = ProjectFactory(company=company)
-    with pytest.raises(services.PermissionDenied):
+    colleague = EmployeeFactory.create(company=company, department=department)
+    project = ProjectFactory.create(company=company)
+    with pytest.raises(PermissionDenied):
         save(colleague, cell(project, ordinary, 0, "4"), actor=employee)
     assert not HourEntry.objects.exists()
 
 
 def _queries_to_save(employee, rows: int, wage_type) -> int:
-    projects = [ProjectFactory(company=employee.company) for _ in range(rows)]
+    projects = [ProjectFactory.create(company=employee.company) for _ in range(rows)]
     cells = [cell(project, wage_type, day, "1") for project in projects for day in range(2)]
     with CaptureQueriesContext(connection) as first:
         save(employee, *cells)
@@ -229,7 +238,7 @@ def _queries_to_save(employee, rows: int, wage_type) -> int:
 def test_week_save_costs_the_same_queries_for_2_and_20_rows(employee, company, department, ordinary):
     from hr.tests.factories import EmployeeFactory
 
-    other = EmployeeFactory(company=company, department=department)
+    other = EmployeeFactory.create(company=company, department=department)
     assert _queries_to_save(employee, 2, ordinary) == _queries_to_save(other, 20, ordinary)
 
 
@@ -250,7 +259,7 @@ def logged_in(client, employee):
 def test_the_grid_page_edits_an_existing_row_and_shows_the_total_beside_the_normal_week(
     logged_in, employee, ordinary
 ):
-    project = ProjectFactory(company=employee.company, number="P-100", name="Kontorbygg")
+    project = ProjectFactory.create(company=employee.company, number="P-100", name="Kontorbygg")
     save(employee, cell(project, ordinary, 0, "7,5"))
     key = selectors.grid_row_key(project.id, ordinary.id)
     response = logged_in.post(week_url(), {"row": key, f"h-{key}-0": "8", f"h-{key}-1": "7:30"})
@@ -283,7 +292,7 @@ def test_week_label_in_the_query_picks_the_week(logged_in):
 
 
 def test_add_row_without_javascript_saves_and_offers_another_empty_row(logged_in, employee, ordinary):
-    project = ProjectFactory(company=employee.company)
+    project = ProjectFactory.create(company=employee.company)
     data = {
         "new_rows": "1",
         "new0-project": project.id,
@@ -313,8 +322,8 @@ def test_an_empty_new_row_disappears_and_a_row_without_project_is_refused(logged
 
 
 def test_copy_rows_only_shows_last_weeks_rows_empty(logged_in, employee, ordinary):
-    project = ProjectFactory(company=employee.company, number="P-777", name="Tunnel")
-    HourEntryFactory(
+    project = ProjectFactory.create(company=employee.company, number="P-777", name="Tunnel")
+    HourEntryFactory.create(
         employee=employee, project=project, wage_type=ordinary, date=MONDAY - datetime.timedelta(days=7)
     )
     response = logged_in.post(reverse("hr:week_copy"), {"monday": MONDAY.isoformat(), "mode": "rows"})
@@ -338,13 +347,13 @@ def test_copy_rows_only_shows_last_weeks_rows_empty(logged_in, employee, ordinar
 def test_copy_says_exactly_why_nothing_was_copied(
     logged_in, employee, ordinary, last_week, this_week, mode, message
 ):
-    project = ProjectFactory(company=employee.company)
+    project = ProjectFactory.create(company=employee.company)
     if last_week:
-        HourEntryFactory(
+        HourEntryFactory.create(
             employee=employee, project=project, wage_type=ordinary, date=MONDAY - datetime.timedelta(days=7)
         )
     if this_week:
-        HourEntryFactory(employee=employee, project=project, wage_type=ordinary, date=MONDAY)
+        HourEntryFactory.create(employee=employee, project=project, wage_type=ordinary, date=MONDAY)
     response = logged_in.post(
         reverse("hr:week_copy"), {"monday": MONDAY.isoformat(), "mode": mode}, follow=True
     )
@@ -360,7 +369,7 @@ class _Warns(NoIntegration):
 
 def test_a_row_that_could_not_be_sent_warns_while_typing(logged_in, employee, ordinary):
     integration_register(_Warns())
-    project = ProjectFactory(
+    project = ProjectFactory.create(
         company=employee.company, name="Bru", end_date=MONDAY + datetime.timedelta(days=2)
     )
     save(employee, cell(project, ordinary, 0, "4"))
@@ -375,7 +384,7 @@ def test_the_grid_page_costs_the_same_queries_for_2_and_20_rows(
     for count in (2, 20):
         HourEntry.objects.all().delete()
         for _ in range(count):
-            HourEntryFactory(employee=employee, wage_type=ordinary, date=MONDAY)
+            HourEntryFactory.create(employee=employee, wage_type=ordinary, date=MONDAY)
         assert client.login(request=HttpRequest(), username=employee.email, password=PASSWORD)
         with CaptureQueriesContext(connection) as queries:
             assert client.get(week_url()).status_code == 200
@@ -388,7 +397,7 @@ def test_the_grid_page_costs_the_same_queries_for_2_and_20_rows(
 
 
 def test_api_get_returns_the_week_as_the_grid_shows_it(logged_in, employee, ordinary):
-    project = ProjectFactory(company=employee.company)
+    project = ProjectFactory.create(company=employee.company)
     save(employee, cell(project, ordinary, 0, "7,5", "Forskaling"))
     body = logged_in.get("/api/v1/weeks/2026-W48/").json()
     assert (body["label"], body["total"], body["normal_week"], body["difference"]) == (
@@ -412,14 +421,14 @@ def test_api_get_returns_the_week_as_the_grid_shows_it(logged_in, employee, ordi
     assert row["cells"][1]["hours"] == "0.00"
 
 
-def put(client, week: str, rows: list[dict], method: str = "put"):
+def put(client, week: str, rows: list[dict[str, Any]], method: str = "put"):
     return getattr(client, method)(
         f"/api/v1/weeks/{week}/", json.dumps({"rows": rows}), content_type="application/json"
     )
 
 
 def test_api_put_saves_the_whole_week_in_one_transaction(logged_in, employee, ordinary):
-    project = ProjectFactory(company=employee.company)
+    project = ProjectFactory.create(company=employee.company)
     cells = [{"date": f"2026-11-{23 + day}", "hours": "7:30"} for day in range(5)]
     response = put(logged_in, "2026-W48", [{"project": project.id, "wage_type": ordinary.id, "cells": cells}])
     assert response.status_code == 200, response.content
@@ -433,7 +442,7 @@ def test_api_put_saves_the_whole_week_in_one_transaction(logged_in, employee, or
 
 
 def test_api_patch_changes_only_the_cells_sent(logged_in, employee, ordinary):
-    project = ProjectFactory(company=employee.company)
+    project = ProjectFactory.create(company=employee.company)
     save(employee, cell(project, ordinary, 0, "7,5"), cell(project, ordinary, 1, "7,5"))
     response = put(
         logged_in,
@@ -447,7 +456,10 @@ def test_api_patch_changes_only_the_cells_sent(logged_in, employee, ordinary):
 
 def test_api_put_answers_errors_per_cell_with_409_and_saves_nothing(logged_in, employee, ordinary):
     # given: well-formed cells that the rules refuse: 25 hours on one day, a date in another week
-    first, second = ProjectFactory(company=employee.company), ProjectFactory(company=employee.company)
+    first, second = (
+        ProjectFactory.create(company=employee.company),
+        ProjectFactory.create(company=employee.company),
+    )
     rows = [
         {
             "project": first.id,
@@ -475,7 +487,7 @@ def test_api_put_answers_errors_per_cell_with_409_and_saves_nothing(logged_in, e
 
 
 def test_api_put_refuses_hours_in_no_known_notation_with_400(logged_in, employee, ordinary):
-    project = ProjectFactory(company=employee.company)
+    project = ProjectFactory.create(company=employee.company)
     cells = [{"date": "2026-11-23", "hours": "sju"}, {"date": "2026-11-24", "hours": "25"}]
     response = put(logged_in, "2026-W48", [{"project": project.id, "wage_type": ordinary.id, "cells": cells}])
     assert response.status_code == 400
@@ -501,7 +513,7 @@ def test_api_answers_not_found_for_weeks_that_do_not_exist_or_lie_outside_the_ye
 
 
 def test_api_treats_another_companys_project_as_missing(logged_in, ordinary, other_company):
-    foreign = ProjectFactory(company=other_company)
+    foreign = ProjectFactory.create(company=other_company)
     response = put(
         logged_in,
         "2026-W48",
@@ -517,7 +529,7 @@ def test_api_entries_refuse_dates_outside_the_supported_years(logged_in):
 
 
 def test_the_grid_form_posted_twice_creates_its_entries_once(logged_in, employee, ordinary):
-    project = ProjectFactory(company=employee.company)
+    project = ProjectFactory.create(company=employee.company)
     data = {
         "new_rows": "1",
         "new0-project": project.id,
@@ -534,7 +546,7 @@ def test_the_grid_form_posted_twice_creates_its_entries_once(logged_in, employee
 
 
 def test_the_grid_in_english_shows_english_texts_and_formats_only(logged_in, employee, ordinary, settings):
-    project = ProjectFactory(company=employee.company, number="P-100", name="Kontorbygg")
+    project = ProjectFactory.create(company=employee.company, number="P-100", name="Kontorbygg")
     save(employee, cell(project, ordinary, 1, "7,5"))
     logged_in.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     page = logged_in.get(week_url()).content.decode()

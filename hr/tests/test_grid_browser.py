@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.db.utils import OperationalError
+from playwright.sync_api import Page
 
 from hr.integration import NoIntegration, integration_register
 from hr.models import EntryStatus, HourEntry, WageType
@@ -36,11 +37,12 @@ def wait_for(predicate, timeout: float = 10.0) -> None:
     raise AssertionError("the condition never held")
 
 
-def focused(page) -> dict:
-    return page.evaluate(
+def focused(page: Page) -> dict[str, str]:
+    element: dict[str, str] = page.evaluate(
         "(() => { const el = document.activeElement;"
         " return {name: el.name || '', tag: el.tagName, text: (el.textContent || '').trim()}; })()"
     )
+    return element
 
 
 def tab_to(page, predicate_js: str, limit: int = 80) -> None:
@@ -54,9 +56,11 @@ def tab_to(page, predicate_js: str, limit: int = 80) -> None:
 @pytest.fixture
 def people(department):
     company = department.company
-    employee = EmployeeFactory(company=company, department=department, first_name="Per", last_name="Ås")
-    ProjectFactory(company=company, number="P-100", name="Kontorbygg Bjørvika")
-    ProjectFactory(company=company, number="P-200", name="Barnehage Årstad")
+    employee = EmployeeFactory.create(
+        company=company, department=department, first_name="Per", last_name="Ås"
+    )
+    ProjectFactory.create(company=company, number="P-100", name="Kontorbygg Bjørvika")
+    ProjectFactory.create(company=company, number="P-200", name="Barnehage Årstad")
     return employee
 
 
@@ -141,9 +145,9 @@ def test_a_failed_cell_save_keeps_the_value_and_says_why(browser, live_server, p
 def test_copy_last_week_rows_only_then_rows_and_hours(browser, live_server, people):
     monday = monday_of(today_local())
     ordinary = WageType.objects.get(company=people.company, is_builtin=True)
-    project = ProjectFactory(company=people.company, number="P-300", name="Tunnel")
+    project = ProjectFactory.create(company=people.company, number="P-300", name="Tunnel")
     for day in range(3):
-        HourEntryFactory(
+        HourEntryFactory.create(
             employee=people,
             project=project,
             wage_type=ordinary,
@@ -170,11 +174,11 @@ def test_approved_and_sent_in_cells_are_read_only_rejected_ones_editable(
 ):
     monday = monday_of(today_local())
     ordinary = WageType.objects.get(company=people.company, is_builtin=True)
-    project = ProjectFactory(company=people.company, number="P-400", name="Kai")
+    project = ProjectFactory.create(company=people.company, number="P-400", name="Kai")
     common = {"employee": people, "project": project, "wage_type": ordinary, "submitted_at": SENT}
-    HourEntryFactory(**common, date=monday, status=EntryStatus.APPROVED, decided_at=SENT)
-    HourEntryFactory(**common, date=monday + datetime.timedelta(days=1), status=EntryStatus.SUBMITTED)
-    HourEntryFactory(
+    HourEntryFactory.create(**common, date=monday, status=EntryStatus.APPROVED, decided_at=SENT)
+    HourEntryFactory.create(**common, date=monday + datetime.timedelta(days=1), status=EntryStatus.SUBMITTED)
+    HourEntryFactory.create(
         **common,
         date=monday + datetime.timedelta(days=2),
         status=EntryStatus.REJECTED,

@@ -29,7 +29,7 @@ def test_a_control_character_in_a_query_string_is_a_400_with_a_message(logged_in
 
 
 def test_a_nul_in_a_form_field_saves_nothing(logged_in, employee):
-    project = ProjectFactory(company=employee.company)
+    project = ProjectFactory.create(company=employee.company)
     ordinary = WageType.objects.get(company=employee.company, is_builtin=True)
     data = {"new_rows": "1", "new0-project": project.id, "new0-wage_type": ordinary.id, "h-new0-1": "7,5"}
     response = logged_in.post(reverse("hr:week"), {**data, "c-new0-1": "Forskaling\x00"})
@@ -43,7 +43,7 @@ def test_a_nul_in_a_form_field_saves_nothing(logged_in, employee):
 
 @pytest.mark.parametrize("comment", ["null\x00byte", "escape\x1b[31m"])
 def test_a_control_character_in_a_json_field_is_a_400_on_that_field(logged_in, employee, comment):
-    project = ProjectFactory(company=employee.company)
+    project = ProjectFactory.create(company=employee.company)
     ordinary = WageType.objects.get(company=employee.company, is_builtin=True)
     body = {
         "date": "2026-11-24",

@@ -41,7 +41,9 @@ def invited(administrator, department, django_capture_on_commit_callbacks) -> Em
 
 def last_link(to: str) -> str:
     message = [m for m in mail.outbox if to in m.to][-1]
-    return re.search(r"https?://[^/\s]+(/passord/\S+/)", message.body).group(1)
+    link = re.search(r"https?://[^/\s]+(/passord/\S+/)", str(message.body))
+    assert link is not None
+    return link.group(1)
 
 
 def choose_password(link: str) -> int:
@@ -56,6 +58,7 @@ def choose_password(link: str) -> int:
 
 def admin_client(administrator: Employee) -> Client:
     client = Client()
+    assert administrator.user is not None
     client.force_login(administrator.user)
     return client
 
@@ -107,7 +110,9 @@ def test_no_new_invitation_for_someone_who_has_a_password(employee, administrato
 def test_only_administrators_of_the_company_send_invitations(invited, department, other_company):
     mail.outbox.clear()
     manager_client = Client()
-    manager_client.force_login(manager_of(department).user)
+    manager = manager_of(department)
+    assert manager.user is not None
+    manager_client.force_login(manager.user)
     outsider = admin_client(administrator_of(other_company))
 
     url = reverse("hr:settings_employee_invite_again", args=[invited.id])
@@ -145,7 +150,8 @@ def test_forgot_password_still_sends_a_reset_link_to_someone_with_a_password(emp
 
 
 def test_forgot_password_sends_nothing_to_a_deactivated_invited_person(administrator, department):
-    invited = EmployeeFactory(company=administrator.company, department=department, is_active=False)
+    invited = EmployeeFactory.create(company=administrator.company, department=department, is_active=False)
+    assert invited.user is not None
     invited.user.set_unusable_password()
     invited.user.save()
     mail.outbox.clear()

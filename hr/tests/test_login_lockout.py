@@ -4,6 +4,7 @@ username and an address out after LOGIN_FAILURE_LIMIT failures, whatever X-Forwa
 from __future__ import annotations
 
 import datetime
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import time_machine
@@ -16,6 +17,10 @@ from rest_framework.throttling import ScopedRateThrottle
 from grønnjobb import security
 from hr import api_errors
 from hr.tests.factories import PASSWORD, EmployeeFactory
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse
+    from rest_framework.response import _MonkeyPatchedResponse
 
 pytestmark = pytest.mark.django_db
 
@@ -35,13 +40,17 @@ def _token_throttle_out_of_the_way(monkeypatch):
     monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"token": "1000/min"})
 
 
-def login_page_post(client: Client, email: str, password: str, forwarded_for: str = "") -> object:
-    extra = {"HTTP_X_FORWARDED_FOR": forwarded_for} if forwarded_for else {}
+def login_page_post(
+    client: Client, email: str, password: str, forwarded_for: str = ""
+) -> _MonkeyPatchedWSGIResponse:
+    extra: dict[str, Any] = {"HTTP_X_FORWARDED_FOR": forwarded_for} if forwarded_for else {}
     return client.post(reverse("login"), {"username": email, "password": password}, **extra)
 
 
-def token_post(client: APIClient, email: str, password: str, forwarded_for: str = "") -> object:
-    extra = {"HTTP_X_FORWARDED_FOR": forwarded_for} if forwarded_for else {}
+def token_post(
+    client: APIClient, email: str, password: str, forwarded_for: str = ""
+) -> _MonkeyPatchedResponse:
+    extra: dict[str, Any] = {"HTTP_X_FORWARDED_FOR": forwarded_for} if forwarded_for else {}
     return client.post("/api/v1/auth/token/", {"email": email, "password": password}, format="json", **extra)
 
 
@@ -146,7 +155,9 @@ def test_only_an_administrator_of_the_same_company_lifts_a_lockout(employee, man
     client = Client()
     client.force_login(manager.user)
     assert client.post(reverse("hr:settings_employee_unlock", args=[employee.id])).status_code == 403
-    client.force_login(administrator_of(other_company).user)
+    other_administrator = administrator_of(other_company)
+    assert other_administrator.user is not None
+    client.force_login(other_administrator.user)
     assert client.post(reverse("hr:settings_employee_unlock", args=[employee.id])).status_code == 404
 
 
@@ -163,7 +174,7 @@ def test_the_password_reset_form_counts_and_refuses_when_locked(employee):
 
 
 def test_a_locked_out_address_cannot_reset_passwords_either(employee):
-    other = EmployeeFactory(company=employee.company)
+    other = EmployeeFactory.create(company=employee.company)
     client = Client(REMOTE_ADDR="203.0.113.5")
     for n in range(10):
         login_page_post(client, employee.email, f"feil-{n}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -14,9 +15,9 @@ from hr.tests.factories import EmployeeFactory, HourEntryFactory, ProjectFactory
 NOW = datetime.datetime(2026, 11, 27, 15, 0, tzinfo=datetime.UTC)
 
 
-def _refused(**kwargs):
+def _refused(**kwargs: Any) -> None:
     with pytest.raises(IntegrityError), transaction.atomic():
-        HourEntryFactory(**kwargs)
+        HourEntryFactory.create(**kwargs)
 
 
 @pytest.mark.parametrize("hours", [Decimal("0"), Decimal("-1"), Decimal("24.01"), Decimal("99")])
@@ -28,7 +29,7 @@ def test_hours_must_be_more_than_0_and_at_most_24(employee, hours):
 
 @pytest.mark.parametrize("hours", [Decimal("0.01"), Decimal("24")])
 def test_hours_at_the_limits_are_accepted(employee, hours):
-    entry = HourEntryFactory(employee=employee, hours=hours)
+    entry = HourEntryFactory.create(employee=employee, hours=hours)
 
     entry.refresh_from_db()
     assert entry.hours == hours
@@ -39,7 +40,7 @@ def test_a_rejected_entry_needs_a_reason(employee):
         employee=employee, status=EntryStatus.REJECTED, submitted_at=NOW, decided_at=NOW, rejection_reason=""
     )
 
-    HourEntryFactory(
+    HourEntryFactory.create(
         employee=employee,
         status=EntryStatus.REJECTED,
         submitted_at=NOW,
@@ -70,18 +71,18 @@ def test_an_unknown_status_is_refused(employee):
 
 
 def test_project_numbers_are_unique_per_company(company, other_company):
-    ProjectFactory(company=company, number="100")
+    ProjectFactory.create(company=company, number="100")
 
     with pytest.raises(IntegrityError), transaction.atomic():
-        ProjectFactory(company=company, number="100")
+        ProjectFactory.create(company=company, number="100")
 
-    ProjectFactory(company=other_company, number="100")
+    ProjectFactory.create(company=other_company, number="100")
     assert list(Company.objects.filter(projects__number="100").order_by("id")) == [company, other_company]
 
 
 def test_a_project_cannot_end_before_it_starts(company):
     with pytest.raises(IntegrityError), transaction.atomic():
-        ProjectFactory(
+        ProjectFactory.create(
             company=company, start_date=datetime.date(2026, 12, 1), end_date=datetime.date(2026, 11, 1)
         )
 
@@ -94,19 +95,19 @@ def test_each_company_has_one_builtin_wage_type(company):
 
 
 def test_wage_type_numbers_are_unique_per_company(company):
-    WageTypeFactory(company=company, number="500")
+    WageTypeFactory.create(company=company, number="500")
 
     with pytest.raises(IntegrityError), transaction.atomic():
-        WageTypeFactory(company=company, number="500")
+        WageTypeFactory.create(company=company, number="500")
 
 
 def test_employee_numbers_are_unique_per_company(company, other_company):
-    EmployeeFactory(company=company, employee_number="42")
+    EmployeeFactory.create(company=company, employee_number="42")
 
     with pytest.raises(IntegrityError), transaction.atomic():
-        EmployeeFactory(company=company, employee_number="42")
+        EmployeeFactory.create(company=company, employee_number="42")
 
-    assert EmployeeFactory(company=other_company, employee_number="42").pk is not None
+    assert EmployeeFactory.create(company=other_company, employee_number="42").pk is not None
 
 
 def test_an_organisation_number_has_nine_digits(db):

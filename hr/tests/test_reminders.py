@@ -65,7 +65,7 @@ def week_of_hours(
     """Hours on the first `days` days of the week, all in one status (with the times it requires)."""
     sent_at = datetime.datetime(2026, 11, 20, 12, 0, tzinfo=datetime.UTC)
     for offset in range(days):
-        HourEntryFactory(
+        HourEntryFactory.create(
             employee=employee,
             date=monday + datetime.timedelta(days=offset),
             hours=Decimal(hours),
@@ -97,15 +97,15 @@ def people(company, department, employee, manager, administrator):
     week_of_hours(administrator, EntryStatus.APPROVED)
     cast = {
         "nothing": employee,  # no hours at all
-        "registered": EmployeeFactory(company=company, department=department),
-        "rejected": EmployeeFactory(company=company, department=department),
-        "partly_sent": EmployeeFactory(company=company, department=department),
-        "sent": EmployeeFactory(company=company, department=department),
-        "approved": EmployeeFactory(company=company, department=department),
-        "over": EmployeeFactory(company=company, department=department),
-        "deactivated": EmployeeFactory(company=company, department=department, is_active=False),
-        "no_login": EmployeeFactory(company=company, department=department, user=None),
-        "invited": EmployeeFactory(company=company, department=department),
+        "registered": EmployeeFactory.create(company=company, department=department),
+        "rejected": EmployeeFactory.create(company=company, department=department),
+        "partly_sent": EmployeeFactory.create(company=company, department=department),
+        "sent": EmployeeFactory.create(company=company, department=department),
+        "approved": EmployeeFactory.create(company=company, department=department),
+        "over": EmployeeFactory.create(company=company, department=department),
+        "deactivated": EmployeeFactory.create(company=company, department=department, is_active=False),
+        "no_login": EmployeeFactory.create(company=company, department=department, user=None),
+        "invited": EmployeeFactory.create(company=company, department=department),
         "manager": manager,
         "administrator": administrator,
     }
@@ -245,7 +245,7 @@ def test_a_crash_between_claim_and_send_loses_that_reminder_and_never_duplicates
 def test_a_send_that_fails_with_an_error_is_tried_again_on_the_next_run(clock, people, monkeypatch):
     # given: the mail server refuses the first e-mail of the run
     original_send = EmailMessage.send
-    refused = []
+    refused: list[object] = []
 
     def refuses_first(message: EmailMessage, fail_silently: bool = False) -> int:
         if not refused:
@@ -270,12 +270,12 @@ def test_a_send_that_fails_with_an_error_is_tried_again_on_the_next_run(clock, p
 def test_nobody_is_reminded_of_a_week_they_joined_in_or_when_reminders_are_off(clock, company, department):
     # given: someone who got their login on Tuesday of the week, and someone from before
     clock.move_to(datetime.datetime(2026, 11, 24, 9, 0, tzinfo=OSLO))
-    newcomer = EmployeeFactory(company=company, department=department)
+    newcomer = EmployeeFactory.create(company=company, department=department)
     clock.move_to(datetime.datetime(2026, 11, 16, 9, 0, tzinfo=OSLO))
-    veteran = EmployeeFactory(company=company, department=department)
-    other = CompanyFactory(name="Av AS")
+    veteran = EmployeeFactory.create(company=company, department=department)
+    other = CompanyFactory.create(name="Av AS")
     Company.objects.filter(id=other.id).update(reminders_enabled=False)
-    EmployeeFactory(company=other, department=DepartmentFactory(company=other))
+    EmployeeFactory.create(company=other, department=DepartmentFactory.create(company=other))
 
     # when
     sent = run(clock, FRIDAY_14)
@@ -289,13 +289,13 @@ def test_managers_get_one_digest_of_their_own_departments_and_administrators_of_
     clock, company, department
 ):
     # given: two departments, each with a manager; hours of two weeks wait in Bygg, one in Drift
-    drift = DepartmentFactory(company=company, name="Drift")
+    drift = DepartmentFactory.create(company=company, name="Drift")
     bygg_manager = manager_of(department, first_name="Berit", last_name="Bakke")
     drift_manager = manager_of(drift, first_name="Dag", last_name="Dahl")
-    idle_manager = manager_of(DepartmentFactory(company=company, name="Lager"), last_name="Lund")
+    idle_manager = manager_of(DepartmentFactory.create(company=company, name="Lager"), last_name="Lund")
     administrator = administrator_of(company, first_name="Anne", last_name="Aas")
-    ole = EmployeeFactory(company=company, department=department, first_name="Ole", last_name="Hansen")
-    kari = EmployeeFactory(company=company, department=drift, first_name="Kari", last_name="Lie")
+    ole = EmployeeFactory.create(company=company, department=department, first_name="Ole", last_name="Hansen")
+    kari = EmployeeFactory.create(company=company, department=drift, first_name="Kari", last_name="Lie")
     week_of_hours(ole, EntryStatus.SUBMITTED, monday=MONDAY - datetime.timedelta(days=7))
     week_of_hours(ole, EntryStatus.SUBMITTED, days=2)
     week_of_hours(kari, EntryStatus.SUBMITTED, days=1)
@@ -392,7 +392,7 @@ def test_the_dry_run_lists_exactly_the_people_the_real_run_mails_and_changes_not
 )
 def test_the_week_turns_at_midnight_in_oslo_not_in_utc(clock, company, department, at, expected_week):
     # given: someone who has not sent in week 48 (nor 49), and no run yet this week
-    person = EmployeeFactory(company=company, department=department)
+    person = EmployeeFactory.create(company=company, department=department)
 
     # when: the first beat run after Friday 14:00 comes late
     sent = run(clock, at)
@@ -418,7 +418,7 @@ def test_friday_14_oslo_is_the_right_utc_instant_on_both_sides_of_the_october_ch
 ):
     # given: someone who has not sent in (their login is from long before)
     clock.move_to(datetime.datetime(2026, 10, 1, 9, 0, tzinfo=datetime.UTC))
-    person = EmployeeFactory(company=company, department=department)
+    person = EmployeeFactory.create(company=company, department=department)
     moment = datetime.datetime.combine(friday, datetime.time(utc_hour, 0), tzinfo=datetime.UTC)
 
     # when: beat runs a minute before 14:00 Oslo, and at 14:00 Oslo

@@ -41,7 +41,7 @@ def _in_december():
 
 
 def entry(employee: Employee, day: int, project, wage_type, hours: str, status: str) -> HourEntry:
-    return HourEntryFactory(
+    return HourEntryFactory.create(
         employee=employee,
         project=project,
         wage_type=wage_type,
@@ -57,24 +57,24 @@ def entry(employee: Employee, day: int, project, wage_type, hours: str, status: 
 @pytest.fixture
 def data(company, department, employee, manager, administrator, other_company):
     """Bygg: Åse Ødegård (and the manager); Anlegg: Bjørn Berg. Two projects, two lønnsarter."""
-    anlegg = DepartmentFactory(company=company, name="Anlegg")
-    bjorn = EmployeeFactory(
+    anlegg = DepartmentFactory.create(company=company, name="Anlegg")
+    bjorn = EmployeeFactory.create(
         company=company, department=anlegg, first_name="Bjørn", last_name="Berg", employee_number="1002"
     )
     employee.employee_number = "1001"
     employee.save()
-    kai = ProjectFactory(company=company, number="P-1", name="Kai")
-    bru = ProjectFactory(company=company, number="P-2", name="Bru")
+    kai = ProjectFactory.create(company=company, number="P-1", name="Kai")
+    bru = ProjectFactory.create(company=company, number="P-2", name="Bru")
     ordinary = WageType.objects.get(company=company, is_builtin=True)
-    overtime = WageTypeFactory(company=company, number="2010", name="Overtid 50 %")
+    overtime = WageTypeFactory.create(company=company, number="2010", name="Overtid 50 %")
     entry(employee, 1, kai, ordinary, "7.5", EntryStatus.APPROVED)
     entry(employee, 2, kai, overtime, "2", EntryStatus.SUBMITTED)
     entry(employee, 8, bru, ordinary, "4.25", EntryStatus.REGISTERED)
     entry(employee, 9, bru, ordinary, "1", EntryStatus.REJECTED)
     entry(bjorn, 1, bru, ordinary, "6", EntryStatus.APPROVED)
     entry(employee, 0, kai, ordinary, "5", EntryStatus.APPROVED)  # 30 November: outside the period
-    stranger = EmployeeFactory(company=other_company)
-    HourEntryFactory(employee=stranger, date=datetime.date(2026, 12, 1), hours=Decimal("9"))
+    stranger = EmployeeFactory.create(company=other_company)
+    HourEntryFactory.create(employee=stranger, date=datetime.date(2026, 12, 1), hours=Decimal("9"))
     return {"bjorn": bjorn, "anlegg": anlegg}
 
 
@@ -190,7 +190,7 @@ def test_an_employee_gets_no_report(data, employee):
 
 
 def _person_weeks(company, department, projects, wage_type, people: int, weeks: int) -> None:
-    employees = [EmployeeFactory(company=company, department=department) for _n in range(people)]
+    employees = [EmployeeFactory.create(company=company, department=department) for _n in range(people)]
     HourEntry.objects.bulk_create(
         HourEntry(
             company=company,
@@ -210,9 +210,9 @@ def _person_weeks(company, department, projects, wage_type, people: int, weeks: 
 
 def test_the_report_page_makes_the_same_queries_for_10_and_500_person_weeks(client, company, administrator):
     # given
-    projects = [ProjectFactory(company=company, number=f"P-{n}") for n in range(5)]
+    projects = [ProjectFactory.create(company=company, number=f"P-{n}") for n in range(5)]
     ordinary = WageType.objects.get(company=company, is_builtin=True)
-    small, large = DepartmentFactory(company=company), DepartmentFactory(company=company)
+    small, large = DepartmentFactory.create(company=company), DepartmentFactory.create(company=company)
     login(client, administrator)
     url = reverse("hr:reports") + "?from=2026-12-01&to=2026-12-31"
     counts = []
@@ -401,7 +401,7 @@ def test_the_page_in_english(client, data, administrator):
 def test_a_name_that_looks_like_a_formula_stays_text(client, data, administrator, company):
     # given
     HourEntry.objects.filter(company=company).update(
-        project=ProjectFactory(company=company, number="P-9", name='=HYPERLINK("https://example.com")')
+        project=ProjectFactory.create(company=company, number="P-9", name='=HYPERLINK("https://example.com")')
     )
     login(client, administrator)
     query = "?from=2026-12-01&to=2026-12-01"

@@ -8,6 +8,7 @@ import io
 
 import openpyxl
 import pytest
+from django.http import StreamingHttpResponse
 from rest_framework.test import APIClient
 
 from hr import reports, services
@@ -35,8 +36,8 @@ def test_json_rows_come_in_pages(data, administrator):
     # given
     client = api(administrator)
     # when
-    first = client.get(URL, {"from": "2026-12-01", "to": "2026-12-31", "page_size": 2})
-    last = client.get(URL, {"from": "2026-12-01", "to": "2026-12-31", "page_size": 2, "page": 3})
+    first = client.get(URL, {"from": "2026-12-01", "to": "2026-12-31", "page_size": "2"})
+    last = client.get(URL, {"from": "2026-12-01", "to": "2026-12-31", "page_size": "2", "page": "3"})
     # then
     assert first.status_code == 200
     body = first.json()
@@ -78,12 +79,14 @@ def test_csv_and_xlsx_through_the_api(data, administrator):
     # then
     assert as_csv.status_code == 200
     assert as_csv["Content-Type"] == "text/csv; charset=utf-8"
+    assert isinstance(as_csv, StreamingHttpResponse)
     body = b"".join(as_csv.streaming_content)
     assert body.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
     assert len(rows) == 6
     assert rows[3][6:9] == ["02.12.2026", "2,00", "Til godkjenning"]
     assert as_xlsx["Content-Type"] == reports.XLSX_CONTENT_TYPE
+    assert isinstance(as_xlsx, StreamingHttpResponse)
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(as_xlsx.streaming_content))).active
     assert [row[6:8] for row in sheet.iter_rows(min_row=2, values_only=True)] == [
         (datetime.datetime(2026, 12, 2), 2)

@@ -35,11 +35,11 @@ PAINTED_PIXELS = """
 def test_the_chart_is_drawn_offline_and_the_page_is_accessible(browser, live_server, department, axe_check):
     # given: two people's hours this month on two projects
     manager = manager_of(department)
-    worker = EmployeeFactory(company=department.company, department=department)
+    worker = EmployeeFactory.create(company=department.company, department=department)
     today = today_local()
     for number, name, hours in (("P-1", "Kai", "7.5"), ("P-2", "Bru", "4.25")):
-        project = ProjectFactory(company=department.company, number=number, name=name)
-        HourEntryFactory(employee=worker, project=project, date=today, hours=Decimal(hours))
+        project = ProjectFactory.create(company=department.company, number=number, name=name)
+        HourEntryFactory.create(employee=worker, project=project, date=today, hours=Decimal(hours))
     page = logged_in(browser, live_server, manager.email)
     page.context.add_init_script(VIOLATIONS_RECORDER)
     requests: list[str] = []

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.http import Http404
 
 from hr import selectors
-from hr.models import EntryStatus, WageType
+from hr.models import Employee, EntryStatus, HourEntry, WageType
 from hr.tests.factories import (
     DepartmentFactory,
     EmployeeFactory,
@@ -27,8 +28,10 @@ def _day(offset: int) -> datetime.date:
     return MONDAY + datetime.timedelta(days=offset)
 
 
-def _submitted(employee, **kwargs):
-    return HourEntryFactory(employee=employee, status=EntryStatus.SUBMITTED, submitted_at=NOW, **kwargs)
+def _submitted(employee: Employee, **kwargs: Any) -> HourEntry:
+    return HourEntryFactory.create(
+        employee=employee, status=EntryStatus.SUBMITTED, submitted_at=NOW, **kwargs
+    )
 
 
 # --- week_view --------------------------------------------------------------------------------
@@ -39,18 +42,20 @@ def test_week_view_has_rows_of_project_and_wage_type_with_daily_and_weekly_total
 ):
     # given two projects and two lønnsarter over the week, an entry the week before and a colleague's
     school, bridge = (
-        ProjectFactory(company=company, number="200"),
-        ProjectFactory(company=company, number="100"),
+        ProjectFactory.create(company=company, number="200"),
+        ProjectFactory.create(company=company, number="100"),
     )
     ordinary = WageType.objects.get(company=company, is_builtin=True)
-    overtime = WageTypeFactory(company=company, number="300")
-    HourEntryFactory(employee=employee, project=school, date=_day(0), hours=Decimal("7.5"))
-    HourEntryFactory(employee=employee, project=school, date=_day(0), hours=Decimal("0.5"))
-    HourEntryFactory(employee=employee, project=school, date=_day(1), hours=Decimal("8"))
-    HourEntryFactory(employee=employee, project=school, wage_type=overtime, date=_day(1), hours=Decimal("2"))
-    HourEntryFactory(employee=employee, project=bridge, date=_day(6), hours=Decimal("3.25"))
-    HourEntryFactory(employee=employee, project=bridge, date=_day(-1), hours=Decimal("9"))
-    HourEntryFactory(employee=EmployeeFactory(company=company), project=bridge, date=_day(2))
+    overtime = WageTypeFactory.create(company=company, number="300")
+    HourEntryFactory.create(employee=employee, project=school, date=_day(0), hours=Decimal("7.5"))
+    HourEntryFactory.create(employee=employee, project=school, date=_day(0), hours=Decimal("0.5"))
+    HourEntryFactory.create(employee=employee, project=school, date=_day(1), hours=Decimal("8"))
+    HourEntryFactory.create(
+        employee=employee, project=school, wage_type=overtime, date=_day(1), hours=Decimal("2")
+    )
+    HourEntryFactory.create(employee=employee, project=bridge, date=_day(6), hours=Decimal("3.25"))
+    HourEntryFactory.create(employee=employee, project=bridge, date=_day(-1), hours=Decimal("9"))
+    HourEntryFactory.create(employee=EmployeeFactory.create(company=company), project=bridge, date=_day(2))
 
     # when
     with django_assert_num_queries(1):
@@ -80,8 +85,8 @@ def test_week_view_has_rows_of_project_and_wage_type_with_daily_and_weekly_total
 
 
 def test_week_view_filters_by_status_but_counts_every_status(employee):
-    HourEntryFactory(employee=employee, date=_day(0))
-    HourEntryFactory(employee=employee, date=_day(1))
+    HourEntryFactory.create(employee=employee, date=_day(0))
+    HourEntryFactory.create(employee=employee, date=_day(1))
     _submitted(employee, date=_day(2))
 
     week = selectors.week_view(employee=employee, monday=MONDAY, status=EntryStatus.SUBMITTED)
@@ -103,18 +108,20 @@ def test_week_view_of_an_empty_week(employee):
 
 @pytest.fixture
 def other_department(company):
-    return DepartmentFactory(company=company, name="Anlegg")
+    return DepartmentFactory.create(company=company, name="Anlegg")
 
 
 def test_approval_queue_groups_sent_in_hours_by_person_and_week(employee, manager, department, company):
     # given two weeks of Åse's and one of a colleague's sent-in hours, plus entries not to show
-    colleague = EmployeeFactory(company=company, department=department, first_name="Bjørn", last_name="Aas")
+    colleague = EmployeeFactory.create(
+        company=company, department=department, first_name="Bjørn", last_name="Aas"
+    )
     first = _submitted(employee, date=_day(0))
     second = _submitted(employee, date=_day(3))
     next_week = _submitted(employee, date=_day(7))
     colleagues = _submitted(colleague, date=_day(1))
-    HourEntryFactory(employee=employee, date=_day(1))  # registered: not sent in
-    HourEntryFactory(
+    HourEntryFactory.create(employee=employee, date=_day(1))  # registered: not sent in
+    HourEntryFactory.create(
         employee=employee, date=_day(2), status=EntryStatus.APPROVED, submitted_at=NOW, decided_at=NOW
     )
 
@@ -136,7 +143,7 @@ def test_a_manager_sees_only_the_departments_they_lead_and_never_their_own(
     employee, manager, company, other_department
 ):
     own_department = _submitted(employee)
-    _submitted(EmployeeFactory(company=company, department=other_department))
+    _submitted(EmployeeFactory.create(company=company, department=other_department))
     _submitted(manager)
 
     groups = selectors.approval_queue(actor=manager)
@@ -148,9 +155,9 @@ def test_an_administrator_sees_every_department_but_not_their_own_hours(
     employee, administrator, company, other_department, other_company
 ):
     own_department = _submitted(employee)
-    elsewhere = _submitted(EmployeeFactory(company=company, department=other_department))
+    elsewhere = _submitted(EmployeeFactory.create(company=company, department=other_department))
     _submitted(administrator)
-    _submitted(EmployeeFactory(company=other_company))
+    _submitted(EmployeeFactory.create(company=other_company))
 
     entries = {e.id for g in selectors.approval_queue(actor=administrator) for e in g.entries}
 
@@ -158,13 +165,13 @@ def test_an_administrator_sees_every_department_but_not_their_own_hours(
 
 
 def test_an_employee_has_an_empty_queue(employee, department, company):
-    _submitted(EmployeeFactory(company=company, department=department))
+    _submitted(EmployeeFactory.create(company=company, department=department))
 
     assert selectors.approval_queue(actor=employee) == []
 
 
 def test_approval_queue_for_one_person(employee, administrator, company):
-    _submitted(EmployeeFactory(company=company))
+    _submitted(EmployeeFactory.create(company=company))
     own = _submitted(employee)
 
     groups = selectors.approval_queue(actor=administrator, employee_id=employee.id)
@@ -176,14 +183,14 @@ def test_approval_queue_for_one_person(employee, administrator, company):
 def test_approval_queue_takes_the_same_queries_however_many_entries(
     manager, department, company, entries, django_assert_num_queries
 ):
-    people = [EmployeeFactory(company=company, department=department) for _ in range(3)]
+    people = [EmployeeFactory.create(company=company, department=department) for _ in range(3)]
     for index in range(entries):
         _submitted(people[index % 3], date=_day(index % 14))
 
     with django_assert_num_queries(2):  # the manager's departments, then the entries
         groups = selectors.approval_queue(actor=manager)
         assert sum(len(g.entries) for g in groups) == entries
-        assert all(g.employee.department.name == "Bygg" for g in groups)
+        assert all(g.employee.department is not None and g.employee.department.name == "Bygg" for g in groups)
 
 
 # --- scoping ----------------------------------------------------------------------------------
@@ -192,10 +199,10 @@ def test_approval_queue_takes_the_same_queries_however_many_entries(
 def test_employees_actable(
     employee, manager, administrator, company, department, other_department, other_company
 ):
-    colleague = EmployeeFactory(company=company, department=department)
-    outsider = EmployeeFactory(company=company, department=other_department)
-    EmployeeFactory(company=company, department=department, is_active=False)
-    EmployeeFactory(company=other_company)
+    colleague = EmployeeFactory.create(company=company, department=department)
+    outsider = EmployeeFactory.create(company=company, department=other_department)
+    EmployeeFactory.create(company=company, department=department, is_active=False)
+    EmployeeFactory.create(company=other_company)
 
     assert set(selectors.employees_actable(actor=employee)) == {employee}
     assert set(selectors.employees_actable(actor=manager)) == {manager, employee, colleague}
@@ -211,11 +218,15 @@ def test_employees_actable(
 @pytest.mark.parametrize(
     ("getter", "argument", "make"),
     [
-        (selectors.employee_get, "employee_id", lambda c: EmployeeFactory(company=c)),
-        (selectors.project_get, "project_id", lambda c: ProjectFactory(company=c)),
+        (selectors.employee_get, "employee_id", lambda c: EmployeeFactory.create(company=c)),
+        (selectors.project_get, "project_id", lambda c: ProjectFactory.create(company=c)),
         (selectors.wage_type_get, "wage_type_id", lambda c: WageType.objects.get(company=c, is_builtin=True)),
-        (selectors.department_get, "department_id", lambda c: DepartmentFactory(company=c)),
-        (selectors.entry_get, "entry_id", lambda c: HourEntryFactory(employee=EmployeeFactory(company=c))),
+        (selectors.department_get, "department_id", lambda c: DepartmentFactory.create(company=c)),
+        (
+            selectors.entry_get,
+            "entry_id",
+            lambda c: HourEntryFactory.create(employee=EmployeeFactory.create(company=c)),
+        ),
     ],
 )
 def test_another_companys_id_fails_exactly_like_a_missing_one(company, other_company, getter, argument, make):
@@ -229,17 +240,18 @@ def test_another_companys_id_fails_exactly_like_a_missing_one(company, other_com
 
 
 def test_employee_for_user_finds_only_an_active_profile(employee, company):
-    inactive = EmployeeFactory(company=company, is_active=False)
+    inactive = EmployeeFactory.create(company=company, is_active=False)
 
     assert selectors.employee_for_user(user=employee.user) == employee
+    assert inactive.user is not None
     assert selectors.employee_for_user(user=inactive.user) is None
 
 
 def test_a_manager_of_several_departments_sees_them_all(company, department, other_department):
     manager = manager_of(department)
     other_department.managers.add(manager)
-    first = _submitted(EmployeeFactory(company=company, department=department))
-    second = _submitted(EmployeeFactory(company=company, department=other_department))
+    first = _submitted(EmployeeFactory.create(company=company, department=department))
+    second = _submitted(EmployeeFactory.create(company=company, department=other_department))
 
     entries = {e.id for e in selectors.approval_queryset(actor=manager)}
 

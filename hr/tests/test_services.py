@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,7 +13,7 @@ from django.http import Http404
 
 from hr import access, services
 from hr.integration import NoIntegration, integration_register
-from hr.models import EntryStatus, HourEntry, WageType
+from hr.models import Employee, EntryStatus, HourEntry, Project, WageType
 from hr.tests.factories import (
     DepartmentFactory,
     EmployeeFactory,
@@ -30,7 +31,7 @@ TUESDAY = MONDAY + datetime.timedelta(days=1)
 
 @pytest.fixture
 def project(company):
-    return ProjectFactory(company=company, number="100", name="Skolebygg")
+    return ProjectFactory.create(company=company, number="100", name="Skolebygg")
 
 
 @pytest.fixture
@@ -40,7 +41,7 @@ def ordinary(company):
 
 @pytest.fixture
 def other_department(company):
-    return DepartmentFactory(company=company, name="Anlegg")
+    return DepartmentFactory.create(company=company, name="Anlegg")
 
 
 @pytest.fixture
@@ -48,7 +49,15 @@ def other_manager(other_department):
     return manager_of(other_department)
 
 
-def _create(actor, employee, project, wage_type, hours="7,5", date=TUESDAY, comment=""):
+def _create(
+    actor: Employee,
+    employee: Employee,
+    project: Project,
+    wage_type: WageType,
+    hours: str = "7,5",
+    date: datetime.date = TUESDAY,
+    comment: str = "",
+) -> HourEntry:
     return services.entry_create(
         actor=actor,
         employee=employee,
@@ -60,8 +69,8 @@ def _create(actor, employee, project, wage_type, hours="7,5", date=TUESDAY, comm
     )
 
 
-def _submitted(employee, **kwargs):
-    return HourEntryFactory(
+def _submitted(employee: Employee, **kwargs: Any) -> HourEntry:
+    return HourEntryFactory.create(
         employee=employee,
         status=EntryStatus.SUBMITTED,
         submitted_at=datetime.datetime.now(datetime.UTC),
@@ -69,9 +78,9 @@ def _submitted(employee, **kwargs):
     )
 
 
-def _approved(employee, **kwargs):
+def _approved(employee: Employee, **kwargs: Any) -> HourEntry:
     now = datetime.datetime.now(datetime.UTC)
-    return HourEntryFactory(
+    return HourEntryFactory.create(
         employee=employee, status=EntryStatus.APPROVED, submitted_at=now, decided_at=now, **kwargs
     )
 
@@ -205,7 +214,7 @@ def test_entry_create_allows_exactly_24_hours_on_one_day(employee, project, ordi
 
 
 def test_entry_create_counts_only_the_same_person_towards_24_hours(employee, manager, project, ordinary):
-    HourEntryFactory(employee=manager, project=project, date=TUESDAY, hours=Decimal("20"))
+    HourEntryFactory.create(employee=manager, project=project, date=TUESDAY, hours=Decimal("20"))
 
     entry = _create(employee, employee, project, ordinary, hours="10")
 
@@ -231,7 +240,7 @@ def test_entry_create_allows_a_date_exactly_a_year_ahead(employee, project, ordi
 
 
 def test_entry_create_refuses_a_closed_project(employee, company, ordinary):
-    closed = ProjectFactory(company=company, number="900", name="Ferdig bygg", is_closed=True)
+    closed = ProjectFactory.create(company=company, number="900", name="Ferdig bygg", is_closed=True)
 
     with pytest.raises(ValidationError) as error:
         _create(employee, employee, closed, ordinary)
@@ -241,7 +250,9 @@ def test_entry_create_refuses_a_closed_project(employee, company, ordinary):
 
 
 def test_entry_create_refuses_a_date_outside_the_project(employee, company, ordinary):
-    project = ProjectFactory(company=company, number="300", name="Bru", start_date=datetime.date(2026, 12, 1))
+    project = ProjectFactory.create(
+        company=company, number="300", name="Bru", start_date=datetime.date(2026, 12, 1)
+    )
 
     with pytest.raises(ValidationError) as error:
         _create(employee, employee, project, ordinary, date=TUESDAY)
@@ -253,7 +264,7 @@ def test_entry_create_refuses_a_date_outside_the_project(employee, company, ordi
 
 
 def test_entry_create_refuses_an_inactive_wage_type(employee, company, project):
-    inactive = WageTypeFactory(company=company, name="Gammel overtid", is_active=False)
+    inactive = WageTypeFactory.create(company=company, name="Gammel overtid", is_active=False)
 
     with pytest.raises(ValidationError) as error:
         _create(employee, employee, project, inactive)
@@ -265,7 +276,7 @@ def test_entry_create_refuses_an_inactive_wage_type(employee, company, project):
 
 
 def test_entry_create_treats_another_companys_project_as_not_found(employee, other_company, ordinary):
-    foreign_project = ProjectFactory(company=other_company)
+    foreign_project = ProjectFactory.create(company=other_company)
 
     with pytest.raises(Http404):
         _create(employee, employee, foreign_project, ordinary)
@@ -285,7 +296,7 @@ def test_entry_create_treats_another_companys_wage_type_as_not_found(employee, o
 def test_entry_create_treats_another_companys_employee_as_not_found(
     administrator, other_company, project, ordinary
 ):
-    foreign_employee = EmployeeFactory(company=other_company)
+    foreign_employee = EmployeeFactory.create(company=other_company)
 
     with pytest.raises(Http404):
         _create(administrator, foreign_employee, project, ordinary)
@@ -294,7 +305,7 @@ def test_entry_create_treats_another_companys_employee_as_not_found(
 
 
 def test_an_employee_cannot_register_hours_for_a_colleague(employee, department, project, ordinary):
-    colleague = EmployeeFactory(company=employee.company, department=department)
+    colleague = EmployeeFactory.create(company=employee.company, department=department)
 
     with pytest.raises(PermissionDenied) as error:
         _create(employee, colleague, project, ordinary)
@@ -331,7 +342,7 @@ def test_the_manager_and_an_administrator_may_register_for_the_employee(
 def test_entry_update_changes_registered_and_rejected_entries(employee, project, ordinary, status):
     now = datetime.datetime.now(datetime.UTC)
     extra = {"submitted_at": now, "decided_at": now, "rejection_reason": "Feil prosjekt"}
-    entry = HourEntryFactory(
+    entry = HourEntryFactory.create(
         employee=employee, project=project, status=status, **(extra if status != "registered" else {})
     )
 
@@ -397,7 +408,7 @@ def test_entry_update_treats_another_companys_project_as_not_found(
             actor=employee,
             entry=entry,
             date=TUESDAY,
-            project=ProjectFactory(company=other_company),
+            project=ProjectFactory.create(company=other_company),
             wage_type=ordinary,
             hours="1",
         )
@@ -426,8 +437,8 @@ def test_entry_delete_refuses_sent_in_and_approved_entries(employee, make):
 
 
 def test_entry_delete_refuses_a_colleagues_entry(employee, department):
-    colleague_entry = HourEntryFactory(
-        employee=EmployeeFactory(company=employee.company, department=department)
+    colleague_entry = HourEntryFactory.create(
+        employee=EmployeeFactory.create(company=employee.company, department=department)
     )
 
     with pytest.raises(PermissionDenied):
@@ -443,9 +454,9 @@ def test_week_submit_sends_in_the_weeks_registered_and_rejected_hours(
     employee, project, django_capture_on_commit_callbacks
 ):
     # given a week with a registered, a rejected and an approved entry, and one entry the week after
-    registered = HourEntryFactory(employee=employee, project=project, date=MONDAY)
+    registered = HourEntryFactory.create(employee=employee, project=project, date=MONDAY)
     now = datetime.datetime.now(datetime.UTC)
-    rejected = HourEntryFactory(
+    rejected = HourEntryFactory.create(
         employee=employee,
         project=project,
         date=TUESDAY,
@@ -455,7 +466,9 @@ def test_week_submit_sends_in_the_weeks_registered_and_rejected_hours(
         rejection_reason="Feil dag",
     )
     approved = _approved(employee, project=project, date=MONDAY + datetime.timedelta(days=2))
-    next_week = HourEntryFactory(employee=employee, project=project, date=MONDAY + datetime.timedelta(days=7))
+    next_week = HourEntryFactory.create(
+        employee=employee, project=project, date=MONDAY + datetime.timedelta(days=7)
+    )
 
     # when
     with django_capture_on_commit_callbacks() as callbacks:
@@ -477,7 +490,7 @@ def test_week_submit_sends_in_the_weeks_registered_and_rejected_hours(
 
 
 def test_week_submit_accepts_any_day_of_the_week(employee, project):
-    entry = HourEntryFactory(employee=employee, project=project, date=MONDAY)
+    entry = HourEntryFactory.create(employee=employee, project=project, date=MONDAY)
 
     services.week_submit(actor=employee, employee=employee, monday=MONDAY + datetime.timedelta(days=4))
 
@@ -495,7 +508,7 @@ def test_week_submit_with_nothing_registered_says_so(employee, project):
 
 
 def test_the_manager_may_send_in_on_the_employees_behalf(employee, manager, project):
-    entry = HourEntryFactory(employee=employee, project=project, date=MONDAY)
+    entry = HourEntryFactory.create(employee=employee, project=project, date=MONDAY)
 
     services.week_submit(actor=manager, employee=employee, monday=MONDAY)
 
@@ -506,10 +519,10 @@ def test_the_manager_may_send_in_on_the_employees_behalf(employee, manager, proj
 @pytest.mark.parametrize("actor_name", ["other_manager", "colleague"])
 def test_others_may_not_send_in_on_the_employees_behalf(request, employee, department, project, actor_name):
     if actor_name == "colleague":
-        actor = EmployeeFactory(company=employee.company, department=department)
+        actor = EmployeeFactory.create(company=employee.company, department=department)
     else:
         actor = request.getfixturevalue(actor_name)
-    entry = HourEntryFactory(employee=employee, project=project, date=MONDAY)
+    entry = HourEntryFactory.create(employee=employee, project=project, date=MONDAY)
 
     with pytest.raises(PermissionDenied):
         services.week_submit(actor=actor, employee=employee, monday=MONDAY)
@@ -520,16 +533,18 @@ def test_others_may_not_send_in_on_the_employees_behalf(request, employee, depar
 
 def test_week_copy_previous_copies_rows_day_by_day_as_registered(employee, company, project, ordinary):
     # given last week: Monday on the open project, Tuesday on a project closed since, Wednesday 20 h
-    closed = ProjectFactory(company=company, is_closed=True)
+    closed = ProjectFactory.create(company=company, is_closed=True)
     previous_monday = MONDAY - datetime.timedelta(days=7)
     copied = _approved(employee, project=project, date=previous_monday, comment="Grunnarbeid")
-    HourEntryFactory(employee=employee, project=closed, date=previous_monday + datetime.timedelta(days=1))
-    HourEntryFactory(
+    HourEntryFactory.create(
+        employee=employee, project=closed, date=previous_monday + datetime.timedelta(days=1)
+    )
+    HourEntryFactory.create(
         employee=employee, project=project, date=previous_monday + datetime.timedelta(days=2), hours=20
     )
     # and this Wednesday already has 8 h on another row, so copying 20 h would pass 24
-    other_row = WageTypeFactory(company=company)
-    HourEntryFactory(
+    other_row = WageTypeFactory.create(company=company)
+    HourEntryFactory.create(
         employee=employee,
         project=project,
         wage_type=other_row,
@@ -549,8 +564,8 @@ def test_week_copy_previous_copies_rows_day_by_day_as_registered(employee, compa
 
 
 def test_week_copy_previous_skips_cells_that_already_have_hours(employee, project):
-    HourEntryFactory(employee=employee, project=project, date=MONDAY - datetime.timedelta(days=7))
-    HourEntryFactory(employee=employee, project=project, date=MONDAY, hours=Decimal("2"))
+    HourEntryFactory.create(employee=employee, project=project, date=MONDAY - datetime.timedelta(days=7))
+    HourEntryFactory.create(employee=employee, project=project, date=MONDAY, hours=Decimal("2"))
 
     created = services.week_copy_previous(actor=employee, employee=employee, monday=MONDAY)
 
@@ -559,7 +574,7 @@ def test_week_copy_previous_skips_cells_that_already_have_hours(employee, projec
 
 
 def test_week_copy_previous_refuses_a_manager_of_another_department(employee, other_manager, project):
-    HourEntryFactory(employee=employee, project=project, date=MONDAY - datetime.timedelta(days=7))
+    HourEntryFactory.create(employee=employee, project=project, date=MONDAY - datetime.timedelta(days=7))
 
     with pytest.raises(PermissionDenied):
         services.week_copy_previous(actor=other_manager, employee=employee, monday=MONDAY)
@@ -649,7 +664,7 @@ def test_a_manager_of_another_department_cannot_approve(employee, other_manager,
 
 
 def test_an_employee_cannot_approve_a_colleagues_hours(employee, department, payroll):
-    colleague_entry = _submitted(EmployeeFactory(company=employee.company, department=department))
+    colleague_entry = _submitted(EmployeeFactory.create(company=employee.company, department=department))
 
     with pytest.raises(PermissionDenied) as error:
         services.entries_approve(actor=employee, entry_ids=[colleague_entry.id])
@@ -660,7 +675,7 @@ def test_an_employee_cannot_approve_a_colleagues_hours(employee, department, pay
 
 
 def test_one_entry_the_manager_may_not_decide_stops_the_whole_batch(employee, manager, company, payroll):
-    outsider = EmployeeFactory(company=company, department=DepartmentFactory(company=company))
+    outsider = EmployeeFactory.create(company=company, department=DepartmentFactory.create(company=company))
     own_department, other_department = _submitted(employee), _submitted(outsider)
 
     with pytest.raises(PermissionDenied):
@@ -685,7 +700,7 @@ def test_approving_twice_fails_the_second_time_and_approves_once(employee, manag
 
 
 def test_registered_hours_cannot_be_approved(employee, manager, payroll):
-    entry = HourEntryFactory(employee=employee)
+    entry = HourEntryFactory.create(employee=employee)
 
     with pytest.raises(ValidationError) as error:
         services.entries_approve(actor=manager, entry_ids=[entry.id])
@@ -697,7 +712,7 @@ def test_another_companys_entry_id_is_not_found_and_nothing_is_approved(
     employee, administrator, other_company
 ):
     own = _submitted(employee)
-    foreign = _submitted(EmployeeFactory(company=other_company))
+    foreign = _submitted(EmployeeFactory.create(company=other_company))
 
     with pytest.raises(Http404):
         services.entries_approve(actor=administrator, entry_ids=[own.id, foreign.id])
@@ -768,7 +783,7 @@ def test_an_administrator_reopens_approved_hours(employee, administrator, payrol
 
 @pytest.mark.parametrize("actor_name", ["manager", "employee"])
 def test_only_administrators_reopen(request, employee, actor_name, payroll):
-    entry = _approved(EmployeeFactory(company=employee.company, department=employee.department))
+    entry = _approved(EmployeeFactory.create(company=employee.company, department=employee.department))
 
     with pytest.raises(PermissionDenied) as error:
         services.entries_reopen(actor=request.getfixturevalue(actor_name), entry_ids=[entry.id])

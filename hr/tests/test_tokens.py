@@ -34,7 +34,8 @@ def token_via_api(employee: Employee, name: str = "Lønnsskript") -> str:
         reverse("v1:token"), {"email": employee.email, "password": PASSWORD, "name": name}, format="json"
     )
     assert response.status_code == 200, response.content
-    return response.json()["token"]
+    token: str = response.json()["token"]
+    return token
 
 
 def logged_in(employee: Employee) -> Client:
@@ -71,7 +72,9 @@ def test_a_token_taken_before_a_password_reset_answers_401_after_it(employee):
     # when: «Glemt passord» and the e-mailed link
     client = Client()
     client.post(reverse("password_reset"), {"email": employee.email})
-    link = re.search(r"https?://[^/\s]+(/passord/\S+/)", mail.outbox[-1].body).group(1)
+    found = re.search(r"https?://[^/\s]+(/passord/\S+/)", str(mail.outbox[-1].body))
+    assert found is not None
+    link = found.group(1)
     form_url = client.get(link, follow=True).redirect_chain[-1][0]
     response = client.post(form_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
     assert response.status_code == 302
@@ -180,7 +183,9 @@ def test_a_key_made_on_min_profil_is_shown_once(employee):
 
     response = client.post(reverse("profile"), {"action": "create", "name": "Regneark"})
 
-    key = re.search(r'<code id="new-key">([^<]+)</code>', response.content.decode()).group(1)
+    shown = re.search(r'<code id="new-key">([^<]+)</code>', response.content.decode())
+    assert shown is not None
+    key = shown.group(1)
     assert response["Cache-Control"] == "no-store"
     assert api_with_key(key).get(reverse("v1:projects")).status_code == 200
     assert key not in client.get(reverse("profile")).content.decode()
@@ -204,7 +209,7 @@ def test_keys_are_revoked_one_by_one_or_all_at_once(employee):
 
 
 def test_nobody_revokes_someone_elses_key(employee, company):
-    other = EmployeeFactory(company=company)
+    other = EmployeeFactory.create(company=company)
     key = token_via_api(other)
     token_id = ApiToken.objects.get().id
 

@@ -71,7 +71,7 @@ def new_row(project, wage_type, day: int, hours: str, comment: str = "") -> dict
 
 def test_week_grid_registers_hours_with_norwegian_decimal(client, employee):
     # given
-    project = ProjectFactory(company=employee.company)
+    project = ProjectFactory.create(company=employee.company)
     ordinary = WageType.objects.get(company=employee.company, is_builtin=True)
     login(client, employee)
     # when: Tuesday of a new row
@@ -101,7 +101,7 @@ def test_week_grid_registers_hours_with_norwegian_decimal(client, employee):
     ],
 )
 def test_week_grid_refuses_bad_hours_keeps_what_was_typed_and_saves_nothing(client, employee, hours, message):
-    project = ProjectFactory(company=employee.company)
+    project = ProjectFactory.create(company=employee.company)
     ordinary = WageType.objects.get(company=employee.company, is_builtin=True)
     login(client, employee)
     data = new_row(project, ordinary, 1, hours)
@@ -116,11 +116,11 @@ def test_week_grid_refuses_bad_hours_keeps_what_was_typed_and_saves_nothing(clie
 
 
 def test_week_grid_refuses_more_than_24_hours_a_day(client, employee):
-    project = ProjectFactory(company=employee.company)
-    HourEntryFactory(
+    project = ProjectFactory.create(company=employee.company)
+    HourEntryFactory.create(
         employee=employee, project=project, date=datetime.date(2026, 11, 24), hours=Decimal("20")
     )
-    other = ProjectFactory(company=employee.company)
+    other = ProjectFactory.create(company=employee.company)
     ordinary = WageType.objects.get(company=employee.company, is_builtin=True)
     login(client, employee)
     response = client.post(week_url(), new_row(other, ordinary, 1, "5"))
@@ -130,7 +130,7 @@ def test_week_grid_refuses_more_than_24_hours_a_day(client, employee):
 
 
 def test_week_grid_refuses_another_companys_project_as_a_field_error(client, employee, other_company):
-    foreign = ProjectFactory(company=other_company)
+    foreign = ProjectFactory.create(company=other_company)
     ordinary = WageType.objects.get(company=employee.company, is_builtin=True)
     login(client, employee)
     response = client.post(week_url(), new_row(foreign, ordinary, 1, "4"))
@@ -140,7 +140,7 @@ def test_week_grid_refuses_another_companys_project_as_a_field_error(client, emp
 
 
 def test_week_grid_refuses_closed_project(client, employee):
-    closed = ProjectFactory(company=employee.company, is_closed=True)
+    closed = ProjectFactory.create(company=employee.company, is_closed=True)
     ordinary = WageType.objects.get(company=employee.company, is_builtin=True)
     login(client, employee)
     response = client.post(week_url(), new_row(closed, ordinary, 1, "4"))
@@ -151,7 +151,7 @@ def test_week_grid_refuses_closed_project(client, employee):
 def test_send_in_notifies_managers_and_administrators(
     client, employee, manager, administrator, django_capture_on_commit_callbacks
 ):
-    HourEntryFactory(employee=employee, date=MONDAY)
+    HourEntryFactory.create(employee=employee, date=MONDAY)
     login(client, employee)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("hr:week_submit"), {"monday": MONDAY.isoformat()})
@@ -163,7 +163,7 @@ def test_send_in_notifies_managers_and_administrators(
 
 
 def test_copy_previous_week(client, employee):
-    HourEntryFactory(
+    HourEntryFactory.create(
         employee=employee,
         date=MONDAY - datetime.timedelta(days=7),
         status=EntryStatus.APPROVED,
@@ -178,7 +178,9 @@ def test_copy_previous_week(client, employee):
 
 
 def test_edit_and_delete_only_while_editable(client, employee):
-    entry = HourEntryFactory(employee=employee, date=MONDAY, status=EntryStatus.SUBMITTED, submitted_at=SENT)
+    entry = HourEntryFactory.create(
+        employee=employee, date=MONDAY, status=EntryStatus.SUBMITTED, submitted_at=SENT
+    )
     login(client, employee)
     response = client.post(reverse("hr:entry_delete", args=[entry.id]))
     assert response.status_code == 302
@@ -188,7 +190,7 @@ def test_edit_and_delete_only_while_editable(client, employee):
 
 
 def test_rejected_entry_shows_reason_and_can_be_edited(client, employee):
-    entry = HourEntryFactory(
+    entry = HourEntryFactory.create(
         employee=employee,
         date=MONDAY,
         status=EntryStatus.REJECTED,
@@ -211,8 +213,10 @@ def test_rejected_entry_shows_reason_and_can_be_edited(client, employee):
 def test_manager_approves_and_rejects_with_reason(
     client, employee, manager, django_capture_on_commit_callbacks
 ):
-    first = HourEntryFactory(employee=employee, date=MONDAY, status=EntryStatus.SUBMITTED, submitted_at=SENT)
-    second = HourEntryFactory(
+    first = HourEntryFactory.create(
+        employee=employee, date=MONDAY, status=EntryStatus.SUBMITTED, submitted_at=SENT
+    )
+    second = HourEntryFactory.create(
         employee=employee,
         date=MONDAY + datetime.timedelta(days=1),
         project=first.project,
@@ -240,7 +244,7 @@ def test_manager_approves_and_rejects_with_reason(
 
 def test_approve_whole_week_and_selected(client, employee, administrator):
     entries = [
-        HourEntryFactory(
+        HourEntryFactory.create(
             employee=employee,
             date=MONDAY + datetime.timedelta(days=d),
             status=EntryStatus.SUBMITTED,
@@ -256,7 +260,9 @@ def test_approve_whole_week_and_selected(client, employee, administrator):
 
 
 def test_manager_never_approves_own_hours_and_queue_hides_them(client, manager):
-    own = HourEntryFactory(employee=manager, date=MONDAY, status=EntryStatus.SUBMITTED, submitted_at=SENT)
+    own = HourEntryFactory.create(
+        employee=manager, date=MONDAY, status=EntryStatus.SUBMITTED, submitted_at=SENT
+    )
     login(client, manager)
     assert f'id="entry-{own.id}"' not in client.get(reverse("hr:approval")).content.decode()
     response = client.post(reverse("hr:approval"), {"action": f"approve:{own.id}"}, follow=True)
@@ -265,9 +271,11 @@ def test_manager_never_approves_own_hours_and_queue_hides_them(client, manager):
 
 
 def test_manager_of_another_department_cannot_approve(client, employee, company):
-    other_department = DepartmentFactory(company=company, name="Anlegg")
+    other_department = DepartmentFactory.create(company=company, name="Anlegg")
     outsider = manager_of(other_department)
-    entry = HourEntryFactory(employee=employee, date=MONDAY, status=EntryStatus.SUBMITTED, submitted_at=SENT)
+    entry = HourEntryFactory.create(
+        employee=employee, date=MONDAY, status=EntryStatus.SUBMITTED, submitted_at=SENT
+    )
     login(client, outsider)
     assert employee.full_name not in client.get(reverse("hr:approval")).content.decode()
     client.post(reverse("hr:approval"), {"action": f"approve:{entry.id}"})
@@ -281,7 +289,7 @@ def test_employee_has_no_approval_page_and_no_settings(client, employee):
 
 
 def test_manager_sends_in_on_behalf_of_employee(client, employee, manager):
-    HourEntryFactory(employee=employee, date=MONDAY)
+    HourEntryFactory.create(employee=employee, date=MONDAY)
     login(client, manager)
     assert employee.full_name in client.get(week_url(employee=employee.id)).content.decode()
     client.post(reverse("hr:week_submit"), {"monday": MONDAY.isoformat(), "employee": employee.id})
@@ -290,7 +298,7 @@ def test_manager_sends_in_on_behalf_of_employee(client, employee, manager):
 
 
 def test_employee_cannot_act_for_a_colleague(client, employee, company, department):
-    colleague = EmployeeFactory(company=company, department=department)
+    colleague = EmployeeFactory.create(company=company, department=department)
     login(client, employee)
     assert client.get(week_url(employee=colleague.id)).status_code == 403
 
@@ -367,14 +375,14 @@ def test_another_companys_ids_are_not_found_on_every_page(client, employee, othe
     """Every URL with an id answers 404 for another company's object, exactly as for a missing id."""
     # given: an administrator here, and objects of another company
     admin = administrator_of(employee.company)
-    foreign_employee = EmployeeFactory(company=other_company)
-    foreign_entry = HourEntryFactory(employee=foreign_employee, date=MONDAY)
+    foreign_employee = EmployeeFactory.create(company=other_company)
+    foreign_entry = HourEntryFactory.create(employee=foreign_employee, date=MONDAY)
     foreign = {
         "entry": foreign_entry.id,
         "employee": foreign_employee.id,
         "department": foreign_employee.department_id,
-        "project": ProjectFactory(company=other_company).id,
-        "wage_type": WageTypeFactory(company=other_company).id,
+        "project": ProjectFactory.create(company=other_company).id,
+        "wage_type": WageTypeFactory.create(company=other_company).id,
     }
     login(client, admin)
     before = list(HourEntry.objects.order_by("id").values()), list(Employee.objects.order_by("id").values())
@@ -425,7 +433,7 @@ def test_missing_ids_answer_like_foreign_ones(client, administrator):
 
 
 def _fill(employee: Employee, count: int, status: str) -> None:
-    projects = [ProjectFactory(company=employee.company) for _ in range(5)]
+    projects = [ProjectFactory.create(company=employee.company) for _ in range(5)]
     ordinary = WageType.objects.get(company=employee.company, is_builtin=True)
     HourEntry.objects.bulk_create(
         HourEntry(
@@ -458,7 +466,7 @@ def test_week_view_query_count_is_constant(client, employee, django_assert_max_n
 def test_support_staff_admin_lists_entries(client, employee):
     from hr.models import User
 
-    HourEntryFactory(employee=employee, date=MONDAY)
+    HourEntryFactory.create(employee=employee, date=MONDAY)
     User.objects.create_superuser(email="support@gronnjobb.no", password=PASSWORD)
     assert client.login(request=HttpRequest(), username="support@gronnjobb.no", password=PASSWORD)
     for name in ("hourentry", "employee", "company", "project", "wagetype", "department", "user"):
@@ -466,7 +474,7 @@ def test_support_staff_admin_lists_entries(client, employee):
 
 
 def test_sent_in_again_after_rejection_forgets_the_old_decision(client, employee, manager):
-    entry = HourEntryFactory(
+    entry = HourEntryFactory.create(
         employee=employee,
         date=MONDAY,
         status=EntryStatus.REJECTED,

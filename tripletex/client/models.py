@@ -13,9 +13,8 @@ from typing import Any
 
 
 def _ref_id(value: Any) -> int | None:
-    if isinstance(value, dict) and isinstance(value.get("id"), int):
-        return value["id"]
-    return None
+    ref = value.get("id") if isinstance(value, dict) else None
+    return ref if isinstance(ref, int) else None
 
 
 def _date(value: Any) -> date | None:

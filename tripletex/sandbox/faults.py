@@ -115,6 +115,17 @@ def parse_rule(config: Any) -> Rule:
     )
 
 
+def _parse_storm(storm: Any) -> Storm | None:
+    """`rateLimitStorm`: an object that starts a storm, or null that ends it."""
+    if storm is None:
+        return None
+    if isinstance(storm, dict):
+        return Storm(
+            requests=_int(storm, "requests", 0) or 0, reset_seconds=_int(storm, "resetSeconds", None)
+        )
+    raise FaultConfigError("rateLimitStorm must be an object or null")
+
+
 class FaultBox:
     """The current faults, behind their own lock so the server never blocks on the store for them."""
 
@@ -143,16 +154,7 @@ class FaultBox:
                     raise FaultConfigError("rules must be a list")
                 self.faults.rules = [parse_rule(rule) for rule in config["rules"]]
             if "rateLimitStorm" in config:
-                storm = config["rateLimitStorm"]
-                if storm is None:
-                    self.faults.storm = None
-                elif isinstance(storm, dict):
-                    self.faults.storm = Storm(
-                        requests=_int(storm, "requests", 0) or 0,
-                        reset_seconds=_int(storm, "resetSeconds", None),
-                    )
-                else:
-                    raise FaultConfigError("rateLimitStorm must be an object or null")
+                self.faults.storm = _parse_storm(config["rateLimitStorm"])
             if "fullResultSize" in config:
                 if config["fullResultSize"] not in FULL_RESULT_SIZE_MODES:
                     raise FaultConfigError(f"fullResultSize must be one of {sorted(FULL_RESULT_SIZE_MODES)}")

@@ -551,10 +551,10 @@ def _read_entry(body: Any) -> EntryValues:
 
 
 def _validate_entry(store: s.Store, values: EntryValues) -> None:
-    problems: list[tuple[str, str]] = []
     employee = store.employees.get(values.employee_id or -1)
     activity = store.activities.get(values.activity_id or -1)
     project = store.projects.get(values.project_id) if values.project_id is not None else None
+    problems: list[tuple[str, str]] = []
     if employee is None:
         problems.append(("employee.id", m.MSG_REFERENCE_NOT_FOUND))
     elif not employee.allow_information_registration or employee.is_contact:
@@ -563,24 +563,48 @@ def _validate_entry(store: s.Store, values: EntryValues) -> None:
         problems.append(("activity.id", m.MSG_REFERENCE_NOT_FOUND))
     if values.project_id is not None and project is None:
         problems.append(("project.id", m.MSG_REFERENCE_NOT_FOUND))
+    problems += _entry_value_problems(values)
+    if activity is not None and values.date is not None and employee is not None:
+        problems += _entry_usability_problems(
+            store, values, employee=employee, activity=activity, project=project, on=values.date
+        )
+    if problems:
+        raise validation_failed(problems)
+
+
+def _entry_value_problems(values: EntryValues) -> list[tuple[str, str]]:
+    """Hours outside 0-24 and a comment that is too long."""
+    problems: list[tuple[str, str]] = []
     for key, amount in (("hours", values.hours), ("projectChargeableHours", values.project_chargeable_hours)):
         if amount is not None and not Decimal(0) <= amount <= MAX_HOURS:
             problems.append((key, m.MSG_HOURS_OUT_OF_RANGE))
     if len(values.comment) > MAX_COMMENT_LENGTH:
         problems.append(("comment", m.MSG_TOO_LONG.format(max=MAX_COMMENT_LENGTH)))
-    if activity is not None and values.date is not None and employee is not None:
-        if project is None and values.project_id is None:
-            if activity.activity_type != s.GENERAL_ACTIVITY or activity.is_disabled:
-                problems.append(("activity.id", m.MSG_ACTIVITY_NOT_USABLE))
-        elif project is not None:
-            if project.is_closed:
-                problems.append(("project.id", m.MSG_PROJECT_CLOSED))
-            elif not _project_open_on(project, values.date):
-                problems.append(("date", m.MSG_DATE_OUTSIDE_PROJECT))
-            elif activity not in usable_activities(store, project, employee.id, values.date):
-                problems.append(("activity.id", m.MSG_ACTIVITY_NOT_USABLE))
-    if problems:
-        raise validation_failed(problems)
+    return problems
+
+
+def _entry_usability_problems(
+    store: s.Store,
+    values: EntryValues,
+    *,
+    employee: s.Employee,
+    activity: s.Activity,
+    project: s.Project | None,
+    on: date,
+) -> list[tuple[str, str]]:
+    """Whether the employee may register on the activity (and project) that day: a general
+    activity without a project, or an open project's activity the employee may use."""
+    if project is None and values.project_id is None:
+        if activity.activity_type != s.GENERAL_ACTIVITY or activity.is_disabled:
+            return [("activity.id", m.MSG_ACTIVITY_NOT_USABLE)]
+    elif project is not None:
+        if project.is_closed:
+            return [("project.id", m.MSG_PROJECT_CLOSED)]
+        if not _project_open_on(project, on):
+            return [("date", m.MSG_DATE_OUTSIDE_PROJECT)]
+        if activity not in usable_activities(store, project, employee.id, on):
+            return [("activity.id", m.MSG_ACTIVITY_NOT_USABLE)]
+    return []
 
 
 def _entry_key(values: EntryValues | s.TimesheetEntry) -> tuple[Any, ...]:
@@ -760,18 +784,7 @@ def _read_specification(
     store: s.Store, body: Any, existing: s.SalaryTypeSpecification | None
 ) -> dict[str, Any]:
     reader = Reader(check_object(body, "salaryTypeSpecification"))
-    creating = existing is None
-    values: dict[str, Any] = {}
-    if creating or reader.has("employee"):
-        values["employee_id"] = reader.reference("employee", required=True)
-    if creating or reader.has("salaryType"):
-        values["salary_type_id"] = reader.reference("salaryType", required=True)
-    if creating or reader.has("date"):
-        values["date"] = reader.date("date", required=True)
-    if creating or reader.has("count"):
-        values["count"] = reader.decimal("count", required=creating) or Decimal(0)
-    if reader.has("description"):
-        values["description"] = reader.text("description") or ""
+    values = _specification_values(reader, creating=existing is None)
     version = reader.integer("version")
     reader.raise_problems()
     if existing is not None and version is not None and version != existing.version:
@@ -783,6 +796,30 @@ def _read_specification(
         "count": existing.count if existing else None,
         "description": existing.description if existing else "",
     } | values
+    problems = _specification_problems(store, merged)
+    if problems:
+        raise validation_failed(problems)
+    _check_specification_writable(store, merged, existing=existing)
+    return merged
+
+
+def _specification_values(reader: Reader, *, creating: bool) -> dict[str, Any]:
+    """The fields the body gives (all of them when creating)."""
+    values: dict[str, Any] = {}
+    if creating or reader.has("employee"):
+        values["employee_id"] = reader.reference("employee", required=True)
+    if creating or reader.has("salaryType"):
+        values["salary_type_id"] = reader.reference("salaryType", required=True)
+    if creating or reader.has("date"):
+        values["date"] = reader.date("date", required=True)
+    if creating or reader.has("count"):
+        values["count"] = reader.decimal("count", required=creating) or Decimal(0)
+    if reader.has("description"):
+        values["description"] = reader.text("description") or ""
+    return values
+
+
+def _specification_problems(store: s.Store, merged: dict[str, Any]) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
     if merged["employee_id"] not in store.employees:
         problems.append(("employee.id", m.MSG_REFERENCE_NOT_FOUND))
@@ -793,8 +830,13 @@ def _read_specification(
         problems.append(("salaryType.id", m.MSG_SALARY_TYPE_NOT_IN_TIMESHEET))
     if merged["count"] is not None and merged["count"] < 0:
         problems.append(("count", m.MSG_WRONG_TYPE))
-    if problems:
-        raise validation_failed(problems)
+    return problems
+
+
+def _check_specification_writable(
+    store: s.Store, merged: dict[str, Any], *, existing: s.SalaryTypeSpecification | None
+) -> None:
+    """Neither the old nor the new employee-day may be locked, nor the new one taken."""
     if existing is not None and store.is_locked(employee_id=existing.employee_id, on=existing.date):
         raise locked()
     if store.is_locked(employee_id=merged["employee_id"], on=merged["date"]):
@@ -805,7 +847,6 @@ def _read_specification(
             existing is None or other.id != existing.id
         ):
             raise duplicate()
-    return merged
 
 
 @route("GET", "/timesheet/salaryTypeSpecification", area="timesheet", kind="salaryTypeSpecification")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -36,7 +38,12 @@ def connection_client(*, company: Company) -> TripletexClient:
 
 
 def audit(
-    *, company: Company, actor: Employee | None, action: str, connection: Connection | None, details: dict
+    *,
+    company: Company,
+    actor: Employee | None,
+    action: str,
+    connection: Connection | None,
+    details: dict[str, Any],
 ) -> AuditEvent:
     return AuditEvent.objects.create(
         company=company,

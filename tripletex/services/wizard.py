@@ -1031,7 +1031,8 @@ def _apply_employees(run: WizardRun, actor: Employee, result: FinishResult) -> N
 
 def _department_name(item: WizardItem) -> str:
     """The Tripletex department's name as a department here can hold it."""
-    return item.data.get("department_name", "")[: Department._meta.get_field("name").max_length].strip()
+    name: str = item.data.get("department_name", "")
+    return name[: Department._meta.get_field("name").max_length].strip()
 
 
 def _activate(run: WizardRun, actor: Employee) -> Connection:

@@ -52,9 +52,9 @@ def setup(sandbox: dict[str, Any]) -> dict[str, Any]:
     from tripletex.models import Connection, EmployeeLink, ProjectLink
 
     call_command("migrate", verbosity=0, interactive=False)
-    company = CompanyFactory(name="Grønn Bygg AS")
+    company = CompanyFactory.create(name="Grønn Bygg AS")
     admin = administrator_of(company, email="admin@gronnbygg.no", employee_number="1001")
-    worker = EmployeeFactory(company=company, email="ansatt@gronnbygg.no", employee_number="1003")
+    worker = EmployeeFactory.create(company=company, email="ansatt@gronnbygg.no", employee_number="1003")
     token = sandbox["employee_token"]
     Connection.objects.create(
         company=company,

@@ -28,13 +28,21 @@ from tripletex.client import (
 )
 from tripletex.sandbox import DEMO_READ_ONLY_EMPLOYEE_TOKEN, DEMO_WRONG_APPLICATION_EMPLOYEE_TOKEN
 from tripletex.sandbox import messages as sandbox_messages
+from tripletex.sandbox.testing import SandboxHandle
 
 DAY = date(2026, 3, 10)
 
 
 def _entry(
-    sandbox, *, hours="7.5", employee="1003", project="P-100", activity="Snekring", on=DAY, comment=""
-):
+    sandbox: SandboxHandle,
+    *,
+    hours: str = "7.5",
+    employee: str = "1003",
+    project: str | None = "P-100",
+    activity: str = "Snekring",
+    on: date = DAY,
+    comment: str = "",
+) -> NewTimesheetEntry:
     return NewTimesheetEntry(
         employee_id=sandbox.employee_id(employee),
         project_id=sandbox.project_id(project) if project else None,
@@ -419,7 +427,7 @@ def test_session_is_reused_and_renewed_after_the_sandbox_forgets_it(tripletex_sa
 def test_rate_limit_headers_are_recorded_and_429_carries_reset(tripletex_sandbox, monkeypatch):
     # given a budget of two requests per session owner (creating the session is counted apart)
     tripletex_sandbox.set_rate_limit(limit=2, period_seconds=60)
-    slept = []
+    slept: list[float] = []
     monkeypatch.setattr(time, "sleep", slept.append)
     client = tripletex_sandbox.client()
 
@@ -450,7 +458,7 @@ def test_429_without_reset_header(tripletex_sandbox):
 
 def test_storm_with_reset_seconds(tripletex_sandbox, monkeypatch):
     # given a session, then a 429 saying «come back in 17 s», and a clock we move
-    slept = []
+    slept: list[float] = []
     monkeypatch.setattr(time, "sleep", slept.append)
     now = [datetime.now(UTC)]
     client = tripletex_sandbox.client(clock=lambda: now[0])

@@ -3,15 +3,18 @@
 import base64
 import json
 import logging
+import socket
 import time
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 import requests
 import responses
 import urllib3.exceptions
 from responses import matchers
+from urllib3.connection import HTTPConnection
 
 from tripletex.client import (
     ApiError,
@@ -48,10 +51,10 @@ NOON = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 
 
 class Clock:
-    def __init__(self, now):
+    def __init__(self, now: datetime) -> None:
         self.now = now
 
-    def __call__(self):
+    def __call__(self) -> datetime:
         return self.now
 
 
@@ -69,7 +72,7 @@ def clock():
 @pytest.fixture
 def slept(monkeypatch):
     """Every sleep anywhere in the process: the client must never wait in-process."""
-    calls = []
+    calls: list[object] = []
     monkeypatch.setattr(time, "sleep", calls.append)
     return calls
 
@@ -85,19 +88,20 @@ def client(clock, slept):
     )
 
 
-def add_session(mocked, token=SESSION):
-    return mocked.post(
+def add_session(mocked: responses.RequestsMock, token: str = SESSION) -> responses.BaseResponse:
+    created: responses.BaseResponse = mocked.post(
         f"{BASE}/token/session/:create",
         json={"value": {"id": 1, "token": token, "expirationDate": "2026-03-12"}},
         status=201,
     )
+    return created
 
 
-def who_am_i_body():
+def who_am_i_body() -> dict[str, Any]:
     return {"value": {"employeeId": 5, "companyId": 9, "company": {"id": 9, "name": "Grønn Bygg AS"}}}
 
 
-def basic(token):
+def basic(token: str) -> str:
     return "Basic " + base64.b64encode(f"0:{token}".encode()).decode()
 
 
@@ -114,7 +118,7 @@ def test_session_is_created_with_a_json_body_two_days_ahead_in_oslo(mocked, clie
 
     # then
     assert who.company_name == "Grønn Bygg AS"
-    assert json.loads(create.calls[0].request.body) == {
+    assert json.loads(create.calls[0].request.body or "") == {
         "consumerToken": CONSUMER,
         "employeeToken": EMPLOYEE,
         "expirationDate": "2026-03-12",
@@ -131,7 +135,7 @@ def test_expiration_date_uses_the_oslo_date_not_utc(mocked, client, clock):
 
     client.whoami()
 
-    assert json.loads(create.calls[0].request.body)["expirationDate"] == "2026-03-13"
+    assert json.loads(create.calls[0].request.body or "")["expirationDate"] == "2026-03-13"
 
 
 def test_session_is_reused_until_shortly_before_it_expires(mocked, client, clock):
@@ -220,7 +224,7 @@ def test_paging_continues_until_a_short_page_and_ignores_full_result_size(mocked
     # given three pages; fullResultSize says 0 (as after Tripletex's 2026-03-16 release)
     add_session(mocked)
 
-    def page(start, size):
+    def page(start: int, size: int) -> dict[str, Any]:
         return {
             "fullResultSize": 0,
             "from": start,
@@ -354,10 +358,17 @@ def test_429_carries_reset_seconds_and_none_without_the_header(mocked, client):
 @pytest.mark.parametrize(
     ("raised_error", "expected"),
     [
-        (requests.ConnectionError(urllib3.exceptions.NewConnectionError(None, "refused")), NotSent),
         (
             requests.ConnectionError(
-                urllib3.exceptions.NameResolutionError("tripletex.test", None, OSError())
+                urllib3.exceptions.NewConnectionError(HTTPConnection("tripletex.test"), "refused")
+            ),
+            NotSent,
+        ),
+        (
+            requests.ConnectionError(
+                urllib3.exceptions.NameResolutionError(
+                    "tripletex.test", HTTPConnection("tripletex.test"), socket.gaierror()
+                )
             ),
             NotSent,
         ),
@@ -682,7 +693,7 @@ def test_settings_supply_the_base_url_and_consumer_token(settings, mocked):
 
     TripletexClient(employee_token=EMPLOYEE).whoami()
 
-    assert json.loads(create.calls[0].request.body)["consumerToken"] == "from-settings"
+    assert json.loads(create.calls[0].request.body or "")["consumerToken"] == "from-settings"
 
 
 def test_missing_tokens_are_refused_up_front():

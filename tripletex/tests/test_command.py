@@ -34,8 +34,11 @@ def test_command_prints_url_and_tokens_and_serves_with_them():
         env={"PATH": "/usr/bin:/bin", "DJANGO_ENV": "development", "PYTHONUNBUFFERED": "1"},
     )
     try:
+        assert process.stdout is not None
         lines = [process.stdout.readline().strip() for _ in range(3)]
-        base_url = re.search(r"serving at (http://\S+/v2)$", lines[0]).group(1)
+        serving = re.search(r"serving at (http://\S+/v2)$", lines[0])
+        assert serving is not None
+        base_url = serving.group(1)
 
         # when a session is made with the printed tokens
         created = requests.post(

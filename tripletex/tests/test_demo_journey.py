@@ -12,6 +12,7 @@ import datetime
 import io
 from collections import defaultdict
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -114,7 +115,7 @@ def transfer_states() -> list[str]:
     ]
 
 
-def _salary_lines(state: dict) -> dict[tuple[int, int, str], Decimal]:
+def _salary_lines(state: dict[str, Any]) -> dict[tuple[int, int, str], Decimal]:
     lines: dict[tuple[int, int, str], Decimal] = defaultdict(Decimal)
     for line in state["salaryTypeSpecifications"]:
         lines[line["employeeId"], line["salaryTypeId"], line["date"]] += Decimal(str(line["count"]))

@@ -74,39 +74,52 @@ def _graph() -> tuple[dict[str, set[str]], list[str]]:
     return graph, late_imports
 
 
+class _StronglyConnected:
+    """Tarjan's strongly connected groups of a module graph."""
+
+    def __init__(self, graph: dict[str, set[str]]) -> None:
+        self.graph = graph
+        self.index: dict[str, int] = {}
+        self.low: dict[str, int] = {}
+        self.stack: list[str] = []
+        self.on_stack: set[str] = set()
+        self.groups: list[list[str]] = []
+
+    def find(self) -> list[list[str]]:
+        for node in sorted(self.graph):
+            if node not in self.index:
+                self._visit(node)
+        return self.groups
+
+    def _visit(self, node: str) -> None:
+        self.index[node] = self.low[node] = len(self.index)
+        self.stack.append(node)
+        self.on_stack.add(node)
+        for nxt in sorted(self.graph.get(node, ())):
+            if nxt not in self.index:
+                self._visit(nxt)
+                self.low[node] = min(self.low[node], self.low[nxt])
+            elif nxt in self.on_stack:
+                self.low[node] = min(self.low[node], self.index[nxt])
+        if self.low[node] == self.index[node]:
+            self._close_group(node)
+
+    def _close_group(self, root: str) -> None:
+        """Pop the group rooted at `root`; keep it when it is a cycle (more than one module)."""
+        group = []
+        while True:
+            member = self.stack.pop()
+            self.on_stack.discard(member)
+            group.append(member)
+            if member == root:
+                break
+        if len(group) > 1:
+            self.groups.append(sorted(group))
+
+
 def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     """Every strongly connected group of more than one module (Tarjan)."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    groups: list[list[str]] = []
-
-    def visit(node: str) -> None:
-        index[node] = low[node] = len(index)
-        stack.append(node)
-        on_stack.add(node)
-        for nxt in sorted(graph.get(node, ())):
-            if nxt not in index:
-                visit(nxt)
-                low[node] = min(low[node], low[nxt])
-            elif nxt in on_stack:
-                low[node] = min(low[node], index[nxt])
-        if low[node] == index[node]:
-            group = []
-            while True:
-                member = stack.pop()
-                on_stack.discard(member)
-                group.append(member)
-                if member == node:
-                    break
-            if len(group) > 1:
-                groups.append(sorted(group))
-
-    for node in sorted(graph):
-        if node not in index:
-            visit(node)
-    return groups
+    return _StronglyConnected(graph).find()
 
 
 def test_no_module_imports_itself_round_a_circle():

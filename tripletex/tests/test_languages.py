@@ -213,7 +213,7 @@ def product(connected, tripletex_sandbox, django_capture_on_commit_callbacks) ->
     an approval the integration refused, and an update of the integration open in the wizard."""
     admin, worker, project = connected
     manager = manager_of(worker.department)
-    stranger = EmployeeFactory(company=admin.company, department=worker.department)
+    stranger = EmployeeFactory.create(company=admin.company, department=worker.department)
     wage_type = WageType.objects.get(company=admin.company, is_builtin=True)
     monday = monday_of(today_local())
     last_monday = monday - datetime.timedelta(days=7)
@@ -254,7 +254,7 @@ def product(connected, tripletex_sandbox, django_capture_on_commit_callbacks) ->
         wizard.wizard_fetch(run_id=run.id, kind=kind)
     blocked = HourEntry.objects.get(employee=stranger, status=EntryStatus.SUBMITTED)
     # another company in the middle of its first «Koble til Tripletex», every step fetched
-    newcomer = administrator_of(CompanyFactory(name="Ny Kunde AS"), employee_number="90001")
+    newcomer = administrator_of(CompanyFactory.create(name="Ny Kunde AS"), employee_number="90001")
     first = wizard.wizard_start(actor=newcomer)
     first = wizard.wizard_key_check(actor=newcomer, run=first, key=tripletex_sandbox.employee_token)
     for kind in (ItemKind.PROJECT, ItemKind.WAGE_TYPE, ItemKind.EMPLOYEE):
@@ -271,7 +271,7 @@ def product(connected, tripletex_sandbox, django_capture_on_commit_callbacks) ->
         "own": {
             "entry_id": registered.id,
             "employee_id": worker.id,
-            "department_id": DepartmentFactory(company=admin.company, name="Tømrerne").id,
+            "department_id": DepartmentFactory.create(company=admin.company, name="Tømrerne").id,
             "project_id": project.id,
             "wage_type_id": wage_type.id,
         },
@@ -285,6 +285,7 @@ def _client(product: dict[str, object], role: str, language: str) -> Client:
     if role != "anonymous":
         person = product[role]
         assert isinstance(person, Employee)
+        assert person.user is not None
         client.force_login(person.user)
     return client
 

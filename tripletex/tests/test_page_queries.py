@@ -13,9 +13,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from hr.models import EntryStatus, HourEntry, WageType
+from hr.models import Employee, EntryStatus, HourEntry, WageType
 from hr.tests.factories import EmployeeFactory
-from tripletex.models import Connection, RemoteHours, TransferState
+from tripletex.models import RemoteHours, TransferState
 from tripletex.tests import transfer_helpers
 
 pytestmark = pytest.mark.django_db
@@ -28,8 +28,8 @@ RECONCILIATION_PAGE_QUERIES = 12
 DAY = datetime.date(2026, 11, 2)
 
 
-def _people(admin, count: int) -> list:
-    return [EmployeeFactory(company=admin.company) for _ in range(count)]
+def _people(admin: Employee, count: int) -> list[Employee]:
+    return [EmployeeFactory.create(company=admin.company) for _ in range(count)]
 
 
 def _queries(client: Client, admin, address: str) -> tuple[int, str]:
@@ -44,7 +44,7 @@ def _queries(client: Client, admin, address: str) -> tuple[int, str]:
 def test_transfers_page_takes_the_same_queries_for_2_and_40_failed_rows(client, connected, rows):
     # given: rows that failed, one per person, each shown with its person and project
     admin, _worker, project = connected
-    tripletex_company = Connection.objects.get(company=admin.company).tripletex_company_id
+    tripletex_company = transfer_helpers.tripletex_company_of(admin.company)
     RemoteHours.objects.bulk_create(
         RemoteHours(
             company=admin.company,

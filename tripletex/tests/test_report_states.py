@@ -31,15 +31,15 @@ DECIDED = datetime.datetime(2026, 12, 10, 12, 0, tzinfo=datetime.UTC)
 def test_the_annotation_agrees_with_the_statuses_of_mine_timer():
     # given: approved entries whose keys have a row, a failed lønnsart line, both, nothing (before
     # and after «Send godkjente timer fra og med»), a registered entry, and another company's rows
-    company = CompanyFactory()
+    company = CompanyFactory.create()
     Connection.objects.create(company=company, tripletex_company_id=77, send_hours_from=SEND_FROM)
-    worker = EmployeeFactory(company=company, department=DepartmentFactory(company=company))
-    project = ProjectFactory(company=company)
+    worker = EmployeeFactory.create(company=company, department=DepartmentFactory.create(company=company))
+    project = ProjectFactory.create(company=company)
     ordinary = WageType.objects.get(company=company, is_builtin=True)
-    overtime = WageTypeFactory(company=company)
+    overtime = WageTypeFactory.create(company=company)
 
     def approved(day: int, wage_type: WageType = ordinary, status: str = EntryStatus.APPROVED) -> HourEntry:
-        return HourEntryFactory(
+        return HourEntryFactory.create(
             employee=worker,
             project=project,
             wage_type=wage_type,
@@ -95,7 +95,7 @@ def test_the_annotation_agrees_with_the_statuses_of_mine_timer():
             company=company, entries=HourEntry.objects.filter(company=company)
         )
         .order_by("date")
-        .values_list("id", "transfer_state")
+        .values_list("id", "transfer_state")  # type: ignore[misc]  # annotated at run time by the integration
     )
     # then
     expected = {
@@ -108,13 +108,13 @@ def test_the_annotation_agrees_with_the_statuses_of_mine_timer():
 
 def test_the_report_sums_approved_hours_by_transfer_state():
     # given
-    company = CompanyFactory()
+    company = CompanyFactory.create()
     Connection.objects.create(company=company, tripletex_company_id=77, send_hours_from=SEND_FROM)
     admin = administrator_of(company)
-    worker = EmployeeFactory(company=company, department=DepartmentFactory(company=company))
-    project = ProjectFactory(company=company)
+    worker = EmployeeFactory.create(company=company, department=DepartmentFactory.create(company=company))
+    project = ProjectFactory.create(company=company)
     for day, hours in ((1, "1.5"), (2, "2"), (5, "3")):
-        HourEntryFactory(
+        HourEntryFactory.create(
             employee=worker,
             project=project,
             date=datetime.date(2026, 12, day),

@@ -2,6 +2,7 @@
 
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 import requests
@@ -10,6 +11,7 @@ from werkzeug.test import Client
 
 from tripletex.sandbox import DEMO_CONSUMER_TOKEN, DEMO_EMPLOYEE_TOKEN, SandboxApp, SeedOptions
 from tripletex.sandbox import messages as msg
+from tripletex.sandbox.testing import SandboxHandle
 
 DAY = "2026-03-10"
 
@@ -19,8 +21,8 @@ def http(tripletex_sandbox):
     return tripletex_sandbox.http()
 
 
-def entry_body(sandbox, **overrides):
-    body = {
+def entry_body(sandbox: SandboxHandle, **overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
         "employee": {"id": sandbox.employee_id("1003")},
         "project": {"id": sandbox.project_id("P-100")},
         "activity": {"id": sandbox.activity_id("Snekring")},
@@ -31,11 +33,11 @@ def entry_body(sandbox, **overrides):
     return body
 
 
-def post_entry(sandbox, http, **overrides):
+def post_entry(sandbox: SandboxHandle, http: requests.Session, **overrides: Any) -> requests.Response:
     return http.post(f"{sandbox.base_url}/timesheet/entry", json=entry_body(sandbox, **overrides), timeout=5)
 
 
-def validation(response):
+def validation(response: requests.Response) -> list[tuple[str, str]]:
     return [(v["field"], v["message"]) for v in response.json()["validationMessages"]]
 
 
@@ -80,7 +82,7 @@ def test_wrong_consumer_token_is_422_with_the_observed_message(tripletex_sandbox
     assert response.json()["validationMessages"][0]["path"] is None
 
 
-def _session(sandbox, expiration):
+def _session(sandbox: SandboxHandle, expiration: str) -> str:
     response = requests.post(
         f"{sandbox.base_url}/token/session/:create",
         json={
@@ -91,7 +93,8 @@ def _session(sandbox, expiration):
         timeout=5,
     )
     assert response.status_code == 201
-    return response.json()["value"]["token"]
+    token: str = response.json()["value"]["token"]
+    return token
 
 
 def test_session_expires_at_the_start_of_its_expiration_date_in_oslo(tripletex_sandbox):
@@ -538,7 +541,7 @@ def test_control_api_faults_state_requests_and_reset(tripletex_sandbox, http):
 
 
 def test_error_rate_is_partial_and_repeatable(tripletex_sandbox, http):
-    def run():
+    def run() -> list[int]:
         tripletex_sandbox.app.reset()
         tripletex_sandbox.set_faults(
             rules=[{"endpoint": "GET /activity", "action": "error", "status": 503, "rate": 0.5}]
@@ -565,7 +568,7 @@ def test_tokens_endpoint_lists_the_demo_tokens(tripletex_sandbox):
 # ------------------------------------------------------------------ demo data
 
 
-def _employees(app):
+def _employees(app: SandboxApp) -> list[tuple[str, str, str, str]]:
     return [(e.employee_number, e.first_name, e.last_name, e.email) for e in app.store.employees.values()]
 
 
@@ -792,7 +795,12 @@ def test_demo_departments_are_the_hr_demo_companys_for_the_linked_employees():
     # given
     app = SandboxApp()
     store = app.store
-    tripletex = {e.employee_number: store.departments[e.department_id].name for e in store.employees.values()}
+    assert all(e.department_id is not None for e in store.employees.values())
+    tripletex = {
+        e.employee_number: store.departments[e.department_id].name
+        for e in store.employees.values()
+        if e.department_id is not None
+    }
 
     # then: every linked employee with an HR department has the same one in Tripletex
     hr = {number: department for _email, _first, _last, number, department, _role in PEOPLE if department}

@@ -52,13 +52,13 @@ def _fresh_keyring(settings) -> Iterator[None]:
 
 @pytest.fixture
 def admin_a(db) -> Employee:
-    company = CompanyFactory(name="Grønn Bygg AS")
+    company = CompanyFactory.create(name="Grønn Bygg AS")
     return administrator_of(company, email="admin@gronnbygg.no", employee_number="1001")
 
 
 @pytest.fixture
 def admin_b(db) -> Employee:
-    company = CompanyFactory(name=f"{SECRET_OF_B} Bygg AS")
+    company = CompanyFactory.create(name=f"{SECRET_OF_B} Bygg AS")
     first, last = B_ADMIN_NAME
     return administrator_of(company, email="admin@b.no", first_name=first, last_name=last)
 
@@ -154,8 +154,8 @@ def test_another_companys_item_ids_posted_to_own_step_change_nothing(
     fetch_all_steps(client_b, django_capture_on_commit_callbacks)
     run_a = begin_and_check_key(client_a, tripletex_sandbox.employee_token)
     fetch_all_steps(client_a, django_capture_on_commit_callbacks)
-    department_a = DepartmentFactory(company=admin_a.company)
-    department_b = DepartmentFactory(company=admin_b.company)
+    department_a = DepartmentFactory.create(company=admin_a.company)
+    department_b = DepartmentFactory.create(company=admin_b.company)
     activity = tripletex_sandbox.activity_id("Rørlegging")
     before_a, before_b = snapshot(run_a), snapshot(run_b)
     assert before_a and before_b

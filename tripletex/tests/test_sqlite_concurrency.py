@@ -15,6 +15,7 @@ import sys
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from tripletex.tests import sqlite_processes
 from tripletex.transfer import comments
@@ -33,7 +34,7 @@ def _run(role: str, argument: str, env: dict[str, str]) -> subprocess.Popen[str]
     )
 
 
-def _result(process: subprocess.Popen[str]) -> tuple[dict, str]:
+def _result(process: subprocess.Popen[str]) -> tuple[dict[str, Any], str]:
     stdout, stderr = process.communicate(timeout=300)
     assert process.returncode == 0, stderr
     return json.loads(stdout.strip().splitlines()[-1]), stderr

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 
 from hr import services as hr_services
-from hr.models import EntryStatus, HourEntry, Project, WageType
+from hr.models import Employee, EntryStatus, HourEntry, Project, WageType
 from hr.tests.factories import CompanyFactory, EmployeeFactory, administrator_of
 from tripletex import client as tx
 from tripletex import crypto
@@ -33,6 +33,8 @@ from tripletex.models import (
     WizardItem,
 )
 from tripletex.sandbox import messages as sandbox_messages
+from tripletex.sandbox.store import SalaryType
+from tripletex.sandbox.testing import SandboxHandle
 from tripletex.services import connection as connection_services
 from tripletex.services import wizard
 from tripletex.tests import transfer_helpers
@@ -60,9 +62,9 @@ def _point_at_sandbox(settings, tripletex_sandbox):
 @pytest.fixture
 def connected(tripletex_sandbox):
     """A company connected through the wizard, with P-100 and employees 1001 and 1003 linked."""
-    company = CompanyFactory(name="Grønn Bygg AS")
+    company = CompanyFactory.create(name="Grønn Bygg AS")
     admin = administrator_of(company, email="admin@gronnbygg.no", employee_number="1001")
-    worker = EmployeeFactory(company=company, email="ansatt@gronnbygg.no", employee_number="1003")
+    worker = EmployeeFactory.create(company=company, email="ansatt@gronnbygg.no", employee_number="1003")
     run = wizard.wizard_start(actor=admin)
     run = wizard.wizard_key_check(actor=admin, run=run, key=tripletex_sandbox.employee_token)
     for kind in (ItemKind.PROJECT, ItemKind.EMPLOYEE):
@@ -78,7 +80,9 @@ def connected(tripletex_sandbox):
     return admin, worker, project
 
 
-def linked_lonnsart(tripletex_sandbox, worker, name: str) -> tuple[object, WageType]:
+def linked_lonnsart(
+    tripletex_sandbox: SandboxHandle, worker: Employee, name: str
+) -> tuple[SalaryType, WageType]:
     """A lønnsart here linked to a Tripletex salary type shown in the timesheet."""
     with tripletex_sandbox.app.lock:
         salary_type = next(
@@ -87,7 +91,7 @@ def linked_lonnsart(tripletex_sandbox, worker, name: str) -> tuple[object, WageT
     wage_type = WageType.objects.create(company=worker.company, number=salary_type.number, name=name)
     WageTypeLink.objects.create(
         company=worker.company,
-        tripletex_company_id=Connection.objects.get(company=worker.company).tripletex_company_id,
+        tripletex_company_id=transfer_helpers.tripletex_company_of(worker.company),
         tripletex_id=salary_type.id,
         wage_type=wage_type,
     )
@@ -247,7 +251,7 @@ def test_a_look_up_adopts_our_commented_entry_and_brings_its_comment_up_to_date(
 
 def test_unlinked_employee_blocks_approval_with_the_reason(connected, tripletex_sandbox):
     admin, _worker, project = connected
-    stranger = EmployeeFactory(company=admin.company, first_name="Ola", last_name="Ulinket")
+    stranger = EmployeeFactory.create(company=admin.company, first_name="Ola", last_name="Ulinket")
     entry = sent_in(stranger, project)
     with pytest.raises(ValidationError) as raised:
         hr_services.entries_approve(actor=admin, entry_ids=[entry.id])
@@ -378,7 +382,7 @@ def test_rate_limit_pauses_only_that_company(
     connection = Connection.objects.get(company=admin.company)
     assert row.state == TransferState.PENDING
     assert connection.pause_reason == "rate"
-    assert 16 <= (connection.paused_until - timezone.now()).total_seconds() <= 17
+    assert 16 <= (transfer_helpers.pause_end(connection) - timezone.now()).total_seconds() <= 17
     assert transfer_helpers.deliver_row(row.id) is None  # paused: no call
     # another company on its own connection is not held back by this company's pause
     other_admin, other_row = _second_company_with_a_pending_row(tripletex_sandbox)
@@ -386,18 +390,21 @@ def test_rate_limit_pauses_only_that_company(
     assert Connection.objects.get(company=other_admin.company).paused_until is None
     # once Tripletex's window has reset, the row goes
     connection.refresh_from_db()
-    with time_machine.travel(connection.paused_until + datetime.timedelta(seconds=1), tick=False):
+    with time_machine.travel(
+        transfer_helpers.pause_end(connection) + datetime.timedelta(seconds=1), tick=False
+    ):
         assert deliver_due(row.id) == TransferState.SENT
     ledger_check(tripletex_sandbox)
 
 
-def _second_company_with_a_pending_row(tripletex_sandbox):
+def _second_company_with_a_pending_row(tripletex_sandbox: SandboxHandle) -> tuple[Employee, RemoteHours]:
     """Another company connected to the sandbox, with employee 1004 on P-200 approved and waiting."""
-    company = CompanyFactory(name="Nabo Bygg AS")
+    company = CompanyFactory.create(name="Nabo Bygg AS")
     admin = administrator_of(company)
-    employee = EmployeeFactory(company=company, employee_number="1004")
+    employee = EmployeeFactory.create(company=company, employee_number="1004")
     project = Project.objects.create(company=company, number="P-200", name="Rehabilitering Ås sykehjem")
     tripletex_company = Connection.objects.exclude(company=company).get().tripletex_company_id
+    assert tripletex_company is not None
     Connection.objects.create(
         company=company,
         is_active=True,
@@ -675,7 +682,7 @@ def test_another_companys_transfer_rows_behave_like_missing_ones(
     approve(admin, [sent_in(worker, project)], django_capture_on_commit_callbacks)
     row = RemoteHours.objects.get()
     assert row.state == TransferState.FAILED
-    stranger = administrator_of(CompanyFactory(name="Annet AS"))
+    stranger = administrator_of(CompanyFactory.create(name="Annet AS"))
     client.force_login(stranger.user)
     # when: they retry it, and a row that does not exist
     foreign = client.post(
@@ -751,9 +758,9 @@ def test_a_stale_version_on_a_lonnsart_line_is_read_again_and_retried_once(
 def connected_after_approvals(tripletex_sandbox, capture, *, send_from: datetime.date, approved_hours: str):
     """Hours approved on DAY before the integration exists, then the wizard with «Neste» and
     «Ferdigstill» only (P-100, 1001 and 1003 match and are ticked), sending from `send_from`."""
-    company = CompanyFactory(name="Grønn Bygg AS")
+    company = CompanyFactory.create(name="Grønn Bygg AS")
     admin = administrator_of(company, email="admin@gronnbygg.no", employee_number="1001")
-    worker = EmployeeFactory(company=company, email="ansatt@gronnbygg.no", employee_number="1003")
+    worker = EmployeeFactory.create(company=company, email="ansatt@gronnbygg.no", employee_number="1003")
     project = Project.objects.create(company=company, number="P-100", name="Nybygg Bjørvika kontorbygg")
     old = sent_in(worker, project, approved_hours)
     hr_services.entries_approve(actor=admin, entry_ids=[old.id])

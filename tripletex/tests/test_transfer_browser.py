@@ -46,10 +46,10 @@ def _point_at_sandbox(settings, tripletex_sandbox):
 def people(transactional_db, tripletex_sandbox) -> tuple[Employee, Employee, Employee]:
     """Grønn Bygg AS connected through the wizard: P-100, the administrator (1001) and Kåre (1003)
     linked; Kåre's department «Bygg» is led by Øystein."""
-    company = CompanyFactory(name="Grønn Bygg AS")
-    department = DepartmentFactory(company=company, name="Bygg")
+    company = CompanyFactory.create(name="Grønn Bygg AS")
+    department = DepartmentFactory.create(company=company, name="Bygg")
     admin = administrator_of(company, email="admin@gronnbygg.no", employee_number="1001")
-    employee = EmployeeFactory(
+    employee = EmployeeFactory.create(
         company=company,
         department=department,
         email="ansatt@gronnbygg.no",

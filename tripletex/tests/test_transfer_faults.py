@@ -17,6 +17,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
 from django.db import connection as db_connection
 from django.db import connections, transaction
 from django.utils import timezone
@@ -28,7 +29,9 @@ from hr.tests.factories import ProjectFactory, WageTypeFactory, administrator_of
 from hr.weeks import today_local
 from tripletex import client as tx
 from tripletex import crypto, dispatch, tasks
+from tripletex.client import TimesheetEntry
 from tripletex.models import Connection, RemoteHours, TransferState
+from tripletex.sandbox.testing import SandboxHandle
 from tripletex.services import wizard
 from tripletex.tests import transfer_helpers
 from tripletex.tests.transfer_helpers import (
@@ -75,13 +78,13 @@ def broker_down(monkeypatch):
     return monkeypatch
 
 
-def remote_entries_between(tripletex_sandbox) -> list:
+def remote_entries_between(tripletex_sandbox: SandboxHandle) -> list[TimesheetEntry]:
     return list(
         tripletex_sandbox.client().timesheet_entries(date_from=DAY, date_to=DAY + datetime.timedelta(days=7))
     )
 
 
-def _failure_mails() -> list:
+def _failure_mails() -> list[EmailMessage]:
     return [m for m in mail.outbox if m.subject == FAILURE_SUBJECT]
 
 
@@ -173,6 +176,7 @@ def test_f4_worker_killed_after_tripletex_stored_the_entry_ends_with_one_entry(
     # then: the claim was committed before the call, so the row is already rescheduled
     row.refresh_from_db()
     assert (row.state, row.attempts, row.remote_id) == (TransferState.PENDING, 1, None)
+    assert row.next_attempt_at is not None and row.in_flight_until is not None
     assert row.next_attempt_at > timezone.now()
     assert row.in_flight_until > timezone.now()  # the dead worker's lease
     assert transfer_helpers.hours_due() == []
@@ -305,14 +309,16 @@ def test_f8_429_without_reset_pauses_the_company_and_sends_after(
         # then: the whole company waits the default pause; the throttled attempt is not counted
         connection = Connection.objects.get(company=admin.company)
         assert connection.pause_reason == "rate"
-        assert connection.paused_until - start == datetime.timedelta(seconds=record.THROTTLE_DEFAULT_SECONDS)
+        assert transfer_helpers.pause_end(connection) - start == datetime.timedelta(
+            seconds=record.THROTTLE_DEFAULT_SECONDS
+        )
         rows = list(RemoteHours.objects.order_by("date"))
         assert [(r.state, r.attempts) for r in rows] == [(TransferState.PENDING, 0)] * 2
         assert all(r.next_attempt_at == connection.paused_until for r in rows)
         assert sweep() == 0
         assert calls == 1, "the second row waits for the pause instead of calling"
         # and once the pause is over, everything is sent
-        traveller.move_to(connection.paused_until + datetime.timedelta(seconds=1))
+        traveller.move_to(transfer_helpers.pause_end(connection) + datetime.timedelta(seconds=1))
         assert sweep() == 1  # the company, whose two rows go in one delivery
     assert set(RemoteHours.objects.values_list("state", flat=True)) == {TransferState.SENT}
     ledger_check(tripletex_sandbox)
@@ -331,13 +337,13 @@ def test_f8_repeated_429_without_reset_backs_off_exponentially_up_to_the_cap(
         approve(admin, [entry], django_capture_on_commit_callbacks)
         row = RemoteHours.objects.get()
         connection = Connection.objects.get(company=admin.company)
-        pauses.append((connection.paused_until - timezone.now()).total_seconds())
+        pauses.append((transfer_helpers.pause_end(connection) - timezone.now()).total_seconds())
         # when: each time the pause ends, the next attempt is throttled again
         for _ in range(8):
-            traveller.move_to(connection.paused_until + datetime.timedelta(seconds=1))
+            traveller.move_to(transfer_helpers.pause_end(connection) + datetime.timedelta(seconds=1))
             assert sweep() == 1
             connection.refresh_from_db()
-            pauses.append((connection.paused_until - timezone.now()).total_seconds())
+            pauses.append((transfer_helpers.pause_end(connection) - timezone.now()).total_seconds())
     # then: 30 s, doubling, capped at an hour; the row never gives up
     expected = [min(record.THROTTLE_DEFAULT_SECONDS * 2**n, machine.BACKOFF_CAP_SECONDS) for n in range(9)]
     assert pauses == expected
@@ -379,7 +385,7 @@ def test_a_used_up_rate_limit_reschedules_the_rows_at_the_reset_without_sleeping
         assert sweep() == 0
 
         # and once the window has reset, the sweep sends it
-        traveller.move_to(connection.paused_until + datetime.timedelta(seconds=1))
+        traveller.move_to(transfer_helpers.pause_end(connection) + datetime.timedelta(seconds=1))
         assert sweep() == 1
     assert set(RemoteHours.objects.values_list("state", flat=True)) == {TransferState.SENT}
     assert slept == []
@@ -408,7 +414,7 @@ def test_f11_invalid_key_pauses_the_company_and_tells_the_administrators_once(
     # then: one refused session, the company paused for the key, one e-mail to each administrator
     connection = Connection.objects.get(company=admin.company)
     assert connection.pause_reason == "key"
-    assert connection.paused_until > timezone.now() + datetime.timedelta(days=365)
+    assert transfer_helpers.pause_end(connection) > timezone.now() + datetime.timedelta(days=365)
     rows = list(RemoteHours.objects.all())
     assert {r.state for r in rows} == {TransferState.PENDING}
     assert str(texts.STATUS_KEY_INVALID) in {r.message for r in rows}
@@ -870,7 +876,7 @@ def _assert_blocked(admin, entry, message, tripletex_sandbox, calls_before) -> N
 
 def test_b10_unlinked_project_blocks_approval(connected, tripletex_sandbox):
     admin, worker, _project = connected
-    unlinked = ProjectFactory(company=admin.company, number="P-900", name="Garasje Bærum")
+    unlinked = ProjectFactory.create(company=admin.company, number="P-900", name="Garasje Bærum")
     entry = sent_in(worker, unlinked)
     calls = total_requests(tripletex_sandbox)
     _assert_blocked(
@@ -884,7 +890,7 @@ def test_b10_unlinked_project_blocks_approval(connected, tripletex_sandbox):
 
 def test_b10_unlinked_lonnsart_blocks_approval(connected, tripletex_sandbox):
     admin, worker, project = connected
-    holiday = WageTypeFactory(company=admin.company, number="2030", name="Helligdagstillegg")
+    holiday = WageTypeFactory.create(company=admin.company, number="2030", name="Helligdagstillegg")
     entry = sent_in(worker, project, wage_type=holiday)
     calls = total_requests(tripletex_sandbox)
     _assert_blocked(
@@ -898,7 +904,7 @@ def test_b10_unlinked_lonnsart_blocks_approval(connected, tripletex_sandbox):
 
 def test_b10_unlinked_lonnsart_with_a_percent_sign_in_its_name_blocks_approval(connected, tripletex_sandbox):
     admin, worker, project = connected
-    overtime = WageTypeFactory(company=admin.company, number="2010", name="Overtid 50 %")
+    overtime = WageTypeFactory.create(company=admin.company, number="2010", name="Overtid 50 %")
     entry = sent_in(worker, project, wage_type=overtime)
     calls = total_requests(tripletex_sandbox)
     _assert_blocked(

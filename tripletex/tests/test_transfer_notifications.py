@@ -36,7 +36,7 @@ def _mails(subject: str) -> list[list[str]]:
 @pytest.fixture
 def department(connected):
     _admin, worker, _project = connected
-    department = DepartmentFactory(company=worker.company, name="Bygg")
+    department = DepartmentFactory.create(company=worker.company, name="Bygg")
     worker.department = department
     worker.save()
     return department

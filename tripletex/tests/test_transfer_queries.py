@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from hr import services as hr_services
 from hr.models import Employee, EntryStatus, HourEntry, WageType
-from tripletex.models import Connection, RemoteHours, RemoteSalaryLine, TransferState, WageTypeLink
+from tripletex.models import RemoteHours, RemoteSalaryLine, TransferState, WageTypeLink
 from tripletex.tests import transfer_helpers
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +39,7 @@ def _sent_in_entries(worker, project, count: int, *, first_day: datetime.date) -
     if created:
         WageTypeLink.objects.create(
             company=worker.company,
-            tripletex_company_id=Connection.objects.get(company=worker.company).tripletex_company_id,
+            tripletex_company_id=transfer_helpers.tripletex_company_of(worker.company),
             tripletex_id=2010,
             wage_type=overtime,
         )

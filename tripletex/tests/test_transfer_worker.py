@@ -36,6 +36,7 @@ from decimal import Decimal
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -62,6 +63,7 @@ from tripletex.services import wizard
 from tripletex.tasks import transfer_sweep_task
 from tripletex.tests import transfer_helpers
 from tripletex.transfer import comments, delivery, machine
+from tripletex.transfer.record import record
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -117,7 +119,7 @@ def _unavailable(reason: str) -> None:
 
 
 @pytest.fixture
-def postgresql(transactional_db) -> dict:
+def postgresql(transactional_db) -> dict[str, Any]:
     if connection.vendor != "postgresql":
         pytest.skip(
             f"F19 needs PostgreSQL shared with a worker process (this run uses {connection.vendor}); "
@@ -173,7 +175,7 @@ def celery_on_redis(settings, redis_queue) -> Iterator[str]:
         reconfigure(**previous)
 
 
-def database_url(settings_dict: dict) -> str:
+def database_url(settings_dict: dict[str, Any]) -> str:
     """The test database pytest-django created, as the worker's DATABASE_URL."""
     user = quote(settings_dict["USER"] or "", safe="")
     password = quote(settings_dict["PASSWORD"] or "", safe="")
@@ -298,10 +300,10 @@ def sandbox_employees_add(sandbox, count: int) -> None:
 
 def company_connect(sandbox) -> tuple[Employee, list[Employee], Project]:
     """A company connected through the wizard with P-100 and 20 employees linked by number."""
-    company = CompanyFactory(name="Grønn Bygg AS")
+    company = CompanyFactory.create(name="Grønn Bygg AS")
     admin = administrator_of(company, email="admin@gronnbygg.no", employee_number="1001")
     workers = [
-        EmployeeFactory(
+        EmployeeFactory.create(
             company=company,
             first_name="Ansatt",
             last_name=f"Nummer {index + 1}",
@@ -360,7 +362,8 @@ def hours_sent_in(workers: list[Employee], project: Project) -> list[HourEntry]:
 def sweep() -> int:
     """What beat's transfer_sweep_task does, run here: kick every company with rows due (the kicks go
     to the worker through Redis)."""
-    return transfer_sweep_task()
+    kicked: int = transfer_sweep_task()
+    return kicked
 
 
 def approve_burst(admin: Employee, entry_ids: list[int]) -> None:
@@ -414,7 +417,7 @@ def ledger_check(sandbox) -> dict[str, int]:
             (e.employee_id, e.date, e.project_id, e.activity_id, e.hours, e.id, e.comment)
             for e in sandbox.app.store.entries.values()
         ]
-    by_key: dict[tuple, list[tuple]] = defaultdict(list)
+    by_key: dict[tuple[Any, ...], list[tuple[Any, ...]]] = defaultdict(list)
     for employee_id, date, project_id, activity_id, hours, entry_id, comment in remote:
         by_key[(employee_id, date, project_id, activity_id)].append((hours, entry_id, comment))
     duplicates = {key: found for key, found in by_key.items() if len(found) > 1}
@@ -566,9 +569,9 @@ def test_an_approval_during_a_slow_update_does_not_leave_older_hours_in_triplete
     # given: 5 hours sent; then 2.5 and 1 more on the same key, approved one after the other
     sandbox = tripletex_sandbox_settings
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    company = CompanyFactory(name="Grønn Bygg AS")
+    company = CompanyFactory.create(name="Grønn Bygg AS")
     admin = administrator_of(company, email="admin@gronnbygg.no", employee_number="1001")
-    person = EmployeeFactory(company=company, email="ansatt@gronnbygg.no", employee_number="1003")
+    person = EmployeeFactory.create(company=company, email="ansatt@gronnbygg.no", employee_number="1003")
     run = wizard.wizard_start(actor=admin)
     run = wizard.wizard_key_check(actor=admin, run=run, key=sandbox.employee_token)
     for kind in (ItemKind.PROJECT, ItemKind.EMPLOYEE):
@@ -601,7 +604,6 @@ def test_an_approval_during_a_slow_update_does_not_leave_older_hours_in_triplete
     # result is recorded after A's
     hr_services.entries_approve(actor=admin, entry_ids=[second.id])
     a_recorded = threading.Event()
-    record = delivery.record
 
     def record_b_after_a(connection_id, results):
         if threading.current_thread() is threading.main_thread():

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import datetime
 import re
+from typing import cast
 
 import pytest
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +27,7 @@ from hr.tests.factories import (
     administrator_of,
     manager_of,
 )
+from hr.views import EmployeeRequest
 from tripletex import selectors, views
 from tripletex.models import (
     AuditAction,
@@ -70,12 +73,12 @@ def _point_at_sandbox(settings, tripletex_sandbox):
 
 @pytest.fixture
 def admin(db) -> Employee:
-    company = CompanyFactory(name="Grønn Bygg AS")
+    company = CompanyFactory.create(name="Grønn Bygg AS")
     return administrator_of(company, email="admin@gronnbygg.no", employee_number="1001")
 
 
 @pytest.fixture
-def admin_client(client, admin) -> Client:
+def admin_client(client: Client, admin: Employee) -> Client:
     login(client, admin)
     return client
 
@@ -97,7 +100,8 @@ def settings_url() -> str:
     return reverse("hr:settings_general")
 
 
-def text(response) -> str:
+def text(response: HttpResponseBase) -> str:
+    assert isinstance(response, HttpResponse)
     return response.content.decode()
 
 
@@ -110,8 +114,10 @@ def begin_and_check_key(client: Client, key: str) -> WizardRun:
     assert client.post(url("wizard_begin")).status_code == 302
     response = client.post(url("wizard_key"), {"key": key})
     assert response.status_code == 302, text(response)
-    assert response.url == step_url("prosjekter")
-    return WizardRun.objects.get(status=WizardStatus.OPEN, company=response.wsgi_request.employee.company)
+    assert response["Location"] == step_url("prosjekter")
+    # The employee middleware sets `employee` on every logged-in request (hr.views.EmployeeRequest).
+    request = cast(EmployeeRequest, response.wsgi_request)
+    return WizardRun.objects.get(status=WizardStatus.OPEN, company=request.employee.company)
 
 
 def open_step(client: Client, capture, slug: str, **query: str):
@@ -201,9 +207,9 @@ def test_employees_and_managers_get_403_everywhere_and_see_no_tripletex(
     admin_client.post(url("wizard_summary"))
     admin_client.post(url("wizard_begin"))
     assert WizardRun.objects.filter(status=WizardStatus.OPEN).count() == 1
-    department = DepartmentFactory(company=admin.company)
+    department = DepartmentFactory.create(company=admin.company)
     person = (
-        EmployeeFactory(company=admin.company, department=department)
+        EmployeeFactory.create(company=admin.company, department=department)
         if role == "employee"
         else manager_of(department)
     )
@@ -344,7 +350,7 @@ def test_step_page_shows_counts_search_and_filters(
     admin, admin_client, tripletex_sandbox, django_capture_on_commit_callbacks
 ):
     # given: P-100 exists here under another name, so it is "changed"
-    ProjectFactory(company=admin.company, number="P-100", name="Gammelt navn")
+    ProjectFactory.create(company=admin.company, number="P-100", name="Gammelt navn")
     run = begin_and_check_key(admin_client, tripletex_sandbox.employee_token)
     # when
     response = open_step(admin_client, django_capture_on_commit_callbacks, "prosjekter")
@@ -451,8 +457,8 @@ def test_summary_shows_what_will_be_created_linked_and_updated(
     admin, admin_client, tripletex_sandbox, django_capture_on_commit_callbacks
 ):
     # given: P-100 here with another name (update), P-400 here already (link), P-200 new (create)
-    ProjectFactory(company=admin.company, number="P-100", name="Gammelt navn")
-    ProjectFactory(company=admin.company, number="P-400", name="Grøntanlegg Fjøsanger")
+    ProjectFactory.create(company=admin.company, number="P-100", name="Gammelt navn")
+    ProjectFactory.create(company=admin.company, number="P-400", name="Grøntanlegg Fjøsanger")
     run = begin_and_check_key(admin_client, tripletex_sandbox.employee_token)
     open_step(admin_client, django_capture_on_commit_callbacks, "prosjekter")
     projects = {i.number: i for i in WizardItem.objects.filter(run=run, kind=ItemKind.PROJECT)}
@@ -584,7 +590,7 @@ def test_second_of_two_simultaneous_ferdigstill_gets_the_message_not_a_second_im
     stale = WizardRun.objects.get(id=run.id)
     assert admin_client.post(url("wizard_summary")).status_code == 302
     # when: the second click arrives with the run it read while the first was still working
-    monkeypatch.setattr(views.selectors, "wizard_for", lambda *, company: stale)
+    monkeypatch.setattr(selectors, "wizard_for", lambda *, company: stale)
     second = admin_client.post(url("wizard_summary"))
     # then
     assert second.status_code == 400
@@ -672,7 +678,7 @@ def test_employee_step_query_count_does_not_grow_with_rows_and_their_choices(
 ):
     # given: many new employees, each row with a role and a department to choose
     for name in ("Bygg", "Rør", "Kontor"):
-        DepartmentFactory(company=admin.company, name=name)
+        DepartmentFactory.create(company=admin.company, name=name)
     with tripletex_sandbox.app.lock:
         for index in range(extra):
             demo._add_employee(
@@ -726,11 +732,11 @@ def test_hours_waiting_for_approval_move_the_proposed_date_back_so_none_is_lost(
     # given: last week sent in for approval (7,5 t on Monday, 5 t on Tuesday), not yet approved
     today = timezone.localdate()
     monday = today - datetime.timedelta(days=today.weekday() + 7)
-    employee = EmployeeFactory(company=admin.company)
+    employee = EmployeeFactory.create(company=admin.company)
     sent_in = {"status": EntryStatus.SUBMITTED, "submitted_by": employee, "submitted_at": timezone.now()}
-    HourEntryFactory(employee=employee, date=monday, **sent_in)
-    HourEntryFactory(employee=employee, date=monday + datetime.timedelta(days=1), hours="5", **sent_in)
-    HourEntryFactory(employee=employee, date=monday - datetime.timedelta(days=7))
+    HourEntryFactory.create(employee=employee, date=monday, **sent_in)
+    HourEntryFactory.create(employee=employee, date=monday + datetime.timedelta(days=1), hours="5", **sent_in)
+    HourEntryFactory.create(employee=employee, date=monday - datetime.timedelta(days=7))
     begin_and_check_key(admin_client, tripletex_sandbox.employee_token)
     # when
     summary = text(admin_client.get(url("wizard_summary")))

@@ -50,7 +50,7 @@ def _point_at_sandbox(settings, tripletex_sandbox):
 
 @pytest.fixture
 def admin(db):
-    company = CompanyFactory(name="Grønn Bygg AS")
+    company = CompanyFactory.create(name="Grønn Bygg AS")
     return administrator_of(company, email="admin@gronnbygg.no", employee_number="1001")
 
 
@@ -151,7 +151,7 @@ def test_tripletex_server_error_names_the_request_id(admin, tripletex_sandbox):
 
 
 def test_only_administrators_start_the_wizard(admin):
-    employee = EmployeeFactory(company=admin.company, role=Role.EMPLOYEE)
+    employee = EmployeeFactory.create(company=admin.company, role=Role.EMPLOYEE)
     with pytest.raises(PermissionDenied) as raised:
         wizard.wizard_start(actor=employee)
     assert str(raised.value) == str(connection_services.ONLY_ADMINISTRATORS)
@@ -221,7 +221,7 @@ def test_employees_need_email_and_number_and_wage_types_must_show_in_timesheet(a
 
 def test_matching_by_number_and_changes_since(admin, tripletex_sandbox):
     # given: a project here with Tripletex's number but another name, and the admin's employee number
-    ProjectFactory(company=admin.company, number="P-100", name="Gammelt navn")
+    ProjectFactory.create(company=admin.company, number="P-100", name="Gammelt navn")
     run = fetched(checked_run(admin, tripletex_sandbox), ItemKind.PROJECT, ItemKind.EMPLOYEE)
     p100 = items(run, ItemKind.PROJECT)["P-100"]
     assert p100.link_state == LinkState.CHANGED
@@ -231,8 +231,8 @@ def test_matching_by_number_and_changes_since(admin, tripletex_sandbox):
 
 
 def test_email_of_an_existing_user_is_shown_in_the_step(admin, tripletex_sandbox):
-    EmployeeFactory(company=admin.company, email="tor.kjaernes@gronnbygg.no", employee_number="77")
-    outsider = EmployeeFactory(email="solvi.gronas@gronnbygg.no")  # another company
+    EmployeeFactory.create(company=admin.company, email="tor.kjaernes@gronnbygg.no", employee_number="77")
+    outsider = EmployeeFactory.create(email="solvi.gronas@gronnbygg.no")  # another company
     run = fetched(checked_run(admin, tripletex_sandbox), ItemKind.EMPLOYEE)
     employees = items(run, ItemKind.EMPLOYEE)
     assert employees["1014"].email_user_id is not None and employees["1014"].eligible
@@ -265,7 +265,7 @@ def test_forged_choices_are_dropped(admin, tripletex_sandbox):
     run = fetched(checked_run(admin, tripletex_sandbox), ItemKind.PROJECT, ItemKind.EMPLOYEE)
     p100 = items(run, ItemKind.PROJECT)["P-100"]
     before = p100.options["activity_id"]
-    foreign_department = DepartmentFactory()
+    foreign_department = DepartmentFactory.create()
     e1014 = items(run, ItemKind.EMPLOYEE)["1014"]
     wizard.wizard_selection_save(
         actor=admin,
@@ -319,7 +319,7 @@ def test_finish_creates_links_and_invites_in_one_go_and_writes_nothing_to_triple
     admin, tripletex_sandbox, django_capture_on_commit_callbacks
 ):
     # given
-    department = DepartmentFactory(company=admin.company, name="Bygg")
+    department = DepartmentFactory.create(company=admin.company, name="Bygg")
     run = fetched(
         checked_run(admin, tripletex_sandbox), ItemKind.PROJECT, ItemKind.WAGE_TYPE, ItemKind.EMPLOYEE
     )
@@ -348,6 +348,7 @@ def test_finish_creates_links_and_invites_in_one_go_and_writes_nothing_to_triple
     assert WageTypeLink.objects.get(wage_type__number=wage_type.number).tripletex_id == wage_type.tripletex_id
     tor = Employee.objects.get(company=admin.company, employee_number="1014")
     assert (tor.role, tor.department, tor.email) == (Role.MANAGER, department, "tor.kjaernes@gronnbygg.no")
+    assert tor.user is not None
     assert not tor.user.has_usable_password()
     assert EmployeeLink.objects.get(employee=admin).tripletex_id == tripletex_sandbox.employee_id("1001")
     assert [m.to for m in mail.outbox] == [["tor.kjaernes@gronnbygg.no"]]
@@ -425,7 +426,7 @@ def test_update_applies_a_changed_name_and_may_keep_the_key(admin, tripletex_san
     result = wizard.wizard_finish(actor=admin, run=update)
     assert result.updated[ItemKind.PROJECT] == ["P-100"]
     assert Project.objects.get(company=admin.company, number="P-100").name == "Nybygg Bjørvika (fase 2)"
-    assert AuditEvent.objects.order_by("-id").first().action == AuditAction.UPDATED
+    assert AuditEvent.objects.latest("id").action == AuditAction.UPDATED
 
 
 def test_reconnect_to_another_tripletex_company_relinks_by_number(admin, tripletex_sandbox):
@@ -475,7 +476,9 @@ def test_double_finish_applies_once(admin, tripletex_sandbox):
 
 
 def test_link_existing_user_instead_of_failing(admin, tripletex_sandbox):
-    existing = EmployeeFactory(company=admin.company, email="tor.kjaernes@gronnbygg.no", employee_number="77")
+    existing = EmployeeFactory.create(
+        company=admin.company, email="tor.kjaernes@gronnbygg.no", employee_number="77"
+    )
     run = fetched(checked_run(admin, tripletex_sandbox), ItemKind.EMPLOYEE)
     tor = items(run, ItemKind.EMPLOYEE)["1014"]
     select(admin, run, ItemKind.EMPLOYEE, "1014", options={tor.id: {"link_user": True}})
@@ -738,7 +741,7 @@ def test_a_tripletex_salary_type_can_be_linked_to_a_chosen_lonnsart_or_imported_
 ):
     # given: «Helg» here matches nothing in Tripletex by number or name
     helg = WageType.objects.create(company=admin.company, number="77", name="Helg")
-    foreign = WageType.objects.create(company=CompanyFactory(), number="78", name="Fremmed")
+    foreign = WageType.objects.create(company=CompanyFactory.create(), number="78", name="Fremmed")
     run = fetched(checked_run(admin, tripletex_sandbox), ItemKind.WAGE_TYPE)
     wage_types = items(run, ItemKind.WAGE_TYPE)
     holiday, overtime = wage_types["2030"], wage_types["2010"]
@@ -774,9 +777,9 @@ def test_new_employees_are_proposed_the_department_with_their_tripletex_departme
     admin, tripletex_sandbox
 ):
     # given departments here whose names differ from Tripletex's only in case and spaces
-    bygg = DepartmentFactory(company=admin.company, name=" bygg ")
-    anlegg = DepartmentFactory(company=admin.company, name="ANLEGG")
-    DepartmentFactory(name="Administrasjon")  # another company's: never proposed
+    bygg = DepartmentFactory.create(company=admin.company, name=" bygg ")
+    anlegg = DepartmentFactory.create(company=admin.company, name="ANLEGG")
+    DepartmentFactory.create(name="Administrasjon")  # another company's: never proposed
     # when
     run = fetched(checked_run(admin, tripletex_sandbox), ItemKind.EMPLOYEE)
     # then
@@ -795,7 +798,7 @@ def test_new_employees_are_proposed_the_department_with_their_tripletex_departme
 
 def test_a_department_chosen_to_be_created_is_created_once_at_finish(admin, tripletex_sandbox):
     # given three new employees: two share «Bygg», which does not exist here; one goes elsewhere
-    elsewhere = DepartmentFactory(company=admin.company, name="Kontor")
+    elsewhere = DepartmentFactory.create(company=admin.company, name="Kontor")
     run = fetched(checked_run(admin, tripletex_sandbox), ItemKind.EMPLOYEE)
     employees = items(run, ItemKind.EMPLOYEE)
     e1003, e1004, e1015 = employees["1003"], employees["1004"], employees["1015"]
@@ -835,7 +838,7 @@ def test_a_department_made_here_since_is_used_instead_of_a_second_one(admin, tri
     select(
         admin, run, ItemKind.EMPLOYEE, "1015", options={e1015.id: {"department_id": wizard.NEW_DEPARTMENT}}
     )
-    by_hand = DepartmentFactory(company=admin.company, name="administrasjon")
+    by_hand = DepartmentFactory.create(company=admin.company, name="administrasjon")
     # when
     wizard.wizard_finish(actor=admin, run=run)
     # then

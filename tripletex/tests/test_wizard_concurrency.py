@@ -29,7 +29,7 @@ def test_two_administrators_finish_at_once(settings, tripletex_sandbox):
     # given: one open wizard with a project ticked, and two administrators
     settings.TRIPLETEX_BASE_URL = tripletex_sandbox.base_url
     settings.TRIPLETEX_CONSUMER_TOKEN = tripletex_sandbox.consumer_token
-    company = CompanyFactory()
+    company = CompanyFactory.create()
     first, second = administrator_of(company), administrator_of(company)
     run = wizard.wizard_start(actor=first)
     run = wizard.wizard_key_check(actor=first, run=run, key=tripletex_sandbox.employee_token)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from decimal import Decimal
 
 import pytest
@@ -16,9 +18,10 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from hr import services as hr_services
-from hr.models import EntryStatus, HourEntry, Project, WageType
+from hr.models import Company, Employee, EntryStatus, HourEntry, Project, WageType
 from hr.tests.factories import CompanyFactory, EmployeeFactory, administrator_of
 from tripletex import crypto
+from tripletex.client import TimesheetEntry
 from tripletex.models import (
     Connection,
     EmployeeLink,
@@ -27,9 +30,13 @@ from tripletex.models import (
     RemoteSalaryLine,
     TransferState,
 )
+from tripletex.sandbox.testing import SandboxHandle
 from tripletex.tasks import transfer_sweep_task
 from tripletex.transfer import comments, delivery, queries
 from tripletex.transfer.refs import Kind, RowRef
+
+# pytest-django's django_capture_on_commit_callbacks: a context manager that collects the callbacks.
+CaptureCallbacks = Callable[..., AbstractContextManager[list[Callable[[], object]]]]
 
 DAY = datetime.date(2026, 11, 24)
 # Wide enough for every date these tests use; Tripletex's dateTo is exclusive.
@@ -54,9 +61,9 @@ def connected(point_at_sandbox):
     calls so that these tests stay fast. P-100 takes the timesheet settings' default activity, as the
     wizard chooses it."""
     sandbox = point_at_sandbox
-    company = CompanyFactory(name="Grønn Bygg AS")
+    company = CompanyFactory.create(name="Grønn Bygg AS")
     admin = administrator_of(company, email="admin@gronnbygg.no", employee_number="1001")
-    worker = EmployeeFactory(company=company, email="ansatt@gronnbygg.no", employee_number="1003")
+    worker = EmployeeFactory.create(company=company, email="ansatt@gronnbygg.no", employee_number="1003")
     with sandbox.app.lock:
         store = sandbox.app.store
         remote_company = store.company
@@ -118,7 +125,22 @@ def sent_in(worker, project, hours="7.5", day=DAY, wage_type=None) -> HourEntry:
     return entry
 
 
-def approve(admin, entries, capture, *, execute=True):
+def tripletex_company_of(company: Company) -> int:
+    """The Tripletex company the company's connection is to (known once its key was checked)."""
+    tripletex_company = Connection.objects.get(company=company).tripletex_company_id
+    assert tripletex_company is not None
+    return tripletex_company
+
+
+def pause_end(connection: Connection) -> datetime.datetime:
+    """When the paused connection may call Tripletex again."""
+    assert connection.paused_until is not None
+    return connection.paused_until
+
+
+def approve(
+    admin: Employee, entries: Iterable[HourEntry], capture: CaptureCallbacks, *, execute: bool = True
+) -> list[Callable[[], object]]:
     """Approve, then run (or, with execute=False, drop) what the commit would have run."""
     with capture(execute=execute) as callbacks:
         hr_services.entries_approve(actor=admin, entry_ids=[e.id for e in entries])
@@ -145,7 +167,8 @@ def deliver_due(row_id: int, kind: Kind = Kind.HOURS) -> TransferState | None:
 
 def sweep() -> int:
     """One beat of the sweep, the way Celery beat runs it (tasks are eager in tests)."""
-    return transfer_sweep_task.delay().get()
+    kicked: int = transfer_sweep_task.delay().get()
+    return kicked
 
 
 def creations(tripletex_sandbox) -> int:
@@ -157,7 +180,7 @@ def total_requests(tripletex_sandbox) -> int:
         return sum(tripletex_sandbox.app.request_counts.values())
 
 
-def remote_entries(tripletex_sandbox, day=DAY):
+def remote_entries(tripletex_sandbox: SandboxHandle, day: datetime.date = DAY) -> list[TimesheetEntry]:
     return list(
         tripletex_sandbox.client().timesheet_entries(date_from=day, date_to=day + datetime.timedelta(days=1))
     )
