@@ -3,6 +3,7 @@ that company alone, and requests and rate limits are counted per company (sandbo
 companies»)."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 import requests
@@ -41,7 +42,7 @@ def new_entry(client, employee_number: str = "1003") -> NewTimesheetEntry:
     project = next(p for p in client.projects() if p.number == "P-100")
     activity = client.timesheet_settings().default_project_activity_id
     return NewTimesheetEntry(
-        employee_id=employee.id, activity_id=activity, project_id=project.id, date=DAY, hours=7.5
+        employee_id=employee.id, activity_id=activity, project_id=project.id, date=DAY, hours=Decimal("7.5")
     )
 
 

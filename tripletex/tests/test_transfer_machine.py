@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from hr import services as hr_services
-from hr.models import EntryStatus, HourEntry, WageType
+from hr.models import Company, Employee, EntryStatus, HourEntry, Project, WageType
 from tripletex import dispatch, tasks
 from tripletex.models import (
     Connection,
@@ -26,6 +26,7 @@ from tripletex.models import (
     TransferState,
     WageTypeLink,
 )
+from tripletex.sandbox.testing import SandboxHandle
 from tripletex.tests import transfer_helpers
 from tripletex.tests.transfer_helpers import DAY, approve, deliver_due, deliver_row
 from tripletex.transfer import comments, machine, queries, texts
@@ -46,11 +47,11 @@ class Case:
     """One kind under test: how its hours are registered, and where they land in Tripletex."""
 
     kind: RemoteKind
-    admin: object
-    worker: object
-    project: object
+    admin: Employee
+    worker: Employee
+    project: Project
     wage_type: WageType
-    sandbox: object
+    sandbox: SandboxHandle
     endpoint: str  # its collection in Tripletex, e.g. "/timesheet/entry"
 
     def send_in(self, hours: str, day: datetime.date = DAY) -> HourEntry:
@@ -102,12 +103,18 @@ def case(request, connected, tripletex_sandbox) -> Case:
         wage_type = WageType.objects.create(company=worker.company, number=salary_type.number, name="Overtid")
         WageTypeLink.objects.create(
             company=worker.company,
-            tripletex_company_id=Connection.objects.get(company=worker.company).tripletex_company_id,
+            tripletex_company_id=_tripletex_company(worker.company),
             tripletex_id=salary_type.id,
             wage_type=wage_type,
         )
         endpoint = "/timesheet/salaryTypeSpecification"
     return Case(kind, admin, worker, project, wage_type, tripletex_sandbox, endpoint)
+
+
+def _tripletex_company(company: Company) -> int:
+    tripletex_company = Connection.objects.get(company=company).tripletex_company_id
+    assert tripletex_company is not None
+    return tripletex_company
 
 
 def _approved(case: Case, hours: str, capture, *, execute: bool = True) -> HourEntry:
@@ -391,12 +398,11 @@ def queued(settings, monkeypatch) -> list[tuple[tuple[object, ...], object]]:
 def _due_rows(connected, count: int) -> None:
     """`count` new hours rows of the company, due now (the outbox, as approvals leave it)."""
     admin, worker, project = connected
-    connection = Connection.objects.get(company=admin.company)
     activity = project.tripletex_link.activity_id
     RemoteHours.objects.bulk_create(
         RemoteHours(
             company=admin.company,
-            tripletex_company_id=connection.tripletex_company_id,
+            tripletex_company_id=_tripletex_company(admin.company),
             employee=worker,
             project=project,
             activity_id=activity,
