@@ -80,7 +80,7 @@ def test_a_token_of_one_company_never_sees_the_others_data(tripletex_sandbox):
     entry_from_two = two.get(f"{base}/timesheet/entry/{stored.id}", timeout=5)
     employee_from_two = two.get(f"{base}/employee/{foreign_employee}", timeout=5)
     wrong_project = two.post(
-        f"{base}/timesheet/entry", json=dict(mine, project={"id": foreign_project}), timeout=5
+        f"{base}/timesheet/entry", json=dict(mine, hours=7.5, project={"id": foreign_project}), timeout=5
     )
     delete_from_two = two.delete(f"{base}/timesheet/entry/{stored.id}", timeout=5)
 
