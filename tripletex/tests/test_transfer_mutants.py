@@ -1,0 +1,149 @@
+"""Tests that kill mutants of the transfer's state machine which the other transfer tests let
+survive (docs/mutation.md): each names the module and the behaviour it pins down."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from hr import services as hr_services
+from hr.tests.factories import CompanyFactory, EmployeeFactory, ProjectFactory
+from tripletex.models import Connection, RemoteHours, TransferState
+from tripletex.tests import transfer_helpers
+from tripletex.tests.transfer_helpers import (
+    DAY,
+    approve,
+    deliver_due,
+    deliver_row,
+    ledger_check,
+    remote_entries,
+    sent_in,
+    total_requests,
+)
+from tripletex.transfer import delivery, machine
+
+pytestmark = pytest.mark.django_db
+
+connected = transfer_helpers.connected
+point_at_sandbox = transfer_helpers.point_at_sandbox
+
+
+# --- sync.py: _delete with nothing in Tripletex -----------------------------------------------
+
+
+def test_hours_reopened_before_their_first_delivery_end_sent_without_a_call(
+    connected, tripletex_sandbox, django_capture_on_commit_callbacks
+):
+    # given: hours approved and reopened before any delivery ran
+    admin, worker, project = connected
+    entry = sent_in(worker, project)
+    approve(admin, [entry], django_capture_on_commit_callbacks, execute=False)
+    with django_capture_on_commit_callbacks(execute=False):
+        hr_services.entries_reopen(actor=admin, entry_ids=[entry.id])
+    row = RemoteHours.objects.get()
+    assert (row.wanted_hours, row.state) == (Decimal("0"), TransferState.PENDING)
+    calls_before = total_requests(tripletex_sandbox)
+    # when the row is delivered
+    assert deliver_due(row.id) == TransferState.SENT
+    # then: Tripletex was not called, holds nothing, and the row says so
+    assert total_requests(tripletex_sandbox) == calls_before
+    row.refresh_from_db()
+    assert (row.state, row.remote_id, row.remote_version, row.sent_hours) == (
+        TransferState.SENT,
+        None,
+        None,
+        Decimal("0"),
+    )
+    assert remote_entries(tripletex_sandbox) == []
+    ledger_check(tripletex_sandbox)
+
+
+def test_hours_reopened_after_their_entry_was_deleted_by_hand_forget_the_old_entry(
+    connected, tripletex_sandbox, django_capture_on_commit_callbacks
+):
+    # given: a sent entry deleted by hand in Tripletex, found missing by the next update (unclear)
+    admin, worker, project = connected
+    first = sent_in(worker, project, "4")
+    approve(admin, [first], django_capture_on_commit_callbacks)
+    row = RemoteHours.objects.get()
+    old_id = row.remote_id
+    tripletex_sandbox.client().timesheet_entry_delete(entry_id=row.remote_id, version=row.remote_version)
+    second = sent_in(worker, project, "3,5")
+    approve(admin, [second], django_capture_on_commit_callbacks)
+    row.refresh_from_db()
+    assert (row.state, row.needs_lookup, row.remote_id) == (TransferState.PENDING, True, old_id)
+    # when every hour on the key is reopened, and the row runs: the look-up finds nothing
+    with django_capture_on_commit_callbacks(execute=False):
+        hr_services.entries_reopen(actor=admin, entry_ids=[first.id, second.id])
+    assert deliver_due(row.id) == TransferState.SENT
+    # then: the row no longer points at the entry that is gone, and holds no hours there
+    row.refresh_from_db()
+    assert (row.remote_id, row.remote_version, row.sent_hours, row.needs_lookup) == (
+        None,
+        None,
+        Decimal("0"),
+        False,
+    )
+    assert remote_entries(tripletex_sandbox) == []
+    ledger_check(tripletex_sandbox)
+
+
+# --- machine.py: backoff ------------------------------------------------------------------------
+
+
+def test_attempts_that_keep_failing_wait_10_s_doubling_until_the_row_gives_up(
+    connected, tripletex_sandbox, django_capture_on_commit_callbacks
+):
+    # given: Tripletex answers every request with 503 (unclear: retried after a backoff)
+    admin, worker, project = connected
+    tripletex_sandbox.set_faults(rules=[{"endpoint": "*", "action": "error", "status": 503}])
+    entry = sent_in(worker, project)
+    waits = []
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        approve(admin, [entry], django_capture_on_commit_callbacks)
+        row = RemoteHours.objects.get()
+        # when each next attempt runs exactly when it is due
+        while row.state == TransferState.PENDING:
+            waits.append((row.next_attempt_at - timezone.now()).total_seconds())
+            traveller.move_to(row.next_attempt_at)
+            deliver_row(row.id)
+            row.refresh_from_db()
+    # then: 10 s after the first attempt, doubling, and the eighth ends it (docs/transfer.md#backoff)
+    assert waits == [10.0 * 2**n for n in range(machine.MAX_ATTEMPTS - 1)]
+    assert (row.state, row.attempts, row.next_attempt_at) == (
+        TransferState.FAILED,
+        machine.MAX_ATTEMPTS,
+        None,
+    )
+
+
+# --- machine.py: claim --------------------------------------------------------------------------
+
+
+def test_a_companys_delivery_claims_only_that_companys_rows(
+    connected, tripletex_sandbox, django_capture_on_commit_callbacks
+):
+    # given: a due row of ours, and a due row of another company on the same Tripletex company
+    admin, worker, project = connected
+    approve(admin, [sent_in(worker, project)], django_capture_on_commit_callbacks, execute=False)
+    other = CompanyFactory(name="Annen Bygg AS")
+    theirs = RemoteHours.objects.create(
+        company=other,
+        employee=EmployeeFactory(company=other),
+        project=ProjectFactory(company=other),
+        date=DAY,
+        activity_id=1,
+        tripletex_company_id=Connection.objects.get(company=admin.company).tripletex_company_id,
+        wanted_hours=Decimal("3"),
+        next_attempt_at=timezone.now(),
+    )
+    # when our company's round runs
+    states = delivery.deliver_company(company_id=admin.company_id)
+    # then: only our row was taken and sent; theirs is untouched, still due
+    assert list(states.values()) == [TransferState.SENT]
+    theirs.refresh_from_db()
+    assert (theirs.state, theirs.attempts, theirs.in_flight_until) == (TransferState.PENDING, 0, None)
+    assert [entry.hours for entry in remote_entries(tripletex_sandbox)] == [Decimal("7.5")]
