@@ -3,6 +3,7 @@ survive (docs/mutation.md): each names the module and the behaviour it pins down
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -24,6 +25,8 @@ from tripletex.tests.transfer_helpers import (
     total_requests,
 )
 from tripletex.transfer import delivery, machine
+from tripletex.transfer.refs import Kind
+from tripletex.transfer.registry import KINDS
 
 pytestmark = pytest.mark.django_db
 
@@ -147,3 +150,30 @@ def test_a_companys_delivery_claims_only_that_companys_rows(
     theirs.refresh_from_db()
     assert (theirs.state, theirs.attempts, theirs.in_flight_until) == (TransferState.PENDING, 0, None)
     assert [entry.hours for entry in remote_entries(tripletex_sandbox)] == [Decimal("7.5")]
+
+
+def test_a_round_takes_the_longest_waiting_rows_of_the_one_row_path_first(connected):
+    # given: one more row of the one-row path than a round takes, the newest row waiting longest
+    admin, worker, project = connected
+    connection = Connection.objects.get(company=admin.company)
+    now = timezone.now()
+    count = machine.SINGLES_PER_ROUND + 1
+    rows = [
+        RemoteHours.objects.create(
+            company=admin.company,
+            employee=worker,
+            project=project,
+            date=DAY + datetime.timedelta(days=n),
+            activity_id=1,
+            tripletex_company_id=connection.tripletex_company_id,
+            wanted_hours=Decimal("2"),
+            needs_lookup=True,
+            next_attempt_at=now - datetime.timedelta(minutes=n),
+        )
+        for n in range(count)
+    ]
+    # when a round claims
+    claims = machine.claim(KINDS[Kind.HOURS], connection)
+    # then: the ten that waited longest, oldest first; the one due last waits for the next round
+    assert [c.row.id for c in claims] == [row.id for row in reversed(rows)][: machine.SINGLES_PER_ROUND]
+    assert RemoteHours.objects.get(id=rows[0].id).attempts == 0
