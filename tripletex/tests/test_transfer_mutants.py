@@ -24,7 +24,7 @@ from tripletex.tests.transfer_helpers import (
     sent_in,
     total_requests,
 )
-from tripletex.transfer import delivery, machine
+from tripletex.transfer import delivery, machine, texts
 from tripletex.transfer.refs import Kind
 from tripletex.transfer.registry import KINDS
 
@@ -177,3 +177,26 @@ def test_a_round_takes_the_longest_waiting_rows_of_the_one_row_path_first(connec
     # then: the ten that waited longest, oldest first; the one due last waits for the next round
     assert [c.row.id for c in claims] == [row.id for row in reversed(rows)][: machine.SINGLES_PER_ROUND]
     assert RemoteHours.objects.get(id=rows[0].id).attempts == 0
+
+
+def test_a_row_for_another_tripletex_company_is_not_sent_and_says_why(
+    connected, tripletex_sandbox, django_capture_on_commit_callbacks
+):
+    # given: approved hours waiting, then the company connected to another Tripletex company
+    admin, worker, project = connected
+    approve(admin, [sent_in(worker, project)], django_capture_on_commit_callbacks, execute=False)
+    row = RemoteHours.objects.get()
+    Connection.objects.filter(company=admin.company).update(tripletex_company_id=row.tripletex_company_id + 1)
+    calls_before = total_requests(tripletex_sandbox)
+    # when the row is delivered
+    assert deliver_due(row.id) is None
+    # then: nothing reached Tripletex, and the row shows that it was not sent, and why
+    assert total_requests(tripletex_sandbox) == calls_before
+    row.refresh_from_db()
+    assert (row.state, row.next_attempt_at, row.message, row.attempts) == (
+        TransferState.NOT_SENT,
+        None,
+        str(texts.STATUS_REMOVED),
+        0,
+    )
+    assert remote_entries(tripletex_sandbox) == []
