@@ -152,13 +152,12 @@ def test_a_companys_delivery_claims_only_that_companys_rows(
     assert [entry.hours for entry in remote_entries(tripletex_sandbox)] == [Decimal("7.5")]
 
 
-def test_a_round_takes_the_longest_waiting_rows_of_the_one_row_path_first(connected):
-    # given: one more row of the one-row path than a round takes, the newest row waiting longest
+def due_rows(connected, count: int, hours: str, **fields) -> list[RemoteHours]:
+    """Due hours rows of the connected company on `count` days, the later the day the longer due."""
     admin, worker, project = connected
     connection = Connection.objects.get(company=admin.company)
     now = timezone.now()
-    count = machine.SINGLES_PER_ROUND + 1
-    rows = [
+    return [
         RemoteHours.objects.create(
             company=admin.company,
             employee=worker,
@@ -166,17 +165,38 @@ def test_a_round_takes_the_longest_waiting_rows_of_the_one_row_path_first(connec
             date=DAY + datetime.timedelta(days=n),
             activity_id=1,
             tripletex_company_id=connection.tripletex_company_id,
-            wanted_hours=Decimal("2"),
-            needs_lookup=True,
+            wanted_hours=Decimal(hours),
             next_attempt_at=now - datetime.timedelta(minutes=n),
+            **fields,
         )
         for n in range(count)
     ]
+
+
+def test_a_round_takes_the_longest_waiting_rows_of_the_one_row_path_first(connected):
+    # given: one more row of the one-row path (a look-up first) than a round takes
+    rows = due_rows(connected, machine.SINGLES_PER_ROUND + 1, "2", needs_lookup=True)
+    connection = Connection.objects.get(company=connected[0].company)
     # when a round claims
     claims = machine.claim(KINDS[Kind.HOURS], connection)
     # then: the ten that waited longest, oldest first; the one due last waits for the next round
     assert [c.row.id for c in claims] == [row.id for row in reversed(rows)][: machine.SINGLES_PER_ROUND]
     assert RemoteHours.objects.get(id=rows[0].id).attempts == 0
+
+
+@pytest.mark.parametrize(
+    ("hours", "claimed"),
+    [
+        # never tried, something to send: plain creates, which go in one list whatever their number
+        ("0.5", machine.SINGLES_PER_ROUND + 1),
+        # never sent and nothing to send any more: the one-row path, ten to a round
+        ("0", machine.SINGLES_PER_ROUND),
+    ],
+)
+def test_new_rows_go_in_a_list_and_only_the_one_row_path_is_limited(connected, hours, claimed):
+    due_rows(connected, machine.SINGLES_PER_ROUND + 1, hours)
+    connection = Connection.objects.get(company=connected[0].company)
+    assert len(machine.claim(KINDS[Kind.HOURS], connection)) == claimed
 
 
 def test_a_row_for_another_tripletex_company_is_not_sent_and_says_why(
