@@ -199,6 +199,27 @@ def test_new_rows_go_in_a_list_and_only_the_one_row_path_is_limited(connected, h
     assert len(machine.claim(KINDS[Kind.HOURS], connection)) == claimed
 
 
+def test_a_row_whose_worker_died_on_every_attempt_stops_failed_with_the_reason(
+    connected, django_capture_on_commit_callbacks, mailoutbox
+):
+    # given: a row that reached the limit of attempts without any coming back to record
+    [row] = due_rows(connected, 1, "2", attempts=machine.MAX_ATTEMPTS)
+    connection = Connection.objects.get(company=connected[0].company)
+    # when a round claims
+    with django_capture_on_commit_callbacks(execute=True):
+        claims = machine.claim(KINDS[Kind.HOURS], connection)
+    # then: not claimed again; failed, with the message saying how many attempts, and one e-mail
+    assert claims == []
+    row.refresh_from_db()
+    assert (row.state, row.next_attempt_at, row.attempts) == (
+        TransferState.FAILED,
+        None,
+        machine.MAX_ATTEMPTS,
+    )
+    assert row.message == str(texts.STATUS_GAVE_UP % {"attempts": machine.MAX_ATTEMPTS})
+    assert len(mailoutbox) == 1
+
+
 def test_a_row_for_another_tripletex_company_is_not_sent_and_says_why(
     connected, tripletex_sandbox, django_capture_on_commit_callbacks
 ):
