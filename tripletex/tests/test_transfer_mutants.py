@@ -126,30 +126,67 @@ def test_attempts_that_keep_failing_wait_10_s_doubling_until_the_row_gives_up(
 # --- machine.py: claim --------------------------------------------------------------------------
 
 
+def other_companys_row(connection: Connection) -> RemoteHours:
+    """A due row of another company, on the same Tripletex company as `connection`."""
+    other = CompanyFactory(name="Annen Bygg AS")
+    return RemoteHours.objects.create(
+        company=other,
+        employee=EmployeeFactory(company=other),
+        project=ProjectFactory(company=other),
+        date=DAY,
+        activity_id=1,
+        tripletex_company_id=connection.tripletex_company_id,
+        wanted_hours=Decimal("3"),
+        next_attempt_at=timezone.now(),
+    )
+
+
+def assert_untouched(row: RemoteHours) -> None:
+    before = (row.state, row.attempts, row.next_attempt_at, row.in_flight_until, row.message)
+    row.refresh_from_db()
+    assert (row.state, row.attempts, row.next_attempt_at, row.in_flight_until, row.message) == before
+
+
 def test_a_companys_delivery_claims_only_that_companys_rows(
     connected, tripletex_sandbox, django_capture_on_commit_callbacks
 ):
     # given: a due row of ours, and a due row of another company on the same Tripletex company
     admin, worker, project = connected
     approve(admin, [sent_in(worker, project)], django_capture_on_commit_callbacks, execute=False)
-    other = CompanyFactory(name="Annen Bygg AS")
-    theirs = RemoteHours.objects.create(
-        company=other,
-        employee=EmployeeFactory(company=other),
-        project=ProjectFactory(company=other),
-        date=DAY,
-        activity_id=1,
-        tripletex_company_id=Connection.objects.get(company=admin.company).tripletex_company_id,
-        wanted_hours=Decimal("3"),
-        next_attempt_at=timezone.now(),
-    )
+    theirs = other_companys_row(Connection.objects.get(company=admin.company))
     # when our company's round runs
     states = delivery.deliver_company(company_id=admin.company_id)
     # then: only our row was taken and sent; theirs is untouched, still due
     assert list(states.values()) == [TransferState.SENT]
-    theirs.refresh_from_db()
-    assert (theirs.state, theirs.attempts, theirs.in_flight_until) == (TransferState.PENDING, 0, None)
+    assert_untouched(theirs)
     assert [entry.hours for entry in remote_entries(tripletex_sandbox)] == [Decimal("7.5")]
+
+
+def test_a_paused_or_removed_company_holds_back_only_its_own_rows(
+    connected, django_capture_on_commit_callbacks
+):
+    # given: a due row of ours and one of another company; our company paused for a rate limit
+    admin, worker, project = connected
+    approve(admin, [sent_in(worker, project)], django_capture_on_commit_callbacks, execute=False)
+    connection = Connection.objects.get(company=admin.company)
+    theirs = other_companys_row(connection)
+    paused_until = timezone.now() + datetime.timedelta(minutes=5)
+    Connection.objects.filter(id=connection.id).update(paused_until=paused_until)
+    # when our round runs: our row waits for the pause, theirs is left alone
+    assert delivery.deliver_company(company_id=admin.company_id) == {}
+    ours = RemoteHours.objects.get(company=admin.company)
+    assert (ours.state, ours.next_attempt_at) == (TransferState.PENDING, paused_until)
+    assert_untouched(theirs)
+    # when our integration is removed: our waiting row is not sent, theirs is left alone
+    Connection.objects.filter(id=connection.id).update(is_active=False, paused_until=None)
+    assert delivery.deliver_company(company_id=admin.company_id) == {}
+    ours.refresh_from_db()
+    assert (ours.state, ours.next_attempt_at, ours.message) == (
+        TransferState.NOT_SENT,
+        None,
+        str(texts.STATUS_REMOVED),
+    )
+    assert_untouched(theirs)
 
 
 def due_rows(connected, count: int, hours: str, **fields) -> list[RemoteHours]:
