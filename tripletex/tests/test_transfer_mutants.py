@@ -170,13 +170,23 @@ def test_a_paused_or_removed_company_holds_back_only_its_own_rows(
     approve(admin, [sent_in(worker, project)], django_capture_on_commit_callbacks, execute=False)
     connection = Connection.objects.get(company=admin.company)
     theirs = other_companys_row(connection)
+    # and two more rows of ours: one already sent, one not due until after the pause
+    [sent, later] = due_rows(connected, 2, "1")
+    RemoteHours.objects.filter(id=sent.id).update(state=TransferState.SENT, next_attempt_at=None)
+    sent.refresh_from_db()
+    RemoteHours.objects.filter(id=later.id).update(
+        next_attempt_at=timezone.now() + datetime.timedelta(hours=1)
+    )
+    later.refresh_from_db()
     paused_until = timezone.now() + datetime.timedelta(minutes=5)
     Connection.objects.filter(id=connection.id).update(paused_until=paused_until)
     # when our round runs: our row waits for the pause, theirs is left alone
     assert delivery.deliver_company(company_id=admin.company_id) == {}
-    ours = RemoteHours.objects.get(company=admin.company)
+    ours = RemoteHours.objects.get(company=admin.company, wanted_hours=Decimal("7.5"))
     assert (ours.state, ours.next_attempt_at) == (TransferState.PENDING, paused_until)
     assert_untouched(theirs)
+    assert_untouched(sent)
+    assert_untouched(later)
     # when our integration is removed: our waiting row is not sent, theirs is left alone
     Connection.objects.filter(id=connection.id).update(is_active=False, paused_until=None)
     assert delivery.deliver_company(company_id=admin.company_id) == {}
@@ -187,6 +197,20 @@ def test_a_paused_or_removed_company_holds_back_only_its_own_rows(
         str(texts.STATUS_REMOVED),
     )
     assert_untouched(theirs)
+    assert_untouched(sent)
+
+
+@pytest.mark.parametrize("ended_seconds_ago", [0, 60])
+def test_a_pause_that_has_ended_holds_nothing_back(
+    connected, tripletex_sandbox, django_capture_on_commit_callbacks, ended_seconds_ago
+):
+    admin, worker, project = connected
+    approve(admin, [sent_in(worker, project)], django_capture_on_commit_callbacks, execute=False)
+    with time_machine.travel(timezone.now(), tick=False):
+        ended = timezone.now() - datetime.timedelta(seconds=ended_seconds_ago)
+        Connection.objects.filter(company=admin.company).update(paused_until=ended)
+        assert list(delivery.deliver_company(company_id=admin.company_id).values()) == [TransferState.SENT]
+    assert [entry.hours for entry in remote_entries(tripletex_sandbox)] == [Decimal("7.5")]
 
 
 def due_rows(connected, count: int, hours: str, **fields) -> list[RemoteHours]:
