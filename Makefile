@@ -9,7 +9,7 @@ PYTEST_ARGS ?= -n 2
 SCALE_COMPANIES ?= 200
 SCALE_EMPLOYEES ?= 50
 
-.PHONY: run test install install-dev migrate seed lint messages clean sandbox bench load scale
+.PHONY: run test install install-dev migrate seed lint messages clean sandbox bench load scale mutation
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -71,6 +71,15 @@ load: install-dev
 ## (PostgreSQL and Redis on 127.0.0.1). A smaller trial: `make scale SCALE_COMPANIES=10 SCALE_EMPLOYEES=20`.
 scale: install-dev
 	SCALE_COMPANIES=$(SCALE_COMPANIES) SCALE_EMPLOYEES=$(SCALE_EMPLOYEES) $(BIN)/python benchmarks/bench_scale.py
+
+## Mutation testing of the transfer's state machine (docs/mutation.md): mutmut mutates the modules of
+## MUTATE (default all eight; e.g. `make mutation MUTATE="machine record sync"`) in a copy under
+## mutants/, runs the transfer tests against each mutant, prints the score and writes the survivors
+## with their explanations to benchmarks/results/mutation.txt. Fails while a survivor is unexplained.
+MUTATE ?= machine record sync outcomes delivery wanted comments control
+mutation: install-dev
+	$(BIN)/mutmut run --max-children 2 $(foreach m,$(MUTATE),"tripletex.transfer.$(m).*")
+	MUTATE="$(MUTATE)" $(BIN)/python benchmarks/mutation_report.py
 
 ## The whole test suite (browser tests need /usr/bin/chromium; they skip with a reason without it).
 test: install-dev
