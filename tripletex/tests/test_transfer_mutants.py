@@ -110,6 +110,7 @@ def test_attempts_that_keep_failing_wait_10_s_doubling_until_the_row_gives_up(
         row = RemoteHours.objects.get()
         # when each next attempt runs exactly when it is due
         while row.state == TransferState.PENDING:
+            assert row.next_attempt_at is not None
             waits.append((row.next_attempt_at - timezone.now()).total_seconds())
             traveller.move_to(row.next_attempt_at)
             deliver_row(row.id)
@@ -128,11 +129,12 @@ def test_attempts_that_keep_failing_wait_10_s_doubling_until_the_row_gives_up(
 
 def other_companys_row(connection: Connection) -> RemoteHours:
     """A due row of another company, on the same Tripletex company as `connection`."""
-    other = CompanyFactory(name="Annen Bygg AS")
+    other = CompanyFactory.create(name="Annen Bygg AS")
+    assert connection.tripletex_company_id is not None
     return RemoteHours.objects.create(
         company=other,
-        employee=EmployeeFactory(company=other),
-        project=ProjectFactory(company=other),
+        employee=EmployeeFactory.create(company=other),
+        project=ProjectFactory.create(company=other),
         date=DAY,
         activity_id=1,
         tripletex_company_id=connection.tripletex_company_id,
@@ -217,6 +219,7 @@ def due_rows(connected, count: int, hours: str, **fields) -> list[RemoteHours]:
     """Due hours rows of the connected company on `count` days, the later the day the longer due."""
     admin, worker, project = connected
     connection = Connection.objects.get(company=admin.company)
+    assert connection.tripletex_company_id is not None
     now = timezone.now()
     return [
         RemoteHours.objects.create(
