@@ -50,8 +50,9 @@ from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 from urllib.request import Request, urlopen
+
+from bench_transfer import database_prepare, redis_clear, working_days
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -134,41 +135,6 @@ def sandbox_control(base_url: str, path: str, *, method: str = "GET", body: Any 
 # --- PostgreSQL, Redis and the workers -----------------------------------------------------------
 
 
-def database_prepare() -> tuple[str, Callable[[], None]]:
-    """A DATABASE_URL for a fresh, empty database, and how to get rid of it afterwards."""
-    given = os.environ.get("DATABASE_URL", "") or DEFAULT_SERVER
-    parts = urlsplit(given)
-    if not parts.scheme.startswith("postgres"):
-        raise SystemExit("DATABASE_URL must name a PostgreSQL server: worker processes share the database.")
-    import psycopg
-
-    server = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
-
-    def admin(statement: str) -> None:
-        with psycopg.connect(server, autocommit=True) as connection:
-            connection.execute(statement)
-
-    admin(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
-    admin(f'CREATE DATABASE "{BENCH_DATABASE}"')
-    return urlunsplit(parts._replace(path=f"/{BENCH_DATABASE}")), lambda: admin(
-        f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)'
-    )
-
-
-def redis_clear(url: str) -> None:
-    """Celery's keys in our Redis database: the queue, its priority lists, the unacked messages."""
-    import redis
-
-    client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=10)
-    try:
-        client.ping()
-        for pattern in ("celery*", "unacked*", "_kombu*"):
-            for key in client.scan_iter(match=pattern):
-                client.delete(key)
-    finally:
-        client.close()
-
-
 class Worker:
     """One `celery -A grønnjobb worker` (prefork, concurrency 1) in its own process group."""
 
@@ -233,16 +199,6 @@ class Worker:
 
 
 # --- the companies -------------------------------------------------------------------------------
-
-
-def working_days(count: int) -> list[datetime.date]:
-    days: list[datetime.date] = []
-    day = FIRST_MONDAY
-    while len(days) < count:
-        if day.weekday() < 5:
-            days.append(day)
-        day += datetime.timedelta(days=1)
-    return days
 
 
 def companies_build(
@@ -676,7 +632,7 @@ def ledger_check(base_url: str, companies: list[dict[str, Any]]) -> dict[str, An
 
 
 def run(arguments: argparse.Namespace) -> dict[str, Any]:
-    database_url, database_drop = database_prepare()
+    database_url, database_drop = database_prepare(BENCH_DATABASE)
     redis_clear(REDIS_URL)
     log_directory = tempfile.mkdtemp(prefix="gronnjobb-bench-scale-")
     print(f"logs in {log_directory}", flush=True)
