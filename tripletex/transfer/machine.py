@@ -41,7 +41,6 @@ class Claim:
 
     kind: RemoteKind
     row: Row
-    connection: Connection
     wanted: Wanted
     lease: datetime.datetime
     target: Target | None = None
@@ -104,7 +103,7 @@ def _take(kind: RemoteKind, row: Row, connection: Connection, now: datetime.date
     row.attempts += 1
     row.next_attempt_at = now + backoff(row.attempts)
     row.in_flight_until = now + IN_FLIGHT
-    return Claim(kind, row, connection, kind.wanted(row), row.in_flight_until)
+    return Claim(kind, row, kind.wanted(row), row.in_flight_until)
 
 
 def _fresh(row: Row) -> bool:
