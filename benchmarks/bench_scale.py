@@ -646,6 +646,7 @@ def run(arguments: argparse.Namespace) -> dict[str, Any]:
             DJANGO_SETTINGS_MODULE="grønnjobb.settings",
             DATABASE_URL=database_url,
             CELERY_BROKER_URL=REDIS_URL,
+            CACHE_URL=REDIS_URL,  # as in production: the workers share Tripletex sessions
             CELERY_TASK_ALWAYS_EAGER="false",
             TRIPLETEX_BASE_URL=base_url,
             TRIPLETEX_CONSUMER_TOKEN=DEMO_CONSUMER_TOKEN,

@@ -1,6 +1,6 @@
 """The Tripletex API v2 client GrønnJobb uses: `TripletexClient`, its typed results and errors."""
 
-from tripletex.client.core import DEFAULT_TIMEOUT, ResponseInfo, Timeout, TripletexClient
+from tripletex.client.core import DEFAULT_TIMEOUT, ResponseInfo, SessionStore, Timeout, TripletexClient
 from tripletex.client.errors import (
     ApiError,
     AuthenticationError,
@@ -68,6 +68,7 @@ __all__ = [
     "SalaryType",
     "SalaryTypeSpecification",
     "ServerError",
+    "SessionStore",
     "Timeout",
     "TimesheetEntry",
     "TimesheetSettings",

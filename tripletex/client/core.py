@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 import requests
@@ -154,6 +154,20 @@ def _never_left(error: BaseException) -> bool:
     return False
 
 
+class SessionStore(Protocol):
+    """Where clients of one key in different processes share its session, so that a process does
+    not log in for a session another one already holds. Clients adopt a stored session that has
+    time left, store each one they create, and discard one Tripletex refused."""
+
+    def load(self) -> tuple[str, datetime] | None:
+        """The stored session token and when it expires, or None."""
+
+    def save(self, token: str, expires_at: datetime) -> None: ...
+
+    def discard(self, token: str) -> None:
+        """Forget the stored session if it is this token (another may have replaced it)."""
+
+
 class TripletexClient:
     """A connection to one Tripletex company, identified by its employee token."""
 
@@ -169,6 +183,7 @@ class TripletexClient:
         page_size: int = PAGE_SIZE,
         http: requests.Session | None = None,
         clock: Callable[[], datetime] = _utc_now,
+        sessions: SessionStore | None = None,
     ) -> None:
         if consumer_token is None or base_url is None:
             from django.conf import settings
@@ -194,6 +209,7 @@ class TripletexClient:
         # Every session token this client has held: a retired one may still show up in an error text.
         self._retired_session_tokens: list[str] = []
         self._session_expires_at: datetime | None = None
+        self._sessions = sessions
         self._http = http or requests.Session()
         # No transport retries at all: urllib3 would otherwise resend PUTs on its own.
         adapter = HTTPAdapter(max_retries=0)
@@ -248,16 +264,32 @@ class TripletexClient:
 
     def _current_session_token(self) -> str:
         with self._lock:
-            now = self._clock()
-            expires_at = self._session_expires_at
-            if (
-                self._session_token is None
-                or expires_at is None
-                or now >= expires_at - SESSION_RENEWAL_MARGIN
-            ):
+            if not self._usable(self._session_token, self._session_expires_at) and not self._session_adopt():
                 self._create_session()
             assert self._session_token is not None
             return self._session_token
+
+    def _usable(self, token: str | None, expires_at: datetime | None) -> bool:
+        return (
+            token is not None
+            and expires_at is not None
+            and self._clock() < expires_at - SESSION_RENEWAL_MARGIN
+        )
+
+    def _session_adopt(self) -> bool:
+        """Take the session another process stored for this key, if it has time left and is not
+        one this client has seen refused."""
+        stored = self._sessions.load() if self._sessions is not None else None
+        if stored is None:
+            return False
+        token, expires_at = stored
+        if not self._usable(token, expires_at) or token in self._retired_session_tokens:
+            return False
+        if self._session_token is not None:
+            self._retired_session_tokens.append(self._session_token)
+        self._session_token = token
+        self._session_expires_at = expires_at
+        return True
 
     def _create_session(self) -> None:
         expiration = self._clock().astimezone(OSLO).date() + timedelta(days=self._session_lifetime_days)
@@ -288,6 +320,8 @@ class TripletexClient:
         self._session_token = token
         self._session_expires_at = datetime.combine(expiration, clock_time(0), tzinfo=OSLO)
         self.sessions_created += 1
+        if self._sessions is not None:
+            self._sessions.save(token, self._session_expires_at)
 
     # ------------------------------------------------------------------ one request path
 
@@ -408,6 +442,8 @@ class TripletexClient:
                 if self._session_token == token:
                     self._retired_session_tokens.append(token)
                     self._session_token = None
+                    if self._sessions is not None:
+                        self._sessions.discard(token)
             token = self._current_session_token()
             response = self._send(method, path, params=params, json_body=json_body, session_token=token)
         if response.status_code != expected:

@@ -179,6 +179,116 @@ def test_a_401_creates_one_new_session_and_retries_once(mocked, client):
     ]
 
 
+class MemorySessions:
+    """A session store as another process's client would see it."""
+
+    def __init__(self, stored: tuple[str, datetime] | None = None) -> None:
+        self.stored = stored
+        self.saved: list[str] = []
+
+    def load(self) -> tuple[str, datetime] | None:
+        return self.stored
+
+    def save(self, token: str, expires_at: datetime) -> None:
+        self.stored = (token, expires_at)
+        self.saved.append(token)
+
+    def discard(self, token: str) -> None:
+        if self.stored is not None and self.stored[0] == token:
+            self.stored = None
+
+
+def _sharing(clock: Clock, sessions: MemorySessions) -> TripletexClient:
+    return TripletexClient(
+        employee_token=EMPLOYEE, consumer_token=CONSUMER, base_url=BASE, clock=clock, sessions=sessions
+    )
+
+
+EXPIRES = datetime(2026, 3, 11, 23, 0, tzinfo=UTC)  # midnight Oslo, the 12th
+
+
+def test_clients_of_one_key_share_one_session_through_the_store(mocked, clock, slept):
+    # given: two clients (two worker processes) of one key and one store
+    create = add_session(mocked)
+    mocked.get(f"{BASE}/token/session/>whoAmI", json=who_am_i_body())
+    sessions = MemorySessions()
+
+    # when
+    _sharing(clock, sessions).whoami()
+    second = _sharing(clock, sessions)
+    second.whoami()
+
+    # then: one session, created by the first, used by the second
+    assert create.call_count == 1
+    assert sessions.saved == [SESSION]
+    assert second.sessions_created == 0
+    assert mocked.calls[-1].request.headers["Authorization"] == basic(SESSION)
+
+
+def test_a_stored_session_inside_the_renewal_margin_is_not_adopted(mocked, clock, slept):
+    # given: the stored session expires within the hour
+    create = add_session(mocked)
+    mocked.get(f"{BASE}/token/session/>whoAmI", json=who_am_i_body())
+    clock.now = datetime(2026, 3, 11, 22, 30, tzinfo=UTC)
+    sessions = MemorySessions(("old-session", EXPIRES))
+
+    # when
+    _sharing(clock, sessions).whoami()
+
+    # then: a new one, stored in its place
+    assert create.call_count == 1
+    assert sessions.stored is not None and sessions.stored[0] == SESSION
+    assert mocked.calls[-1].request.headers["Authorization"] == basic(SESSION)
+
+
+def test_a_stored_session_tripletex_refuses_is_discarded_and_replaced_once(mocked, clock, slept):
+    # given: the store holds a session Tripletex no longer accepts
+    sessions = MemorySessions(("revoked-session", EXPIRES))
+    refused = mocked.get(
+        f"{BASE}/token/session/>whoAmI",
+        status=401,
+        json={"status": 401, "code": 3000, "message": "Unauthorized"},
+        match=[matchers.header_matcher({"Authorization": basic("revoked-session")})],
+    )
+    create = add_session(mocked)
+    mocked.get(f"{BASE}/token/session/>whoAmI", json=who_am_i_body())
+    client = _sharing(clock, sessions)
+
+    # when
+    client.whoami()
+    client.whoami()
+
+    # then: refused once, one new session, stored for the others
+    assert refused.call_count == 1
+    assert create.call_count == 1
+    assert sessions.stored is not None and sessions.stored[0] == SESSION
+    assert "revoked-session" not in client.redact("token revoked-session")
+
+
+def test_a_refused_session_is_not_taken_again_from_the_store(mocked, clock, slept):
+    # given: another process stores the refused session back (it had not seen the 401)
+    sessions = MemorySessions(("revoked-session", EXPIRES))
+    mocked.get(
+        f"{BASE}/token/session/>whoAmI",
+        status=401,
+        json={"status": 401, "code": 3000, "message": "Unauthorized"},
+        match=[matchers.header_matcher({"Authorization": basic("revoked-session")})],
+    )
+    create = add_session(mocked)
+    mocked.get(f"{BASE}/token/session/>whoAmI", json=who_am_i_body())
+    client = _sharing(clock, sessions)
+    client.whoami()
+    sessions.stored = ("revoked-session", EXPIRES)
+    clock.now = datetime(2026, 3, 11, 22, 30, tzinfo=UTC)  # its own session is due for renewal
+
+    # when
+    client.whoami()
+
+    # then: a new session rather than the refused one
+    assert create.call_count == 2
+    assert mocked.calls[-1].request.headers["Authorization"] == basic(SESSION)
+
+
 def test_a_second_401_is_an_authentication_error_without_more_retries(mocked, client):
     add_session(mocked)
     whoami = mocked.get(
