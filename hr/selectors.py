@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
@@ -417,17 +418,43 @@ def _as_date(value: datetime.date | datetime.datetime) -> datetime.date:
     return value.date() if isinstance(value, datetime.datetime) else value
 
 
-def approval_week_entry_ids(
-    *, actor: Employee, employee_id: int, monday: datetime.date, shown: list[int] | None
-) -> list[int]:
-    """The sent-in entries of a person's week the actor may decide on now; with ``shown``, only
-    those of them the page showed (hours sent in after the page was read are not decided unseen)."""
-    entries = approval_queryset(actor=actor).filter(
-        employee_id=employee_id, date__range=(monday, monday + datetime.timedelta(days=6))
-    )
-    if shown is not None:
-        entries = entries.filter(id__in=shown)
-    return list(entries.order_by("id").values_list("id", flat=True))
+@dataclass(frozen=True)
+class WeekAsked:
+    """A card's week as a decision names it: the person, the Monday, and the entry ids the card
+    showed (None: every sent-in entry of the week)."""
+
+    employee_id: int
+    monday: datetime.date
+    shown: frozenset[int] | None
+
+
+def approval_weeks_entry_ids(*, actor: Employee, weeks: Sequence[WeekAsked]) -> list[list[int]]:
+    """For each week, in order, the sent-in entries of the person's week the actor may decide on
+    now; with ``shown``, only those of them the card showed (hours sent in after the page was read
+    are not decided unseen). One query for any number of weeks («Godkjenn alle viste»)."""
+    if not weeks:
+        return []
+    in_weeks = Q()
+    for week in weeks:
+        in_weeks |= Q(
+            employee_id=week.employee_id, date__range=(week.monday, week.monday + datetime.timedelta(days=6))
+        )
+    found: dict[tuple[int, datetime.date], list[int]] = defaultdict(list)
+    for entry_id, employee_id, date in (
+        approval_queryset(actor=actor)
+        .filter(in_weeks)
+        .order_by("id")
+        .values_list("id", "employee_id", "date")
+    ):
+        found[(employee_id, monday_of(date))].append(entry_id)
+    return [
+        [
+            entry_id
+            for entry_id in found.get((week.employee_id, week.monday), [])
+            if week.shown is None or entry_id in week.shown
+        ]
+        for week in weeks
+    ]
 
 
 # --- «Mine timer» as an editable grid ------------------------------------------------------------

@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hr import access, notifications
-from hr.integration import integration_get
+from hr.integration import PayrollIntegration, integration_get
 from hr.models import (
     EDITABLE_STATUSES,
     MAX_HOURS_PER_DAY,
@@ -858,7 +858,22 @@ def _key_of(entry: HourEntry) -> CellKey:
 
 
 def _lock_for_decision(*, actor: Employee, entry_ids: Sequence[int], status: str) -> list[HourEntry]:
-    entries = list(
+    locked = _locked(actor=actor, entry_ids=entry_ids)
+    if len(locked) != len(set(entry_ids)):
+        # Another company's id, or one that does not exist: both are simply "not found".
+        raise Http404
+    managed = access.managed_department_ids(actor)
+    entries = list(locked.values())
+    for entry in entries:
+        refusal = _decision_refusal(actor=actor, managed=managed, entry=entry, status=status)
+        if refusal is not None:
+            raise refusal
+    return entries
+
+
+def _locked(*, actor: Employee, entry_ids: Sequence[int]) -> dict[int, HourEntry]:
+    """The company's entries of these ids, locked for the decision, in id order."""
+    entries = (
         # of=("self",): lock only the entries; PostgreSQL refuses FOR UPDATE on the outer join to a
         # nullable department.
         HourEntry.objects.select_for_update(of=("self",))
@@ -866,21 +881,23 @@ def _lock_for_decision(*, actor: Employee, entry_ids: Sequence[int], status: str
         .select_related("employee", "employee__department", "project", "wage_type")
         .order_by("id")
     )
-    if len(entries) != len(set(entry_ids)):
-        # Another company's id, or one that does not exist: both are simply "not found".
-        raise Http404
-    managed = access.managed_department_ids(actor)
-    for entry in entries:
-        if entry.employee_id == actor.id:
-            raise PermissionDenied(OWN_HOURS)
-        if not actor.is_administrator and entry.employee.department_id not in managed:
-            raise PermissionDenied(NOT_YOUR_DEPARTMENT)
-        if entry.status != status:
-            raise ValidationError(
-                ENTRY_NOT_SUBMITTED if status == EntryStatus.SUBMITTED else ENTRY_NOT_APPROVED,
-                code="wrong_status",
-            )
-    return entries
+    return {entry.id: entry for entry in entries}
+
+
+def _decision_refusal(
+    *, actor: Employee, managed: set[int], entry: HourEntry, status: str
+) -> PermissionDenied | ValidationError | None:
+    """Why the actor may not decide on this entry now, or None."""
+    if entry.employee_id == actor.id:
+        return PermissionDenied(OWN_HOURS)
+    if not actor.is_administrator and entry.employee.department_id not in managed:
+        return PermissionDenied(NOT_YOUR_DEPARTMENT)
+    if entry.status != status:
+        return ValidationError(
+            ENTRY_NOT_SUBMITTED if status == EntryStatus.SUBMITTED else ENTRY_NOT_APPROVED,
+            code="wrong_status",
+        )
+    return None
 
 
 @transaction.atomic
@@ -897,6 +914,13 @@ def entries_approve(*, actor: Employee, entry_ids: Sequence[int]) -> list[HourEn
                 for entry_id, message in blockers.items()
             ]
         )
+    _approved(actor=actor, entries=entries, integration=integration)
+    return entries
+
+
+def _approved(*, actor: Employee, entries: list[HourEntry], integration: PayrollIntegration) -> None:
+    """Mark locked, checked entries approved, hand them to the integration and tell the employees
+    (after commit)."""
     now = timezone.now()
     HourEntry.objects.filter(id__in=[e.id for e in entries]).update(
         status=EntryStatus.APPROVED, decided_by=actor, decided_at=now
@@ -906,7 +930,6 @@ def entries_approve(*, actor: Employee, entry_ids: Sequence[int]) -> list[HourEn
     integration.entries_approved(company=actor.company, entries=entries)
     entry_ids = [e.id for e in entries]
     transaction.on_commit(lambda: notifications.approved_send(entry_ids=entry_ids))
-    return entries
 
 
 @dataclass
@@ -932,22 +955,61 @@ def refusal_causes(error: ValidationError | PermissionDenied | Http404) -> list[
     return [str(error) or str(NOT_YOUR_DEPARTMENT)]
 
 
+@transaction.atomic
 def weeks_approve(*, actor: Employee, weeks: Sequence[Sequence[int]]) -> WeeksApproval:
-    """Approve person-weeks (each a list of entry ids) one by one, each all or nothing in its own
-    transaction: a week the integration refuses does not stop the others."""
+    """Approve person-weeks (each a list of entry ids), each all or nothing: a week that cannot be
+    approved (decided by someone else meanwhile, not the actor's to decide, blocked by the
+    integration) stays and is counted under each of its causes, and does not stop the others. One
+    transaction and the same number of queries for one week as for fifty: the entries are locked
+    and checked together, and the approvable weeks approved in one update."""
     result = WeeksApproval()
-    for entry_ids in weeks:
-        if not entry_ids:
-            continue
-        try:
-            approved = entries_approve(actor=actor, entry_ids=entry_ids)
-        except (ValidationError, PermissionDenied, Http404) as error:
-            for cause in refusal_causes(error):
-                result.refused[cause] = result.refused.get(cause, 0) + 1
+    asked = [list(entry_ids) for entry_ids in weeks if entry_ids]
+    locked = _locked(actor=actor, entry_ids=[entry_id for entry_ids in asked for entry_id in entry_ids])
+    managed = access.managed_department_ids(actor)
+    candidates: list[list[HourEntry]] = []
+    for entry_ids in asked:
+        causes = _week_refusal(actor=actor, managed=managed, locked=locked, entry_ids=entry_ids)
+        if causes:
+            _count(result, causes)
         else:
-            result.approved_weeks += 1
-            result.approved_entries += len(approved)
+            candidates.append([locked[entry_id] for entry_id in dict.fromkeys(entry_ids)])
+    integration = integration_get()
+    blockers = integration.approval_blockers(
+        company=actor.company, entries=[entry for week in candidates for entry in week]
+    )
+    approved: list[HourEntry] = []
+    for week in candidates:
+        causes = list(dict.fromkeys(str(blockers[e.id]) for e in week if e.id in blockers))
+        if causes:
+            _count(result, causes)
+            continue
+        approved.extend(week)
+        result.approved_weeks += 1
+    if approved:
+        _approved(actor=actor, entries=approved, integration=integration)
+    result.approved_entries = len(approved)
     return result
+
+
+def _week_refusal(
+    *, actor: Employee, managed: set[int], locked: dict[int, HourEntry], entry_ids: list[int]
+) -> list[str]:
+    """The causes that stop a week before the integration is asked (as refusal_causes words them)."""
+    if any(entry_id not in locked for entry_id in entry_ids):
+        return refusal_causes(Http404())
+    causes: list[str] = []
+    for entry_id in entry_ids:
+        refusal = _decision_refusal(
+            actor=actor, managed=managed, entry=locked[entry_id], status=EntryStatus.SUBMITTED
+        )
+        if refusal is not None:
+            causes.extend(refusal_causes(refusal))
+    return list(dict.fromkeys(causes))
+
+
+def _count(result: WeeksApproval, causes: list[str]) -> None:
+    for cause in causes:
+        result.refused[cause] = result.refused.get(cause, 0) + 1
 
 
 @transaction.atomic

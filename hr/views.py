@@ -517,12 +517,13 @@ def _approve_shown(request: EmployeeRequest, form: ApprovalFilterForm) -> HttpRe
     """«Godkjenn alle viste»: every card the page showed, week by week; what could not be approved
     is reported once per cause, with the number of weeks it stopped."""
     actor = request.employee
-    weeks = []
-    for name in request.POST:
-        if name.startswith("shown-"):
-            entry_ids = _week_entry_ids(actor, name.removeprefix("shown-"), request.POST.get(name, ""))
-            if entry_ids:
-                weeks.append(entry_ids)
+    asked = [
+        week
+        for name in request.POST
+        if name.startswith("shown-")
+        and (week := _week_asked(name.removeprefix("shown-"), request.POST.get(name, ""))) is not None
+    ]
+    weeks = [ids for ids in selectors.approval_weeks_entry_ids(actor=actor, weeks=asked) if ids]
     if not weeks:
         messages.info(request, NOTHING_SHOWN_TO_APPROVE)
         return _approval_back(request, form)
@@ -573,16 +574,23 @@ def _int_or_404(value: str) -> int:
 def _week_entry_ids(actor: Employee, key: str, shown: str | None) -> list[int]:
     """The entries a week's buttons act on: <employee id>-<Monday>, limited to the ids the card
     showed when the page sends them (``shown``, comma-separated)."""
+    week = _week_asked(key, shown)
+    if week is None:
+        return []
+    return selectors.approval_weeks_entry_ids(actor=actor, weeks=[week])[0]
+
+
+def _week_asked(key: str, shown: str | None) -> selectors.WeekAsked | None:
+    """A card's week from the form: <employee id>-<Monday> and the ids it showed; None if garbled."""
     employee_id, _sep, monday_text = key.partition("-")
     try:
         monday = datetime.date.fromisoformat(monday_text)
-        employee_id_int = int(employee_id)
-        shown_ids = [int(value) for value in shown.split(",") if value] if shown is not None else None
+        shown_ids = (
+            frozenset(int(value) for value in shown.split(",") if value) if shown is not None else None
+        )
+        return selectors.WeekAsked(employee_id=int(employee_id), monday=monday_of(monday), shown=shown_ids)
     except ValueError:
-        return []
-    return selectors.approval_week_entry_ids(
-        actor=actor, employee_id=employee_id_int, monday=monday_of(monday), shown=shown_ids
-    )
+        return None
 
 
 # --- «Selskapsinnstillinger» -----------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""What an approval costs the database: the same number of SQL queries for 20 entries as for 200.
+"""What an approval costs the database: the same number of SQL queries for 20 entries as for 200,
+and for «Godkjenn alle viste» over 2 weeks as over 20.
 
 The outbox rows of every key an approval touches are written with one grouped sum, one insert that
 skips the rows that exist, one locking read and one bulk update per row kind (hours, lønnsart
@@ -8,12 +9,15 @@ lines), whatever the number of keys (docs/transfer.md#outbox).
 from __future__ import annotations
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
+from django.contrib.messages import get_messages
 from django.db import connection as db_connection
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from hr import services as hr_services
@@ -85,3 +89,35 @@ def test_an_approval_costs_the_same_queries_for_20_and_200_entries(connected):
     assert set(RemoteSalaryLine.objects.values_list("wanted_hours", flat=True)) == {Decimal("2.00")}
     assert set(RemoteHours.objects.values_list("state", flat=True)) == {TransferState.PENDING}
     assert set(RemoteSalaryLine.objects.values_list("state", flat=True)) == {TransferState.PENDING}
+
+
+def _approve_all_shown(client, admin) -> tuple[int, str]:
+    """«Godkjenn alle viste» as the page sends it: every card's shown entries. The approval's queries
+    (the request's own, not the delivery after the commit) and the message it leaves."""
+    client.force_login(admin.user)
+    page = client.get(reverse("hr:approval")).content.decode()
+    form = {"action": "approve-shown", **dict(re.findall(r'name="(shown-[^"]+)" value="([^"]*)"', page))}
+    with CaptureQueriesContext(db_connection) as queries, TestCase.captureOnCommitCallbacks(execute=False):
+        response = client.post(reverse("hr:approval"), form)
+    assert response.status_code == 302
+    return len(queries), " ".join(str(m) for m in get_messages(response.wsgi_request))
+
+
+def test_approving_all_shown_costs_the_same_queries_for_2_and_20_weeks(client, connected):
+    # given: a person's 2 weeks, approved from the page; then 20 other weeks (14 entries each)
+    admin, worker, project = connected
+    monday = datetime.date(2026, 1, 5)
+    _sent_in_entries(worker, project, 2 * 14, first_day=monday)
+    queries_few, said_few = _approve_all_shown(client, admin)
+    _sent_in_entries(worker, project, 20 * 14, first_day=monday + datetime.timedelta(weeks=10))
+
+    # when
+    queries_many, said_many = _approve_all_shown(client, admin)
+
+    # then: one cost whatever the number of weeks, and every entry approved with its outbox row
+    assert queries_few == queries_many, (queries_few, queries_many)
+    assert "2 uker er godkjent (28 timeføringer)" in said_few
+    assert "20 uker er godkjent (280 timeføringer)" in said_many
+    assert not HourEntry.objects.filter(status=EntryStatus.SUBMITTED).exists()
+    assert RemoteHours.objects.count() == 22 * 7
+    assert RemoteSalaryLine.objects.count() == 22 * 7
