@@ -22,7 +22,13 @@ def hours(value: Decimal | None) -> str:
     """7.50 → "7,5" in Norwegian, "7.5" in English: at most two decimals, no trailing zeros."""
     if value is None or value == "":
         return ""
-    normalized = Decimal(value).normalize()
+    return _hours_text(Decimal(value), get_language())
+
+
+@lru_cache(maxsize=1024)
+def _hours_text(value: Decimal, language: str) -> str:
+    """Formatting a number in the active language is slow, and «Godkjenning» shows a thousand."""
+    normalized = value.normalize()
     exponent = normalized.as_tuple().exponent
     places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
     return number_format(normalized, decimal_pos=min(places, 2))
@@ -155,6 +161,49 @@ def approval_cell(cell: GridCell) -> SafeString:
 
 
 @register.simple_tag
+def approval_day_headers(days: list[datetime.date]) -> SafeString:
+    """The seven day headers of a card on «Godkjenning»: every card of the same week has the same,
+    so they are made once per week and language."""
+    return _approval_day_headers(tuple(days), get_language())
+
+
+@lru_cache(maxsize=256)
+def _approval_day_headers(days: tuple[datetime.date, ...], language: str) -> SafeString:
+    html = SafeString("")
+    for day in days:
+        html += format_html(
+            '<th scope="col" class="num"><abbr title="{}">{}</abbr></th>',
+            _day_label(day, language),
+            date_format(day, "D"),
+        )
+    return html
+
+
+@register.simple_tag
+def approval_row(row: GridRow) -> SafeString:
+    """A row of a card on «Godkjenning»: project, lønnsart, the seven days and the sum. Python for
+    the same reason as grid_cell: 50 cards of a week each."""
+    name = f"{row.project.number} {row.project.name}"
+    html = format_html(
+        '<tr><th scope="row" class="project-name" tabindex="0" title="{}">'
+        '<span class="truncate">{}</span></th>'
+        '<td class="wage-type" title="{}"><span class="truncate">{}</span></td>',
+        name, name, row.wage_type.name, row.wage_type.name,
+    )  # fmt: skip
+    for cell in row.cells:
+        html += approval_cell(cell)
+    return html + format_html('<td class="num"><strong>{}</strong></td></tr>', hours(row.total))
+
+
+@register.simple_tag
+def approval_day_totals(totals: list[Decimal]) -> SafeString:
+    html = SafeString("")
+    for total in totals:
+        html += format_html('<td class="num">{}</td>', hours(total) if total else "")
+    return html
+
+
+@register.simple_tag
 def approval_entry_rows(entries: list[HourEntry]) -> SafeString:
     """The sent-in entries of a card on «Godkjenning», each with its reason field and «Godkjenn» /
     «Avvis». Python for the same reason as grid_cell: 50 cards of a week each."""
@@ -168,11 +217,7 @@ def approval_entry_rows(entries: list[HourEntry]) -> SafeString:
             by = format_html(
                 "<br><small>{}</small>", gettext("av %(name)s") % {"name": entry.submitted_by.full_name}
             )
-        submitted = (
-            date_format(timezone.localtime(entry.submitted_at), "SHORT_DATETIME_FORMAT")
-            if entry.submitted_at
-            else ""
-        )
+        submitted = _submitted_at(entry.submitted_at, language) if entry.submitted_at else ""
         html += format_html(
             '<tr id="entry-{}"><td>{}</td>'
             '<td class="project-name" tabindex="0" title="{} {}"><span class="truncate">{} {}</span></td>'
@@ -193,6 +238,12 @@ def approval_entry_rows(entries: list[HourEntry]) -> SafeString:
             entry.id, texts["reject"], short,
         )  # fmt: skip
     return html
+
+
+@lru_cache(maxsize=512)
+def _submitted_at(moment: datetime.datetime, language: str) -> str:
+    """A week's entries are mostly sent in at the same moment."""
+    return date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
 
 
 @lru_cache(maxsize=512)
