@@ -401,13 +401,17 @@ def reconciliation(request: EmployeeRequest) -> HttpResponse:
     except ValueError:
         month = f"{today.year:04d}-{today.month:02d}"
     error = None
-    lines: list[reconciliation_services.ReconciliationLine] = []
+    result = reconciliation_services.Reconciliation(lines=[])
     try:
-        lines = reconciliation_services.reconciliation(company=request.employee.company, month=month)
+        result = reconciliation_services.reconciliation(
+            company=request.employee.company, month=month, fresh=request.GET.get("hent") == "1"
+        )
     except ValidationError as exc:
         error = " ".join(exc.messages)
+    lines = result.lines
     context = {
         "lines": lines,
+        "fetched_at": result.fetched_at,
         "month": month,
         "error": error,
         "differences": sum(1 for line in lines if line.difference),

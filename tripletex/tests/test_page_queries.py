@@ -24,7 +24,7 @@ connected = transfer_helpers.connected
 point_at_sandbox = transfer_helpers.point_at_sandbox
 
 TRANSFERS_PAGE_QUERIES = 9
-RECONCILIATION_PAGE_QUERIES = 12
+RECONCILIATION_PAGE_QUERIES = 13
 DAY = datetime.date(2026, 11, 2)
 
 

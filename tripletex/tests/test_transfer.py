@@ -584,9 +584,39 @@ def test_monthly_reconciliation_shows_differences(
     tripletex_sandbox.client().timesheet_entry_update(
         entry=tx.TimesheetEntry(**{**remote.__dict__, "hours": Decimal("5")})
     )
+    reads = tripletex_sandbox.request_count("GET /timesheet/entry")
+    # a reload within the minute shows what was read, and when, without asking Tripletex again
     page = client.get("/innstillinger/tripletex/avstemming/?maned=2026-11").content.decode()
+    assert "Alt stemmer." in page
+    assert "Tallene fra Tripletex er hentet kl." in page
+    assert tripletex_sandbox.request_count("GET /timesheet/entry") == reads
+    # «Hent på nytt fra Tripletex» reads it again
+    page = client.get("/innstillinger/tripletex/avstemming/?maned=2026-11&hent=1").content.decode()
     assert "1 linje avviker." in page
     assert 'class="status-rejected differs"' in page
+    assert tripletex_sandbox.request_count("GET /timesheet/entry") == reads + 1
+
+
+def test_reconciliation_reads_tripletex_again_after_a_delivery_in_the_month(
+    client, connected, tripletex_sandbox, django_capture_on_commit_callbacks
+):
+    # given: the month read once, with one day's hours in Tripletex
+    admin, worker, project = connected
+    approve(admin, [sent_in(worker, project)], django_capture_on_commit_callbacks)
+    client.force_login(admin.user)
+    page = client.get("/innstillinger/tripletex/avstemming/?maned=2026-11").content.decode()
+    assert "Alt stemmer." in page
+    reads = tripletex_sandbox.request_count("GET /timesheet/entry")
+
+    # when: another day's hours are approved and delivered within the minute
+    next_day = DAY + datetime.timedelta(days=1)
+    approve(admin, [sent_in(worker, project, hours="4", day=next_day)], django_capture_on_commit_callbacks)
+    page = client.get("/innstillinger/tripletex/avstemming/?maned=2026-11").content.decode()
+
+    # then: Tripletex was read again, and the delivered hours are there, not a false difference
+    assert tripletex_sandbox.request_count("GET /timesheet/entry") == reads + 1
+    assert "Alt stemmer." in page
+    assert ">11,5<" in page
 
 
 def _second_project(connected, tripletex_sandbox) -> Project:
