@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
-import re
 import resource
-import subprocess
 import sys
 import time
 import tracemalloc
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+from sandbox_process import start_sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -28,28 +27,6 @@ from tripletex.client import Timeout, TripletexClient  # noqa: E402
 from tripletex.sandbox import DEMO_CONSUMER_TOKEN, DEMO_EMPLOYEE_TOKEN  # noqa: E402
 
 PAGE_SIZE = 1000
-
-
-def start_sandbox(*, employees: int, projects: int) -> tuple[subprocess.Popen[str], str]:
-    command = [
-        sys.executable,
-        str(ROOT / "manage.py"),
-        "tripletex_sandbox",
-        "--port",
-        "0",
-        "--employees",
-        str(employees),
-        "--projects",
-        str(projects),
-    ]
-    environment = dict(os.environ, DJANGO_ENV="development", PYTHONUNBUFFERED="1")
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=environment, cwd=ROOT)  # noqa: S603
-    assert process.stdout is not None
-    for line in process.stdout:
-        found = re.search(r"serving at (http://\S+)", line)
-        if found:
-            return process, found.group(1)
-    raise RuntimeError("the sandbox did not start")
 
 
 def measure(client: TripletexClient, name: str, listing: Callable[[], Iterator[Any]]) -> dict[str, Any]:

@@ -56,7 +56,6 @@ from bench_transfer import (
     rows_left,
     run_identity,
     sandbox_requests,
-    start_sandbox,
 )
 from load_summary import (
     ACCESS_LOG_FORMAT,
@@ -67,6 +66,7 @@ from load_summary import (
     summarise,
     verdict,
 )
+from sandbox_process import start_sandbox
 
 LOAD_DATABASE = "gj_load"
 REDIS_URL = "redis://127.0.0.1:6379/6"
@@ -343,7 +343,9 @@ def run(arguments: argparse.Namespace) -> dict[str, Any]:
     folder = Path(tempfile.mkdtemp(prefix="gronnjobb-load-"))
     database_url, database_drop = database_prepare(LOAD_DATABASE)
     redis_empty()
-    sandbox, base_url = start_sandbox(employees=EMPLOYEES + DEPARTMENTS + 1, projects=PROJECTS)
+    sandbox, base_url = start_sandbox(
+        employees=EMPLOYEES + DEPARTMENTS + 1, projects=PROJECTS, latency_ms=LATENCY_MS
+    )
     services: list[Service] = []
     try:
         env = production_env(database_url, base_url)

@@ -38,8 +38,6 @@ import math
 import os
 import platform
 import random
-import re
-import signal
 import statistics
 import subprocess
 import sys
@@ -50,9 +48,9 @@ from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.request import Request, urlopen
 
-from bench_transfer import database_prepare, redis_clear, working_days
+from bench_transfer import Worker, database_prepare, redis_clear, working_days
+from sandbox_process import sandbox_control, start_sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -105,97 +103,7 @@ def transfer_seam() -> tuple[Callable[[], None], dict[str, Callable[[int], objec
 # --- the sandbox, in a process of its own --------------------------------------------------------
 
 
-def start_sandbox(log: Path) -> tuple[subprocess.Popen[str], str]:
-    """The sandbox without latency while the companies are built; LATENCY_MS is set before delivery.
-    Its errors go to `log`."""
-    command = [sys.executable, str(ROOT / "manage.py"), "tripletex_sandbox", "--port", "0"]
-    environment = dict(os.environ, DJANGO_ENV="development", PYTHONUNBUFFERED="1")
-    environment.pop("DATABASE_URL", None)  # the sandbox needs no database
-    with log.open("ab") as errors:
-        process = subprocess.Popen(  # noqa: S603
-            command, stdout=subprocess.PIPE, stderr=errors, text=True, env=environment, cwd=ROOT
-        )
-    assert process.stdout is not None
-    for line in process.stdout:
-        found = re.search(r"serving at (http://\S+)", line)
-        if found:
-            return process, found.group(1)
-    raise RuntimeError("the sandbox did not start")
-
-
-def sandbox_control(base_url: str, path: str, *, method: str = "GET", body: Any = None) -> Any:
-    root = base_url.removesuffix("/v2")
-    data = None if body is None else json.dumps(body).encode()
-    headers = {"Content-Type": "application/json"}
-    request = Request(f"{root}/_sandbox/{path}", method=method, data=data, headers=headers)  # noqa: S310
-    with urlopen(request, timeout=120) as response:  # noqa: S310 (loopback)
-        return json.load(response)
-
-
 # --- PostgreSQL, Redis and the workers -----------------------------------------------------------
-
-
-class Worker:
-    """One `celery -A grønnjobb worker` (prefork, concurrency 1) in its own process group."""
-
-    def __init__(self, *, env: dict[str, str], name: str, log: Path) -> None:
-        self.env, self.name, self.log = env, name, log
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(  # noqa: S603
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "grønnjobb",
-                    "worker",
-                    "--loglevel=INFO",  # " ready." is logged at INFO
-                    "--pool=prefork",
-                    "--concurrency=1",
-                    f"--hostname={self.name}@%h",
-                    "--without-gossip",
-                    "--without-mingle",
-                    "--without-heartbeat",
-                ],
-                cwd=ROOT,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-
-    def wait_ready(self) -> None:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            assert self.process is not None
-            if self.process.poll() is not None:
-                raise RuntimeError(f"worker {self.name} exited at start:\n{self.log_tail()}")
-            if b" ready." in self.log.read_bytes():
-                return
-            time.sleep(0.2)
-        raise RuntimeError(f"worker {self.name} did not get ready in 90 s:\n{self.log_tail()}")
-
-    def stop(self) -> None:
-        """Warm shutdown first (the task in hand finishes), then SIGKILL to whatever is left."""
-        if self.process is None:
-            return
-        try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout=30)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            pass
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self.process.wait(timeout=30)
-        self.process = None
-
-    def log_tail(self, lines: int = 40) -> str:
-        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
 
 # --- the companies -------------------------------------------------------------------------------
@@ -636,7 +544,7 @@ def run(arguments: argparse.Namespace) -> dict[str, Any]:
     redis_clear(REDIS_URL)
     log_directory = tempfile.mkdtemp(prefix="gronnjobb-bench-scale-")
     print(f"logs in {log_directory}", flush=True)
-    sandbox, base_url = start_sandbox(Path(log_directory) / "sandbox.log")
+    sandbox, base_url = start_sandbox(log=Path(log_directory) / "sandbox.log")
     workers: list[Worker] = []
     try:
         from tripletex.sandbox import DEMO_CONSUMER_TOKEN
@@ -687,13 +595,18 @@ def run(arguments: argparse.Namespace) -> dict[str, Any]:
         env = dict(os.environ)
         env.update(ENCRYPTION_KEYS=",".join(settings.ENCRYPTION_KEYS), LOG_LEVEL="WARNING")
         workers = [
-            Worker(env=env, name=f"bench-scale-{n + 1}", log=Path(log_directory) / f"worker-{n + 1}.log")
+            Worker(
+                env=env,
+                concurrency=1,
+                name=f"bench-scale-{n + 1}",
+                log=Path(log_directory) / f"worker-{n + 1}.log",
+            )
             for n in range(WORKERS)
         ]
         for worker in workers:
-            worker.start()
+            worker.launch()
         for worker in workers:
-            worker.wait_ready()
+            worker.wait_ready(timeout=90)
         sandbox_control(base_url, "faults", method="POST", body={"latencyMs": LATENCY_MS})
         sandbox_control(base_url, "requests", method="DELETE")  # the setup's requests are not counted
         load_before = os.getloadavg()

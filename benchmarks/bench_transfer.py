@@ -28,7 +28,6 @@ import functools
 import json
 import os
 import platform
-import re
 import signal
 import statistics
 import subprocess
@@ -41,7 +40,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
-from urllib.request import Request, urlopen
+
+from sandbox_process import sandbox_control, start_sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -86,37 +86,6 @@ def working_days(count: int) -> list[datetime.date]:
 
 
 # --- the sandbox, in a process of its own ------------------------------------------------------
-
-
-def start_sandbox(*, employees: int, projects: int = 0) -> tuple[subprocess.Popen[str], str]:
-    command = [
-        sys.executable,
-        str(ROOT / "manage.py"),
-        "tripletex_sandbox",
-        "--port",
-        "0",
-        "--employees",
-        str(employees),
-        "--projects",
-        str(projects),
-        "--latency-ms",
-        str(LATENCY_MS),
-    ]
-    environment = dict(os.environ, DJANGO_ENV="development", PYTHONUNBUFFERED="1")
-    environment.pop("DATABASE_URL", None)  # the sandbox needs no database
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=environment, cwd=ROOT)  # noqa: S603
-    assert process.stdout is not None
-    for line in process.stdout:
-        found = re.search(r"serving at (http://\S+)", line)
-        if found:
-            return process, found.group(1)
-    raise RuntimeError("the sandbox did not start")
-
-
-def sandbox_control(base_url: str, path: str, *, method: str = "GET") -> Any:
-    root = base_url.removesuffix("/v2")
-    with urlopen(Request(f"{root}/_sandbox/{path}", method=method), timeout=30) as response:  # noqa: S310 (loopback)
-        return json.load(response)
 
 
 def sandbox_requests(base_url: str, *, clear: bool) -> dict[str, int]:
@@ -190,6 +159,11 @@ class Service:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 60.0) -> None:
+        self.launch()
+        self.wait_ready(timeout)
+
+    def launch(self) -> None:
+        """Start without waiting: several services get ready side by side (then `wait_ready`)."""
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(  # noqa: S603
                 self.command,
@@ -199,6 +173,9 @@ class Service:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        assert self.process is not None, "launch() first"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -711,7 +688,7 @@ def commit_measured() -> str:
 def run(arguments: argparse.Namespace) -> dict[str, Any]:
     database_url, database_drop = database_prepare()
     redis_clear(REDIS_URL)
-    sandbox, base_url = start_sandbox(employees=arguments.employees)
+    sandbox, base_url = start_sandbox(employees=arguments.employees, latency_ms=LATENCY_MS)
     worker: Worker | None = None
     log_directory = tempfile.mkdtemp(prefix="gronnjobb-bench-transfer-")
     try:

@@ -25,7 +25,6 @@ import json
 import math
 import os
 import platform
-import re
 import resource
 import shutil
 import subprocess
@@ -41,6 +40,8 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 from urllib.request import Request, urlopen
 
+from sandbox_process import start_sandbox
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -51,33 +52,6 @@ TARGET_FINISH_SECONDS = 30.0
 
 
 # --- the sandbox, in a process of its own ------------------------------------------------------
-
-
-def start_sandbox(*, employees: int, projects: int) -> tuple[subprocess.Popen[str], str]:
-    command = [
-        sys.executable,
-        str(ROOT / "manage.py"),
-        "tripletex_sandbox",
-        "--port",
-        "0",
-        "--employees",
-        str(employees),
-        "--projects",
-        str(projects),
-        # The wizard makes a few dozen requests; the default window would allow them too, but a
-        # benchmark must never measure a 429 wait.
-        "--rate-limit",
-        "1000000",
-    ]
-    environment = dict(os.environ, DJANGO_ENV="development", PYTHONUNBUFFERED="1")
-    environment.pop("DATABASE_URL", None)  # the sandbox needs no database
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=environment, cwd=ROOT)  # noqa: S603
-    assert process.stdout is not None
-    for line in process.stdout:
-        found = re.search(r"serving at (http://\S+)", line)
-        if found:
-            return process, found.group(1)
-    raise RuntimeError("the sandbox did not start")
 
 
 def sandbox_requests(base_url: str, *, clear: bool) -> dict[str, int]:
@@ -180,7 +154,9 @@ def child(employees: int, projects: int, *, trace_memory: bool, profile: str | N
     os.environ["DATABASE_URL"] = database_url
     os.environ["DJANGO_ENV"] = "development"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "grønnjobb.settings")
-    process, base_url = start_sandbox(employees=employees, projects=projects)
+    # The wizard makes a few dozen requests; the default window would allow them too, but a
+    # benchmark must never measure a 429 wait.
+    process, base_url = start_sandbox(employees=employees, projects=projects, rate_limit=1_000_000)
     try:
         return _child_run(employees, projects, base_url, trace_memory=trace_memory, profile=profile)
     finally:
