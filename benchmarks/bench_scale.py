@@ -5,9 +5,10 @@ PostgreSQL (a fresh database `gj_scale` on the server DATABASE_URL names, defaul
 postgres://postgres@127.0.0.1:5432, dropped at the end) and Redis (redis://127.0.0.1:6379/7 as the
 broker; the Celery keys of that database are cleared before and after).
 
-Scale: N companies × M employees (defaults 200 × 50; `--companies`/`--employees`, or the environment
-variables SCALE_COMPANIES and SCALE_EMPLOYEES), 20 working days each (weeks 41-44 of 2026, one entry a
-day on P-100): 200,000 entries at the default scale. Every company is connected (as «Ferdigstill»
+Scale: N companies × M employees on average (defaults 200 × 50; `--companies`/`--employees`, or the
+environment variables SCALE_COMPANIES and SCALE_EMPLOYEES), every tenth company large (4.6 M) and the
+others small (0.6 M: 230 and 30 people at the default), 20 working days each (weeks 41-44 of 2026,
+one entry a day on P-100): 200,000 entries at the default scale. Every company is connected (as «Ferdigstill»
 leaves it, built directly) to a Tripletex company of its own in one sandbox
 (tripletex/sandbox/README.md, «Many companies»), which has its own employee token and rate limit.
 
@@ -24,7 +25,9 @@ leaves it, built directly) to a Tripletex company of its own in one sandbox
 
 Recorded: total time; Tripletex requests per company against ceil(entries / 100); per company the
 time from its first approval to its last entry stored in Tripletex (largest and mean: fairness, the
-largest within 2× the mean); 429s; the due query's plan and time ratio; a per-company ledger check.
+largest within 2× the mean), for all and for the small and the large companies apart (a small
+company must not wait behind a large one's lists); 429s; the due query's plan and time ratio; a
+per-company ledger check.
 Writes benchmarks/results/scale.json at the default scale, scale-<N>x<M>.json (labelled a trial)
 otherwise, or --output.
 """
@@ -68,6 +71,11 @@ PROJECT_NUMBER = "P-100"
 FIRST_MONDAY = datetime.date(2026, 10, 5)  # weeks 41-44 of 2026: 20 working days
 DAYS = 20
 FAIRNESS_TARGET = 2.0
+# Companies are not all alike: every LARGE_EVERY-th company has LARGE_FACTOR × the mean number of
+# employees, the others SMALL_FACTOR ×, so that the mean stays --employees (1 in 10 at 4.6× and 9 in
+# 10 at 0.6×: 230 and 30 people at the default 50) and a small company's hours can be seen waiting,
+# or not, behind a large one's.
+LARGE_EVERY, LARGE_FACTOR, SMALL_FACTOR = 10, 4.6, 0.6
 DUE_QUERY_TARGET = 1.5
 DUE_SMALL, DUE_LARGE, DUE_PENDING = 2_000, 200_000, 100
 SYNTHETIC_ACTIVITY = 900_000_000  # activity ids of the due-query rows; no sandbox activity is near
@@ -109,15 +117,33 @@ def transfer_seam() -> tuple[Callable[[], None], dict[str, Callable[[int], objec
 # --- the companies -------------------------------------------------------------------------------
 
 
+def company_sizes(companies: int, employees: int) -> list[int]:
+    """The people of each company: every LARGE_EVERY-th large, the rest small (mean `employees`)."""
+    large, small = round(employees * LARGE_FACTOR), max(1, round(employees * SMALL_FACTOR))
+    return [large if index % LARGE_EVERY == LARGE_EVERY - 1 else small for index in range(companies)]
+
+
+def remote_companies_make(
+    base_url: str, sizes: list[int], rate_limit: dict[str, int] | None
+) -> list[dict[str, Any]]:
+    """A sandbox company for each size (in that order), with that many generated employees."""
+    made: dict[int, list[dict[str, Any]]] = {}
+    for size, count in sorted(Counter(sizes).items()):
+        body: dict[str, Any] = {"count": count, "employees": size}
+        if rate_limit:
+            body["rateLimit"] = rate_limit
+        made[size] = sandbox_control(base_url, "companies", method="POST", body=body)["companies"]
+    return [made[size].pop() for size in sizes]
+
+
 def companies_build(
     base_url: str,
     *,
-    companies: int,
-    employees: int,
+    sizes: list[int],
     days: list[datetime.date],
     rate_limit: dict[str, int] | None,
 ) -> list[dict[str, Any]]:
-    """`companies` sandbox companies with `employees` generated people each, and for each one a
+    """A sandbox company for each size with that many generated people, and for each one a
     GrønnJobb company connected to it, its people linked, every entry sent in. Returns, per company,
     what the run needs: its id, the Tripletex company, the admin, the entry ids per ISO week."""
     from django.utils import timezone
@@ -129,13 +155,10 @@ def companies_build(
     from tripletex.models import Connection, EmployeeLink, ProjectLink
     from tripletex.sandbox import DEMO_CONSUMER_TOKEN
 
-    body: dict[str, Any] = {"count": companies, "employees": employees}
-    if rate_limit:
-        body["rateLimit"] = rate_limit
-    remote_companies = sandbox_control(base_url, "companies", method="POST", body=body)["companies"]
+    remote_companies = remote_companies_make(base_url, sizes, rate_limit)
     built = []
     now = timezone.now()
-    for index, remote in enumerate(remote_companies):
+    for index, (remote, employees) in enumerate(zip(remote_companies, sizes, strict=True)):
         token = remote["employeeToken"]
         with TripletexClient(
             employee_token=token, consumer_token=DEMO_CONSUMER_TOKEN, base_url=base_url
@@ -226,6 +249,7 @@ def companies_build(
                 "admin": admin,
                 "weeks": [weeks[week] for week in sorted(weeks)],
                 "entries": len(created),
+                "employees": employees,
             }
         )
     return built
@@ -447,6 +471,7 @@ def per_company(
         rows.append(
             {
                 "tripletex_company_id": company["tripletex_company_id"],
+                "employees": company["employees"],
                 "entries": company["entries"],
                 "remote_entries": remote["counts"]["timesheetEntries"],
                 "requests": remote["requests"],
@@ -489,9 +514,30 @@ def per_company(
             "mean": statistics.fmean(lags),
             "max": max(lags),
         }
+        summary["by_size"] = by_size(rows)
     else:
         summary["companies_without_stored_entries"] = sum(1 for s in spans if s is None)
     return rows, summary
+
+
+def by_size(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The times of the small and the large companies apart: whether the small ones waited behind
+    the large ones' lists."""
+    groups: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        groups[row["employees"]].append(row)
+    result = {}
+    for size, members in sorted(groups.items()):
+        spans = [r["first_approval_to_last_stored_seconds"] for r in members]
+        lags = [r["last_approval_to_last_stored_seconds"] for r in members]
+        result[f"{size} employees"] = {
+            "companies": len(members),
+            "entries_each": members[0]["entries"],
+            "first_approval_to_last_stored_seconds": {"mean": statistics.fmean(spans), "max": max(spans)},
+            "last_approval_to_last_stored_seconds": {"mean": statistics.fmean(lags), "max": max(lags)},
+            "requests_per_floor_mean": statistics.fmean(r["requests_per_floor"] for r in members),
+        }
+    return result
 
 
 def ledger_check(base_url: str, companies: list[dict[str, Any]]) -> dict[str, Any]:
@@ -577,10 +623,10 @@ def run(arguments: argparse.Namespace) -> dict[str, Any]:
             else None
         )
         setup_started = time.perf_counter()
+        sizes = company_sizes(arguments.companies, arguments.employees)
         companies = companies_build(
             base_url,
-            companies=arguments.companies,
-            employees=arguments.employees,
+            sizes=sizes,
             days=days,
             rate_limit=rate_limit,
         )
@@ -628,7 +674,7 @@ def run(arguments: argparse.Namespace) -> dict[str, Any]:
         ledger = ledger_check(base_url, companies)
         full = (arguments.companies, arguments.employees) == (DEFAULT_COMPANIES, DEFAULT_EMPLOYEES)
         return {
-            "scale": f"{arguments.companies} companies × {arguments.employees} employees × {DAYS} days"
+            "scale": f"{arguments.companies} companies × {arguments.employees} employees (mean) × {DAYS} days"
             + ("" if full else " (TRIAL: smaller than the issue's 200 × 50)"),
             "trial": not full,
             "machine": {
@@ -644,7 +690,11 @@ def run(arguments: argparse.Namespace) -> dict[str, Any]:
             "workers": {"processes": WORKERS, "pool": "prefork", "concurrency_each": 1},
             "rate_limit_per_company": rate_limit or "sandbox default (6000 per 60 s)",
             "companies": arguments.companies,
-            "employees_per_company": arguments.employees,
+            "employees_per_company": {
+                "mean": arguments.employees,
+                "sizes": dict(sorted(Counter(sizes).items())),
+                "rule": f"every {LARGE_EVERY}th company {LARGE_FACTOR}x the mean, the others {SMALL_FACTOR}x",
+            },
             "days": DAYS,
             "entries": entries,
             "approval_calls": delivery["approval_calls"],
@@ -712,6 +762,15 @@ def print_table(result: dict[str, Any]) -> None:
             if fairness is None
             else f"{fairness['max']:.1f} s / {fairness['mean']:.1f} s = {fairness['max_over_mean']:.2f}"
             f" (target ≤ {FAIRNESS_TARGET}: {'met' if fairness['met'] else 'NOT MET'})",
+        ),
+        *(
+            (
+                f"  {size} companies ({group['companies']})",
+                f"span mean {group['first_approval_to_last_stored_seconds']['mean']:.1f} s, last approval to"
+                f" last stored mean {group['last_approval_to_last_stored_seconds']['mean']:.1f} s,"
+                f" max {group['last_approval_to_last_stored_seconds']['max']:.1f} s",
+            )
+            for size, group in s.get("by_size", {}).items()
         ),
         ("429s received", f"{s['rate_limited_total']}"),
         *(
