@@ -963,7 +963,13 @@ def weeks_approve(*, actor: Employee, weeks: Sequence[Sequence[int]]) -> WeeksAp
     transaction and the same number of queries for one week as for fifty: the entries are locked
     and checked together, and the approvable weeks approved in one update."""
     result = WeeksApproval()
-    asked = [list(entry_ids) for entry_ids in weeks if entry_ids]
+    asked: list[list[int]] = []
+    seen: set[int] = set()
+    for entry_ids in weeks:  # an entry named twice (two keys for one week) is decided once
+        fresh = [entry_id for entry_id in dict.fromkeys(entry_ids) if entry_id not in seen]
+        seen.update(fresh)
+        if fresh:
+            asked.append(fresh)
     locked = _locked(actor=actor, entry_ids=[entry_id for entry_ids in asked for entry_id in entry_ids])
     managed = access.managed_department_ids(actor)
     candidates: list[list[HourEntry]] = []
@@ -972,7 +978,7 @@ def weeks_approve(*, actor: Employee, weeks: Sequence[Sequence[int]]) -> WeeksAp
         if causes:
             _count(result, causes)
         else:
-            candidates.append([locked[entry_id] for entry_id in dict.fromkeys(entry_ids)])
+            candidates.append([locked[entry_id] for entry_id in entry_ids])
     integration = integration_get()
     blockers = integration.approval_blockers(
         company=actor.company, entries=[entry for week in candidates for entry in week]

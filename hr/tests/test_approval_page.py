@@ -511,6 +511,34 @@ def test_weeks_approve_counts_weeks_per_cause(company, department, manager):
     assert result.refused == {f"{refused.full_name} er ikke koblet til en ansatt i Tripletex.": 1}
 
 
+def test_weeks_approve_decides_an_entry_named_twice_once(company, department, manager):
+    # given: one week named under two keys (the form's Monday and another day of the same week)
+    person = EmployeeFactory.create(company=company, department=department)
+    week = [e.id for e in sent_in(person)]
+
+    # when
+    result = services.weeks_approve(actor=manager, weeks=[week, week])
+
+    # then
+    assert (result.approved_weeks, result.approved_entries, result.refused_weeks) == (1, 2, 0)
+    assert HourEntry.objects.filter(id__in=week, status=EntryStatus.APPROVED).count() == 2
+
+
+def test_weeks_approve_refuses_a_week_decided_meanwhile_and_approves_the_rest(company, department, manager):
+    # given: two weeks on the page; one is rejected by someone else before «Godkjenn alle viste»
+    gone, fine = (EmployeeFactory.create(company=company, department=department) for _ in range(2))
+    weeks = [[e.id for e in sent_in(p)] for p in (gone, fine)]
+    services.entries_reject(actor=manager, entry_ids=weeks[0][:1], reason="Feil prosjekt")
+
+    # when
+    result = services.weeks_approve(actor=manager, weeks=weeks)
+
+    # then: the decided week stays as it is, whole; the other is approved
+    assert (result.approved_weeks, result.approved_entries, result.refused_weeks) == (1, 2, 1)
+    assert result.refused == {str(services.ENTRY_NOT_SUBMITTED): 1}
+    assert HourEntry.objects.get(id=weeks[0][1]).status == EntryStatus.SUBMITTED
+
+
 def test_refusal_causes_keep_each_message_once():
     error = ValidationError([ValidationError("A"), ValidationError("B"), ValidationError("A")])
     assert services.refusal_causes(error) == ["A", "B"]
