@@ -241,9 +241,10 @@ def test_a_stored_session_inside_the_renewal_margin_is_not_adopted(mocked, clock
     assert mocked.calls[-1].request.headers["Authorization"] == basic(SESSION)
 
 
-def test_a_stored_session_tripletex_refuses_is_discarded_and_replaced_once(mocked, clock, slept):
-    # given: the store holds a session Tripletex no longer accepts
-    sessions = MemorySessions(("revoked-session", EXPIRES))
+def _revoked_then_new(
+    mocked: responses.RequestsMock,
+) -> tuple[responses.BaseResponse, responses.BaseResponse]:
+    """Tripletex refuses "revoked-session" (401) and makes SESSION, which it accepts."""
     refused = mocked.get(
         f"{BASE}/token/session/>whoAmI",
         status=401,
@@ -252,6 +253,13 @@ def test_a_stored_session_tripletex_refuses_is_discarded_and_replaced_once(mocke
     )
     create = add_session(mocked)
     mocked.get(f"{BASE}/token/session/>whoAmI", json=who_am_i_body())
+    return refused, create
+
+
+def test_a_stored_session_tripletex_refuses_is_discarded_and_replaced_once(mocked, clock, slept):
+    # given: the store holds a session Tripletex no longer accepts
+    sessions = MemorySessions(("revoked-session", EXPIRES))
+    refused, create = _revoked_then_new(mocked)
     client = _sharing(clock, sessions)
 
     # when
@@ -268,14 +276,7 @@ def test_a_stored_session_tripletex_refuses_is_discarded_and_replaced_once(mocke
 def test_a_refused_session_is_not_taken_again_from_the_store(mocked, clock, slept):
     # given: another process stores the refused session back (it had not seen the 401)
     sessions = MemorySessions(("revoked-session", EXPIRES))
-    mocked.get(
-        f"{BASE}/token/session/>whoAmI",
-        status=401,
-        json={"status": 401, "code": 3000, "message": "Unauthorized"},
-        match=[matchers.header_matcher({"Authorization": basic("revoked-session")})],
-    )
-    create = add_session(mocked)
-    mocked.get(f"{BASE}/token/session/>whoAmI", json=who_am_i_body())
+    _refused, create = _revoked_then_new(mocked)
     client = _sharing(clock, sessions)
     client.whoami()
     sessions.stored = ("revoked-session", EXPIRES)
