@@ -1,0 +1,296 @@
+"""Tests that kill mutants of tripletex/transfer/wanted.py and tripletex/transfer/control.py which
+the other transfer tests let survive; they complement the tables in docs/mutation.md.
+
+They pin down:
+- `approved_from` (the count «Oppsummering» shows for «Ferdigstill»): only this company's approved
+  entries are counted, a key is held only by a row of the same employee, date and project, and
+  with no Tripletex company yet nothing is held;
+- `transfers_cancel` (removal): only this company's waiting rows, hours and lønnsart lines alike,
+  become not sent, with no next attempt left; what was sent stays sent;
+- `transfers_retry` («Prøv igjen» on «Overføringer»): only this company's failed rows in the
+  Tripletex company it is connected to are sent again; sent rows and other companies' rows are left
+  as they are.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from hr import services as hr_services
+from hr.models import Employee, EntryStatus, HourEntry, Project
+from hr.tests.factories import CompanyFactory, EmployeeFactory, administrator_of
+from tripletex import crypto
+from tripletex.models import (
+    Connection,
+    EmployeeLink,
+    ProjectLink,
+    RemoteHours,
+    RemoteSalaryLine,
+    TransferState,
+)
+from tripletex.sandbox.testing import SandboxHandle
+from tripletex.services import connection as connection_services
+from tripletex.tests import transfer_helpers
+from tripletex.tests.test_transfer import linked_lonnsart
+from tripletex.tests.transfer_helpers import (
+    DAY,
+    approve,
+    register,
+    remote_entries,
+    sent_in,
+    tripletex_company_of,
+)
+from tripletex.transfer import texts, wanted
+
+pytestmark = pytest.mark.django_db
+
+connected = transfer_helpers.connected
+point_at_sandbox = transfer_helpers.point_at_sandbox
+
+NEXT_DAY = DAY + datetime.timedelta(days=1)
+TRANSFERS = "/innstillinger/tripletex/overforinger/"
+# A Tripletex company the company was connected to before; not the sandbox's.
+EARLIER_TRIPLETEX_COMPANY = 1
+# What creates an hours entry or a lønnsart line in Tripletex.
+REFUSED = ("POST /timesheet/entry", "POST /timesheet/entry/list", "POST /timesheet/salaryTypeSpecification")
+
+
+def other_connected_company(sandbox: SandboxHandle) -> tuple[Employee, Employee, Project]:
+    """A second company connected to the same Tripletex company, with its own administrator and
+    employee linked to Tripletex employees 1001 and 1003 and its own project linked to P-100."""
+    company = CompanyFactory.create(name="Annen Bygg AS")
+    admin = administrator_of(company, email="admin@annenbygg.no")
+    worker = EmployeeFactory.create(company=company, email="ansatt@annenbygg.no")
+    with sandbox.app.lock:
+        store = sandbox.app.store
+        remote_company = store.company
+        remote_project = next(p for p in store.projects.values() if p.number == "P-100")
+        activity_id = store.settings.default_project_activity_id
+        assert activity_id is not None
+        activity = store.activities[activity_id]
+    token = sandbox.employee_token
+    Connection.objects.create(
+        company=company,
+        is_active=True,
+        employee_token=crypto.secret_encrypt(token),
+        token_last4=token[-4:],
+        tripletex_company_id=remote_company.id,
+        tripletex_company_name=remote_company.name,
+        connected_at=timezone.now(),
+        connected_by=admin,
+    )
+    project = Project.objects.create(company=company, number="A-100", name="Annet prosjekt")
+    ProjectLink.objects.create(
+        company=company,
+        tripletex_company_id=remote_company.id,
+        tripletex_id=remote_project.id,
+        project=project,
+        activity_id=activity.id,
+        activity_name=activity.name,
+    )
+    for employee, number in ((admin, "1001"), (worker, "1003")):
+        EmployeeLink.objects.create(
+            company=company,
+            tripletex_company_id=remote_company.id,
+            tripletex_id=sandbox.employee_id(number),
+            employee=employee,
+        )
+    return admin, worker, project
+
+
+def overtime_approved(admin, worker, project, overtime, hours, day, capture, *, execute: bool):
+    """Overtime registered, sent in and approved: an hours row and a lønnsart line for its key."""
+    entry = register(worker, project, hours, day=day, wage_type=overtime)
+    hr_services.week_submit(actor=worker, employee=worker, monday=day)
+    approve(admin, [entry], capture, execute=execute)
+    return (
+        RemoteHours.objects.get(company=worker.company, date=day),
+        RemoteSalaryLine.objects.get(company=worker.company, date=day),
+    )
+
+
+def stored(row: RemoteHours | RemoteSalaryLine) -> tuple[object, ...]:
+    """What the row says about its transfer: state, message, attempts, lookup, next attempt."""
+    row.refresh_from_db()
+    return (row.state, row.message, row.attempts, row.needs_lookup, row.next_attempt_at)
+
+
+# --- wanted.py: approved_from -------------------------------------------------------------------
+
+
+def test_approved_from_counts_this_companys_approved_entries_on_keys_tripletex_lacks(
+    connected, tripletex_sandbox, django_capture_on_commit_callbacks
+):
+    # given: the worker's 7,5 t on P-100 on DAY approved and sent (a row in the sandbox's company)
+    admin, worker, project = connected
+    held = sent_in(worker, project, "7.5")
+    approve(admin, [held], django_capture_on_commit_callbacks)
+    assert RemoteHours.objects.get().state == TransferState.SENT
+    # and a second linked project, P-200
+    other_project = Project.objects.create(company=admin.company, number="P-200", name="Annet")
+    ProjectLink.objects.create(
+        company=admin.company,
+        tripletex_company_id=tripletex_company_of(admin.company),
+        tripletex_id=tripletex_sandbox.project_id("P-200"),
+        project=other_project,
+        activity_id=tripletex_sandbox.activity_id("Fakturerbart arbeid"),
+    )
+    # and the connection now sends only from a later date, so what is approved below gets no row:
+    # the administrator's hours on the held date and project, the worker's on the held project the
+    # next day, and the worker's on the held date on P-200
+    Connection.objects.filter(company=admin.company).update(send_hours_from=DAY + datetime.timedelta(days=14))
+    near_keys = [
+        sent_in(admin, project, "1"),
+        sent_in(worker, project, "2", NEXT_DAY),
+        sent_in(worker, other_project, "3"),
+    ]
+    # (approved by a second administrator: nobody approves their own hours)
+    approve(administrator_of(admin.company), near_keys, django_capture_on_commit_callbacks)
+    assert RemoteHours.objects.count() == 1
+    # and 4 t sent in but not approved
+    submitted = sent_in(worker, project, "4", DAY + datetime.timedelta(days=2))
+    assert submitted.status == EntryStatus.SUBMITTED
+    # and another company's 5 t approved on DAY
+    other_company = CompanyFactory.create(name="Annen Bygg AS")
+    other_admin = administrator_of(other_company)
+    other_worker = EmployeeFactory.create(company=other_company)
+    elsewhere = sent_in(other_worker, Project.objects.create(company=other_company, number="X-1", name="X"))
+    approve(other_admin, [elsewhere], django_capture_on_commit_callbacks)
+    assert HourEntry.objects.get(id=elsewhere.id).status == EntryStatus.APPROVED
+    # when «Oppsummering» counts what «Ferdigstill» would send from DAY into the sandbox's company
+    totals = wanted.approved_from(
+        company=admin.company, date=DAY, tripletex_company_id=tripletex_company_of(admin.company)
+    )
+    # then: the three approved entries on keys without a row, not the held one, the unapproved one
+    # or the other company's
+    assert totals == (3, Decimal("6.00"))
+
+
+def test_approved_from_with_no_tripletex_company_yet_counts_every_approved_entry(
+    connected, tripletex_sandbox, django_capture_on_commit_callbacks
+):
+    # given: 7,5 t approved and sent, as its row tells, while connected to an earlier Tripletex
+    # company (id 1), and 2 t approved and sent the next day in the current one
+    admin, worker, project = connected
+    first = sent_in(worker, project, "7.5")
+    approve(admin, [first], django_capture_on_commit_callbacks)
+    RemoteHours.objects.filter(date=DAY).update(tripletex_company_id=EARLIER_TRIPLETEX_COMPANY)
+    second = sent_in(worker, project, "2", NEXT_DAY)
+    approve(admin, [second], django_capture_on_commit_callbacks)
+    assert sorted(RemoteHours.objects.values_list("tripletex_company_id", "state")) == sorted(
+        [
+            (EARLIER_TRIPLETEX_COMPANY, TransferState.SENT),
+            (tripletex_company_of(admin.company), TransferState.SENT),
+        ]
+    )
+    # when «Oppsummering» counts before the new key is checked (no Tripletex company yet)
+    totals = wanted.approved_from(company=admin.company, date=DAY, tripletex_company_id=None)
+    # then: nothing is held there, so both entries count
+    assert totals == (2, Decimal("9.50"))
+    # and for the earlier company only what it lacks counts
+    assert wanted.approved_from(
+        company=admin.company, date=DAY, tripletex_company_id=EARLIER_TRIPLETEX_COMPANY
+    ) == (1, Decimal("2.00"))
+
+
+# --- control.py: transfers_cancel ---------------------------------------------------------------
+
+
+def test_removal_stops_only_this_companys_waiting_rows_and_keeps_what_was_sent(
+    connected, tripletex_sandbox, django_capture_on_commit_callbacks
+):
+    # given: overtime approved and sent on DAY (an hours row and a lønnsart line, both sent)
+    admin, worker, project = connected
+    _salary_type, overtime = linked_lonnsart(tripletex_sandbox, worker, "Overtid")
+    capture = django_capture_on_commit_callbacks
+    sent_rows = overtime_approved(admin, worker, project, overtime, "2", DAY, capture, execute=True)
+    assert [row.state for row in sent_rows] == [TransferState.SENT, TransferState.SENT]
+    # and overtime approved the next day, its delivery not yet run (both rows waiting)
+    waiting = overtime_approved(admin, worker, project, overtime, "3", NEXT_DAY, capture, execute=False)
+    assert all(row.state == TransferState.PENDING and row.next_attempt_at for row in waiting)
+    # and another company connected to the same Tripletex company with rows waiting
+    other_admin, other_worker, other_project = other_connected_company(tripletex_sandbox)
+    _other_type, other_overtime = linked_lonnsart(tripletex_sandbox, other_worker, "Overtid")
+    others = overtime_approved(
+        other_admin, other_worker, other_project, other_overtime, "4", DAY, capture, execute=False
+    )
+    others_before = [stored(row) for row in others]
+    assert all(state[0] == TransferState.PENDING and state[4] for state in others_before)
+    # when the administrator removes the integration
+    connection_services.connection_remove(actor=admin)
+    # then: the waiting rows are not sent, with the reason and no next attempt
+    for row in waiting:
+        row.refresh_from_db()
+        assert (row.state, row.message, row.next_attempt_at) == (
+            TransferState.NOT_SENT,
+            str(texts.STATUS_REMOVED),
+            None,
+        )
+    # and the sent rows stay sent, the sandbox still holding the hours
+    for row in sent_rows:
+        row.refresh_from_db()
+        assert (row.state, row.message) == (TransferState.SENT, "")
+    assert [entry.hours for entry in remote_entries(tripletex_sandbox)] == [Decimal("2")]
+    # and the other company's rows still wait, untouched
+    assert [stored(row) for row in others] == others_before
+
+
+# --- control.py: transfers_retry ----------------------------------------------------------------
+
+
+def test_retry_all_sends_again_only_this_companys_failed_rows_in_its_tripletex_company(
+    client, connected, tripletex_sandbox, django_capture_on_commit_callbacks
+):
+    admin, worker, project = connected
+    _salary_type, overtime = linked_lonnsart(tripletex_sandbox, worker, "Overtid")
+    capture = django_capture_on_commit_callbacks
+    # given: overtime approved and sent on DAY (an hours row and a lønnsart line)
+    sent_rows = overtime_approved(admin, worker, project, overtime, "2", DAY, capture, execute=True)
+    sent_before = [stored(row) for row in sent_rows]
+    assert [state[0] for state in sent_before] == [TransferState.SENT, TransferState.SENT]
+    # and, while Tripletex refuses everything, overtime approved on two more days: one day's rows
+    # then moved to an earlier Tripletex company, as a former connection would have left them
+    tripletex_sandbox.set_faults(
+        rules=[{"endpoint": endpoint, "action": "error", "status": 422} for endpoint in REFUSED]
+    )
+    later = DAY + datetime.timedelta(days=2)
+    failed = overtime_approved(admin, worker, project, overtime, "3", NEXT_DAY, capture, execute=True)
+    earlier = overtime_approved(admin, worker, project, overtime, "5", later, capture, execute=True)
+    RemoteHours.objects.filter(id=earlier[0].id).update(tripletex_company_id=EARLIER_TRIPLETEX_COMPANY)
+    RemoteSalaryLine.objects.filter(id=earlier[1].id).update(tripletex_company_id=EARLIER_TRIPLETEX_COMPANY)
+    # and another company connected to the same Tripletex company with failed rows
+    other_admin, other_worker, other_project = other_connected_company(tripletex_sandbox)
+    _other_type, other_overtime = linked_lonnsart(tripletex_sandbox, other_worker, "Overtid")
+    others = overtime_approved(
+        other_admin, other_worker, other_project, other_overtime, "4", later, capture, execute=True
+    )
+    tripletex_sandbox.set_faults(rules=[])
+    untouched = [*earlier, *others]
+    untouched_before = [stored(row) for row in untouched]
+    assert [stored(row)[0] for row in failed] == [TransferState.FAILED, TransferState.FAILED]
+    assert [state[0] for state in untouched_before] == [TransferState.FAILED] * 4
+    # when the administrator clicks «Prøv igjen» for all on «Overføringer» (delivery held back)
+    client.force_login(admin.user)
+    with capture(execute=False) as callbacks:
+        response = client.post(TRANSFERS, {"action": "retry-all"}, follow=True)
+    # then: the page says the two failed rows of this company go again, and they wait for it
+    assert "2 sendes på nytt." in response.content.decode()
+    for row in failed:
+        state, message, attempts, needs_lookup, next_attempt = stored(row)
+        assert (state, message, attempts, needs_lookup) == (TransferState.PENDING, "", 0, True)
+        assert next_attempt is not None
+    # and the sent rows, the earlier Tripletex company's and the other company's are left as they were
+    assert [stored(row) for row in sent_rows] == sent_before
+    assert [stored(row) for row in untouched] == untouched_before
+    # when the delivery runs
+    for callback in callbacks:
+        callback()
+    # then: the retried rows are sent and the sandbox holds the hours of both days, once each
+    assert [stored(row)[0] for row in failed] == [TransferState.SENT, TransferState.SENT]
+    assert [entry.hours for entry in remote_entries(tripletex_sandbox)] == [Decimal("2")]
+    assert [entry.hours for entry in remote_entries(tripletex_sandbox, NEXT_DAY)] == [Decimal("3")]
+    assert [stored(row) for row in untouched] == untouched_before
