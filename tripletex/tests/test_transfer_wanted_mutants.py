@@ -18,15 +18,12 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from hr import services as hr_services
 from hr.models import Employee, EntryStatus, HourEntry, Project
 from hr.tests.factories import CompanyFactory, EmployeeFactory, administrator_of
-from tripletex import crypto
 from tripletex.models import (
     Connection,
-    EmployeeLink,
     ProjectLink,
     RemoteHours,
     RemoteSalaryLine,
@@ -39,6 +36,7 @@ from tripletex.tests.test_transfer import linked_lonnsart
 from tripletex.tests.transfer_helpers import (
     DAY,
     approve,
+    company_connected,
     register,
     remote_entries,
     sent_in,
@@ -62,44 +60,13 @@ REFUSED = ("POST /timesheet/entry", "POST /timesheet/entry/list", "POST /timeshe
 def other_connected_company(sandbox: SandboxHandle) -> tuple[Employee, Employee, Project]:
     """A second company connected to the same Tripletex company, with its own administrator and
     employee linked to Tripletex employees 1001 and 1003 and its own project linked to P-100."""
-    company = CompanyFactory.create(name="Annen Bygg AS")
-    admin = administrator_of(company, email="admin@annenbygg.no")
-    worker = EmployeeFactory.create(company=company, email="ansatt@annenbygg.no")
-    with sandbox.app.lock:
-        store = sandbox.app.store
-        remote_company = store.company
-        remote_project = next(p for p in store.projects.values() if p.number == "P-100")
-        activity_id = store.settings.default_project_activity_id
-        assert activity_id is not None
-        activity = store.activities[activity_id]
-    token = sandbox.employee_token
-    Connection.objects.create(
-        company=company,
-        is_active=True,
-        employee_token=crypto.secret_encrypt(token),
-        token_last4=token[-4:],
-        tripletex_company_id=remote_company.id,
-        tripletex_company_name=remote_company.name,
-        connected_at=timezone.now(),
-        connected_by=admin,
+    return company_connected(
+        sandbox,
+        name="Annen Bygg AS",
+        domain="annenbygg.no",
+        project_number="A-100",
+        project_name="Annet prosjekt",
     )
-    project = Project.objects.create(company=company, number="A-100", name="Annet prosjekt")
-    ProjectLink.objects.create(
-        company=company,
-        tripletex_company_id=remote_company.id,
-        tripletex_id=remote_project.id,
-        project=project,
-        activity_id=activity.id,
-        activity_name=activity.name,
-    )
-    for employee, number in ((admin, "1001"), (worker, "1003")):
-        EmployeeLink.objects.create(
-            company=company,
-            tripletex_company_id=remote_company.id,
-            tripletex_id=sandbox.employee_id(number),
-            employee=employee,
-        )
-    return admin, worker, project
 
 
 def overtime_approved(admin, worker, project, overtime, hours, day, capture, *, execute: bool):

@@ -60,15 +60,31 @@ def connected(point_at_sandbox):
     «Ferdigstill» leaves behind (test_wizard.py proves the wizard itself), built without the wizard's
     calls so that these tests stay fast. P-100 takes the timesheet settings' default activity, as the
     wizard chooses it."""
-    sandbox = point_at_sandbox
-    company = CompanyFactory.create(name="Grønn Bygg AS")
-    admin = administrator_of(company, email="admin@gronnbygg.no", employee_number="1001")
-    worker = EmployeeFactory.create(company=company, email="ansatt@gronnbygg.no", employee_number="1003")
+    return company_connected(point_at_sandbox)
+
+
+def company_connected(
+    sandbox: SandboxHandle,
+    *,
+    name: str = "Grønn Bygg AS",
+    domain: str = "gronnbygg.no",
+    project_number: str | None = None,
+    project_name: str = "",
+) -> tuple[Employee, Employee, Project]:
+    """A company connected to the sandbox's Tripletex company: its administrator and one employee
+    linked to Tripletex employees 1001 and 1003, and a project linked to P-100 with the timesheet
+    settings' default activity. The project is P-100 itself, or (given project_number) a project of
+    the company's own numbering linked to it."""
+    company = CompanyFactory.create(name=name)
+    admin = administrator_of(company, email=f"admin@{domain}", employee_number="1001")
+    worker = EmployeeFactory.create(company=company, email=f"ansatt@{domain}", employee_number="1003")
     with sandbox.app.lock:
         store = sandbox.app.store
         remote_company = store.company
         remote_project = next(p for p in store.projects.values() if p.number == "P-100")
-        activity = store.activities[store.settings.default_project_activity_id]
+        activity_id = store.settings.default_project_activity_id
+        assert activity_id is not None
+        activity = store.activities[activity_id]
     token = sandbox.employee_token
     Connection.objects.create(
         company=company,
@@ -80,13 +96,16 @@ def connected(point_at_sandbox):
         connected_at=timezone.now(),
         connected_by=admin,
     )
-    project = Project.objects.create(
-        company=company,
-        number=remote_project.number,
-        name=remote_project.name,
-        start_date=remote_project.start_date,
-        end_date=remote_project.end_date,
-    )
+    if project_number is None:
+        project = Project.objects.create(
+            company=company,
+            number=remote_project.number,
+            name=remote_project.name,
+            start_date=remote_project.start_date,
+            end_date=remote_project.end_date,
+        )
+    else:
+        project = Project.objects.create(company=company, number=project_number, name=project_name)
     ProjectLink.objects.create(
         company=company,
         tripletex_company_id=remote_company.id,
