@@ -9,7 +9,9 @@ They pin down:
   become not sent, with no next attempt left; what was sent stays sent;
 - `transfers_retry` («Prøv igjen» on «Overføringer»): only this company's failed rows in the
   Tripletex company it is connected to are sent again; sent rows and other companies' rows are left
-  as they are.
+  as they are; a pause for the key is lifted, a pause Tripletex asked for is kept;
+- `approved_earlier_send` («Ferdigstill» sending hours approved before): the entries are read with
+  their employee, project and lønnsart, so the queries do not grow with the entries.
 """
 
 from __future__ import annotations
@@ -18,12 +20,14 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from hr import services as hr_services
 from hr.models import Employee, EntryStatus, HourEntry, Project
-from hr.tests.factories import CompanyFactory, EmployeeFactory, administrator_of
+from hr.tests.factories import CompanyFactory, EmployeeFactory, HourEntryFactory, administrator_of
 from tripletex.models import (
     Connection,
+    PauseReason,
     ProjectLink,
     RemoteHours,
     RemoteSalaryLine,
@@ -42,7 +46,8 @@ from tripletex.tests.transfer_helpers import (
     sent_in,
     tripletex_company_of,
 )
-from tripletex.transfer import texts, wanted
+from tripletex.transfer import control, texts, wanted
+from tripletex.transfer.refs import Kind, RowRef
 
 pytestmark = pytest.mark.django_db
 
@@ -261,3 +266,84 @@ def test_retry_all_sends_again_only_this_companys_failed_rows_in_its_tripletex_c
     assert [entry.hours for entry in remote_entries(tripletex_sandbox)] == [Decimal("2")]
     assert [entry.hours for entry in remote_entries(tripletex_sandbox, NEXT_DAY)] == [Decimal("3")]
     assert [stored(row) for row in untouched] == untouched_before
+
+
+def failed_hours(admin: Employee, worker: Employee, project: Project, capture) -> RemoteHours:
+    """Hours approved and, as Tripletex refused them, failed (their delivery never ran here)."""
+    entry = sent_in(worker, project)
+    approve(admin, [entry], capture, execute=False)
+    row = RemoteHours.objects.get(company=worker.company)
+    RemoteHours.objects.filter(id=row.id).update(
+        state=TransferState.FAILED, message="Tripletex avviste timene.", next_attempt_at=None
+    )
+    return row
+
+
+def test_retry_while_paused_for_the_key_lifts_the_pause_and_makes_the_row_due(
+    connected, django_capture_on_commit_callbacks
+):
+    # given: a failed row, and the company paused because its key stopped working
+    admin, worker, project = connected
+    row = failed_hours(admin, worker, project, django_capture_on_commit_callbacks)
+    Connection.objects.filter(company=admin.company).update(
+        paused_until=timezone.now() + datetime.timedelta(hours=1), pause_reason=PauseReason.KEY
+    )
+    # when «Prøv igjen» runs for all
+    refs = control.transfers_retry(company=admin.company)
+    # then: the pause is lifted and the row is due, to be looked up first
+    connection = Connection.objects.get(company=admin.company)
+    assert (connection.paused_until, connection.pause_reason) == (None, PauseReason.NONE)
+    assert refs == [RowRef(Kind.HOURS, row.id)]
+    row.refresh_from_db()
+    assert (row.state, row.needs_lookup, row.message) == (TransferState.PENDING, True, "")
+
+
+def test_retry_while_tripletex_asked_us_to_wait_keeps_the_pause(
+    connected, django_capture_on_commit_callbacks
+):
+    # given: a failed row, and the company paused because Tripletex asked us to wait (a 429)
+    admin, worker, project = connected
+    row = failed_hours(admin, worker, project, django_capture_on_commit_callbacks)
+    until = timezone.now() + datetime.timedelta(minutes=1)
+    Connection.objects.filter(company=admin.company).update(paused_until=until, pause_reason=PauseReason.RATE)
+    # when «Prøv igjen» runs for all
+    refs = control.transfers_retry(company=admin.company)
+    # then: the row is due again, and the pause stays until Tripletex's time is up
+    connection = Connection.objects.get(company=admin.company)
+    assert (connection.paused_until, connection.pause_reason) == (until, PauseReason.RATE)
+    assert refs == [RowRef(Kind.HOURS, row.id)]
+    row.refresh_from_db()
+    assert row.state == TransferState.PENDING
+
+
+# What approved_earlier_send costs, whatever the number of entries: the connection's links, the
+# entries with their employee, project and lønnsart, the rows already there, and the rows' writes.
+EARLIER_SEND_QUERIES = 14
+
+
+@pytest.mark.parametrize("days", [1, 4])
+def test_sending_earlier_approved_hours_reads_each_entry_with_its_employee_project_and_lonnsart(
+    connected, django_assert_num_queries, days
+):
+    # given: hours approved before the connection, on as many days, by the linked worker and by
+    # people not linked to Tripletex (their entries stay out, named by the person)
+    admin, worker, project = connected
+    Connection.objects.filter(company=admin.company).update(send_hours_from=DAY)
+    connection = Connection.objects.get(company=admin.company)
+    unlinked = [EmployeeFactory.create(company=admin.company) for _ in range(days)]
+    for day, person in enumerate(unlinked):
+        for employee in (worker, person):
+            HourEntryFactory.create(
+                employee=employee,
+                project=project,
+                date=DAY + datetime.timedelta(days=day),
+                status=EntryStatus.APPROVED,
+                submitted_at=timezone.now(),
+                decided_at=timezone.now(),
+            )
+    # when «Ferdigstill» sends them
+    with django_assert_num_queries(EARLIER_SEND_QUERIES):
+        refs = wanted.approved_earlier_send(company=admin.company, connection=connection)
+    # then: the worker's days go, the unlinked people's stay out
+    assert len(refs) == days
+    assert RemoteHours.objects.filter(employee=worker).count() == days
