@@ -10,8 +10,9 @@ They pin down:
 - `transfers_retry` («Prøv igjen» on «Overføringer»): only this company's failed rows in the
   Tripletex company it is connected to are sent again; sent rows and other companies' rows are left
   as they are; a pause for the key is lifted, a pause Tripletex asked for is kept;
-- `approved_earlier_send` («Ferdigstill» sending hours approved before): the entries are read with
-  their employee, project and lønnsart, so the queries do not grow with the entries.
+- `approved_earlier_send` («Ferdigstill» sending hours approved before): only approved entries from
+  the connection's date go, people not linked stay out, and the entries are read with their
+  employee, project and lønnsart, so the queries do not grow with the entries.
 """
 
 from __future__ import annotations
@@ -325,8 +326,8 @@ EARLIER_SEND_QUERIES = 14
 def test_sending_earlier_approved_hours_reads_each_entry_with_its_employee_project_and_lonnsart(
     connected, django_assert_num_queries, days
 ):
-    # given: hours approved before the connection, on as many days, by the linked worker and by
-    # people not linked to Tripletex (their entries stay out, named by the person)
+    # given: hours approved before the connection, on as many days from its date, by the linked
+    # worker and by people not linked to Tripletex (their entries stay out, named by the person)
     admin, worker, project = connected
     Connection.objects.filter(company=admin.company).update(send_hours_from=DAY)
     connection = Connection.objects.get(company=admin.company)
@@ -341,9 +342,44 @@ def test_sending_earlier_approved_hours_reads_each_entry_with_its_employee_proje
                 submitted_at=timezone.now(),
                 decided_at=timezone.now(),
             )
+    # and hours approved the day before the connection's date, which are never read
+    HourEntryFactory.create(
+        employee=worker,
+        project=project,
+        date=DAY - datetime.timedelta(days=1),
+        status=EntryStatus.APPROVED,
+        submitted_at=timezone.now(),
+        decided_at=timezone.now(),
+    )
     # when «Ferdigstill» sends them
     with django_assert_num_queries(EARLIER_SEND_QUERIES):
         refs = wanted.approved_earlier_send(company=admin.company, connection=connection)
     # then: the worker's days go, the unlinked people's stay out
     assert len(refs) == days
     assert RemoteHours.objects.filter(employee=worker).count() == days
+
+
+def test_sending_earlier_approved_hours_takes_only_approved_entries_from_the_connections_date(connected):
+    # given: «Send godkjente timer fra og med» DAY, and the worker's hours approved on DAY, approved
+    # the day before, sent in but not approved the day after, and registered two days after
+    admin, worker, project = connected
+    Connection.objects.filter(company=admin.company).update(send_hours_from=DAY)
+    connection = Connection.objects.get(company=admin.company)
+    now = timezone.now()
+    statuses = [
+        (DAY, {"status": EntryStatus.APPROVED, "submitted_at": now, "decided_at": now}),
+        (
+            DAY - datetime.timedelta(days=1),
+            {"status": EntryStatus.APPROVED, "submitted_at": now, "decided_at": now},
+        ),
+        (NEXT_DAY, {"status": EntryStatus.SUBMITTED, "submitted_at": now}),
+        (DAY + datetime.timedelta(days=2), {"status": EntryStatus.REGISTERED}),
+    ]
+    for day, status in statuses:
+        HourEntryFactory.create(employee=worker, project=project, date=day, **status)
+    # when «Ferdigstill» sends what was approved before
+    refs = wanted.approved_earlier_send(company=admin.company, connection=connection)
+    # then: only DAY's approved hours go
+    [row] = RemoteHours.objects.filter(company=admin.company)
+    assert (row.employee_id, row.date, row.wanted_hours) == (worker.id, DAY, Decimal("7.50"))
+    assert refs == [RowRef(Kind.HOURS, row.id)]
