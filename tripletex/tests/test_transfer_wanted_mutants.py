@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -366,7 +367,7 @@ def test_sending_earlier_approved_hours_takes_only_approved_entries_from_the_con
     Connection.objects.filter(company=admin.company).update(send_hours_from=DAY)
     connection = Connection.objects.get(company=admin.company)
     now = timezone.now()
-    statuses = [
+    statuses: list[tuple[datetime.date, dict[str, Any]]] = [
         (DAY, {"status": EntryStatus.APPROVED, "submitted_at": now, "decided_at": now}),
         (
             DAY - datetime.timedelta(days=1),
