@@ -10,8 +10,11 @@ They pin down:
 - `transfers_retry` («Prøv igjen» on «Overføringer»): only this company's failed rows in the
   Tripletex company it is connected to are sent again; sent rows and other companies' rows are left
   as they are; a pause for the key is lifted, a pause Tripletex asked for is kept;
+- `transfers_resume` (a new key saved): the company's pause and its 429 backoff are lifted, and only
+  its own waiting rows go again, looked up first;
 - `approved_earlier_send` («Ferdigstill» sending hours approved before): only approved entries from
-  the connection's date go, people not linked stay out, and the entries are read with their
+  the connection's date go, people not linked stay out, a key sent to an earlier Tripletex company
+  is sent to this one too, and the entries are read with their
   employee, project and lønnsart, so the queries do not grow with the entries.
 """
 
@@ -383,4 +386,64 @@ def test_sending_earlier_approved_hours_takes_only_approved_entries_from_the_con
     # then: only DAY's approved hours go
     [row] = RemoteHours.objects.filter(company=admin.company)
     assert (row.employee_id, row.date, row.wanted_hours) == (worker.id, DAY, Decimal("7.50"))
+    assert refs == [RowRef(Kind.HOURS, row.id)]
+
+
+def test_a_new_key_lifts_the_pause_and_sends_again_only_this_companys_waiting_rows(
+    connected, tripletex_sandbox, django_capture_on_commit_callbacks
+):
+    admin, worker, project = connected
+    capture = django_capture_on_commit_callbacks
+    # given: hours sent on DAY, hours approved on the next day and waiting, and the company paused
+    # because its key stopped working, after a 429 had doubled its backoff to 40 s
+    sent_entry = sent_in(worker, project, "4")
+    approve(admin, [sent_entry], capture)
+    sent_row = RemoteHours.objects.get(company=admin.company, date=DAY)
+    waiting_entry = sent_in(worker, project, "3", day=NEXT_DAY)
+    approve(admin, [waiting_entry], capture, execute=False)
+    waiting = RemoteHours.objects.get(company=admin.company, date=NEXT_DAY)
+    Connection.objects.filter(company=admin.company).update(
+        paused_until=timezone.now() + datetime.timedelta(hours=1),
+        pause_reason=PauseReason.KEY,
+        throttle_seconds=40,
+    )
+    # and another company's hours waiting too
+    other_admin, other_worker, other_project = other_connected_company(tripletex_sandbox)
+    other_entry = sent_in(other_worker, other_project, "5")
+    approve(other_admin, [other_entry], capture, execute=False)
+    other = RemoteHours.objects.get(company=other_admin.company)
+    sent_before, other_before = stored(sent_row), stored(other)
+    # when a new key is saved
+    refs = control.transfers_resume(company=admin.company)
+    # then: the pause and the backoff are gone, and only the company's waiting row goes, looked up first
+    connection = Connection.objects.get(company=admin.company)
+    assert (connection.paused_until, connection.pause_reason, connection.throttle_seconds) == (
+        None,
+        PauseReason.NONE,
+        0,
+    )
+    assert refs == [RowRef(Kind.HOURS, waiting.id)]
+    state, _message, _attempts, needs_lookup, next_attempt = stored(waiting)
+    assert (state, needs_lookup) == (TransferState.PENDING, True)
+    assert next_attempt is not None and next_attempt <= timezone.now()
+    assert (stored(sent_row), stored(other)) == (sent_before, other_before)
+
+
+def test_sending_earlier_approved_hours_sends_a_key_held_only_by_an_earlier_tripletex_company(
+    connected, django_capture_on_commit_callbacks
+):
+    # given: hours approved and sent on DAY, their row since left to an earlier Tripletex company
+    admin, worker, project = connected
+    entry = sent_in(worker, project, "4")
+    approve(admin, [entry], django_capture_on_commit_callbacks)
+    RemoteHours.objects.filter(company=admin.company).update(tripletex_company_id=EARLIER_TRIPLETEX_COMPANY)
+    Connection.objects.filter(company=admin.company).update(send_hours_from=DAY)
+    connection = Connection.objects.get(company=admin.company)
+    # when «Ferdigstill» sends what was approved before
+    refs = wanted.approved_earlier_send(company=admin.company, connection=connection)
+    # then: the key gets a row of its own in this Tripletex company, due
+    row = RemoteHours.objects.get(
+        company=admin.company, tripletex_company_id=tripletex_company_of(admin.company)
+    )
+    assert (row.date, row.wanted_hours, row.state) == (DAY, Decimal("4"), TransferState.PENDING)
     assert refs == [RowRef(Kind.HOURS, row.id)]
