@@ -423,9 +423,9 @@ def test_a_new_key_lifts_the_pause_and_sends_again_only_this_companys_waiting_ro
         0,
     )
     assert refs == [RowRef(Kind.HOURS, waiting.id)]
-    state, _message, _attempts, needs_lookup, next_attempt = stored(waiting)
-    assert (state, needs_lookup) == (TransferState.PENDING, True)
-    assert next_attempt is not None and next_attempt <= timezone.now()
+    waiting.refresh_from_db()
+    assert (waiting.state, waiting.needs_lookup) == (TransferState.PENDING, True)
+    assert waiting.next_attempt_at is not None and waiting.next_attempt_at <= timezone.now()
     assert (stored(sent_row), stored(other)) == (sent_before, other_before)
 
 
