@@ -5,6 +5,9 @@ They pin down:
 - `approved_from` (the count «Oppsummering» shows for «Ferdigstill»): only this company's approved
   entries are counted, a key is held only by a row of the same employee, date and project, and
   with no Tripletex company yet nothing is held;
+- `hours_changed` on a key whose row already exists: a row that failed is due again with its
+  attempts and message cleared; approved while the integration is removed, it is not sent, with no
+  next attempt and no attempts counted, whatever it held before;
 - `transfers_cancel` (removal): only this company's waiting rows, hours and lønnsart lines alike,
   become not sent, with no next attempt left; what was sent stays sent;
 - `transfers_retry` («Prøv igjen» on «Overføringer»): only this company's failed rows in the
@@ -447,3 +450,52 @@ def test_sending_earlier_approved_hours_sends_a_key_held_only_by_an_earlier_trip
     )
     assert (row.date, row.wanted_hours, row.state) == (DAY, Decimal("4"), TransferState.PENDING)
     assert refs == [RowRef(Kind.HOURS, row.id)]
+
+
+def test_hours_approved_again_on_a_failed_key_are_due_with_attempts_and_message_cleared(
+    connected, django_capture_on_commit_callbacks
+):
+    # given: hours on DAY that failed after 5 attempts
+    admin, worker, project = connected
+    first = sent_in(worker, project, "4")
+    approve(admin, [first], django_capture_on_commit_callbacks, execute=False)
+    row = RemoteHours.objects.get(company=admin.company)
+    RemoteHours.objects.filter(id=row.id).update(
+        state=TransferState.FAILED, attempts=5, message="Tripletex avviste timene.", next_attempt_at=None
+    )
+    # when more hours on the key are approved
+    second = sent_in(worker, project, "2")
+    approve(admin, [second], django_capture_on_commit_callbacks, execute=False)
+    # then: the row is due with the new sum, its attempts and message cleared
+    row.refresh_from_db()
+    assert (row.state, row.wanted_hours, row.attempts, row.message) == (
+        TransferState.PENDING,
+        Decimal("6"),
+        0,
+        "",
+    )
+    assert row.next_attempt_at is not None
+
+
+def test_hours_approved_while_the_integration_is_removed_are_not_sent_whatever_the_row_held(
+    connected, django_capture_on_commit_callbacks
+):
+    # given: a row on DAY that was due, with 2 attempts behind it, when the integration was removed
+    admin, worker, project = connected
+    first = sent_in(worker, project, "4")
+    approve(admin, [first], django_capture_on_commit_callbacks, execute=False)
+    row = RemoteHours.objects.get(company=admin.company)
+    RemoteHours.objects.filter(id=row.id).update(attempts=2, message="Tripletex svarte ikke.")
+    Connection.objects.filter(company=admin.company).update(is_active=False)
+    # when more hours on the key are approved
+    second = sent_in(worker, project, "2")
+    approve(admin, [second], django_capture_on_commit_callbacks, execute=False)
+    # then: the row says it was approved while the integration was removed, and waits for nothing
+    row.refresh_from_db()
+    assert (row.state, row.wanted_hours, row.attempts, row.next_attempt_at, row.message) == (
+        TransferState.NOT_SENT,
+        Decimal("6"),
+        0,
+        None,
+        str(texts.STATUS_APPROVED_WHILE_REMOVED),
+    )
