@@ -5,6 +5,8 @@ They pin down:
 - `approved_from` (the count «Oppsummering» shows for «Ferdigstill»): only this company's approved
   entries are counted, a key is held only by a row of the same employee, date and project, and
   with no Tripletex company yet nothing is held;
+- `hours_changed` on a key dated before the connection's date: reopened hours Tripletex holds from
+  us are still taken out of it;
 - `hours_changed` on a key whose row already exists: a row that failed is due again with its
   attempts and message cleared; approved while the integration is removed, it is not sent, with no
   next attempt and no attempts counted, whatever it held before;
@@ -498,4 +500,28 @@ def test_hours_approved_while_the_integration_is_removed_are_not_sent_whatever_t
         0,
         None,
         str(texts.STATUS_APPROVED_WHILE_REMOVED),
+    )
+
+
+def test_hours_reopened_on_a_key_before_the_connections_date_are_still_taken_out_of_tripletex(
+    connected, tripletex_sandbox, django_capture_on_commit_callbacks
+):
+    # given: hours on DAY approved and sent, and the connection's date since moved past DAY
+    admin, worker, project = connected
+    entry = sent_in(worker, project, "4")
+    approve(admin, [entry], django_capture_on_commit_callbacks)
+    row = RemoteHours.objects.get(company=admin.company)
+    assert row.state == TransferState.SENT
+    Connection.objects.filter(company=admin.company).update(send_hours_from=NEXT_DAY)
+    # when an administrator reopens them, and the delivery runs
+    with django_capture_on_commit_callbacks(execute=True):
+        hr_services.entries_reopen(actor=admin, entry_ids=[entry.id])
+    # then: Tripletex no longer holds them, and the row says so
+    assert remote_entries(tripletex_sandbox) == []
+    row.refresh_from_db()
+    assert (row.state, row.wanted_hours, row.sent_hours, row.remote_id) == (
+        TransferState.SENT,
+        Decimal("0"),
+        Decimal("0"),
+        None,
     )
