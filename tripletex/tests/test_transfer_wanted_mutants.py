@@ -6,7 +6,8 @@ They pin down:
   entries are counted, a key is held only by a row of the same employee, date and project, and
   with no Tripletex company yet nothing is held;
 - `hours_changed` on a key dated before the connection's date: reopened hours Tripletex holds from
-  us are still taken out of it;
+  us are still taken out of it, and a row an earlier Tripletex company holds does not make the key
+  go to this one;
 - `hours_changed` on a key whose row already exists: a row that failed is due again with its
   attempts and message cleared; approved while the integration is removed, it is not sent, with no
   next attempt and no attempts counted, whatever it held before;
@@ -525,3 +526,25 @@ def test_hours_reopened_on_a_key_before_the_connections_date_are_still_taken_out
         Decimal("0"),
         None,
     )
+
+
+def test_hours_before_the_connections_date_held_only_by_an_earlier_tripletex_company_are_not_sent(
+    connected, tripletex_sandbox, django_capture_on_commit_callbacks
+):
+    # given: hours on DAY sent to an earlier Tripletex company (its row is left there), and the
+    # connection to this one sending from the next day
+    admin, worker, project = connected
+    first = sent_in(worker, project, "4")
+    approve(admin, [first], django_capture_on_commit_callbacks, execute=False)
+    RemoteHours.objects.filter(company=admin.company).update(
+        tripletex_company_id=EARLIER_TRIPLETEX_COMPANY, state=TransferState.SENT, next_attempt_at=None
+    )
+    Connection.objects.filter(company=admin.company).update(send_hours_from=NEXT_DAY)
+    # when more hours on DAY are approved
+    second = sent_in(worker, project, "2")
+    approve(admin, [second], django_capture_on_commit_callbacks)
+    # then: nothing goes to this Tripletex company for DAY
+    assert not RemoteHours.objects.filter(
+        company=admin.company, tripletex_company_id=tripletex_company_of(admin.company)
+    ).exists()
+    assert remote_entries(tripletex_sandbox) == []
