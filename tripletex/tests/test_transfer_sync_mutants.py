@@ -284,3 +284,52 @@ def test_an_entry_missing_from_a_lists_answer_is_unclear_and_adopted_after_a_loo
     assert tripletex_sandbox.request_count("PUT /timesheet/entry/{id}") == 0
     assert [action for action, _outcome in actions_of(second)] == ["create", "result", "lookup", "result"]
     ledger_check(tripletex_sandbox)
+
+
+# --- sync.py: _sync and _update -----------------------------------------------------------------
+
+
+def test_a_create_after_an_unclear_answer_is_logged_after_its_look_up(
+    connected, tripletex_sandbox, django_capture_on_commit_callbacks
+):
+    # given: the first create of the hours gets a 503, so its outcome is unclear
+    admin, worker, project = connected
+    tripletex_sandbox.set_faults(
+        rules=[{"endpoint": "POST /timesheet/entry", "action": "error", "status": 503, "times": 1}]
+    )
+    entry = sent_in(worker, project, "4")
+    approve(admin, [entry], django_capture_on_commit_callbacks)
+    row = RemoteHours.objects.get()
+    assert (row.state, row.needs_lookup) == (TransferState.PENDING, True)
+    # when the next attempt runs
+    assert deliver_due(row.id) == TransferState.SENT
+    # then: it looked, found nothing, created the entry, and the trail says so in that order
+    actions = [action for action, _outcome in actions_of(row)]
+    assert actions == ["create", "result", "lookup", "create", "result"]
+    assert len(remote_entries(tripletex_sandbox)) == 1
+    ledger_check(tripletex_sandbox)
+
+
+def test_an_update_and_its_retry_after_a_revision_conflict_are_each_logged(
+    connected, tripletex_sandbox, django_capture_on_commit_callbacks
+):
+    # given: hours sent at version 0, and the entry changed in Tripletex since (version 1)
+    admin, worker, project = connected
+    first = sent_in(worker, project, "4")
+    approve(admin, [first], django_capture_on_commit_callbacks)
+    row = RemoteHours.objects.get()
+    entry_id = row.remote_id
+    assert entry_id is not None
+    with tripletex_sandbox.app.lock:
+        tripletex_sandbox.app.store.entries[entry_id].version += 1
+    # when more hours on the key are approved and delivered
+    second = sent_in(worker, project, "2")
+    approve(admin, [second], django_capture_on_commit_callbacks)
+    # then: the stale update was refused, retried with the version read, and each logged
+    row.refresh_from_db()
+    assert (row.state, row.sent_hours) == (TransferState.SENT, Decimal("6"))
+    actions = [action for action, _outcome in actions_of(row)]
+    assert actions == ["create", "result", "update", "update", "result"]
+    [remote] = remote_entries(tripletex_sandbox)
+    assert remote.hours == Decimal("6")
+    ledger_check(tripletex_sandbox)
