@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -297,49 +296,6 @@ class ApprovalWeek:
     @cached_property
     def rejected(self) -> list[HourEntry]:
         return [e for e in self.grid.entries if e.status == EntryStatus.REJECTED]
-
-    @cached_property
-    def fingerprint(self) -> str:
-        """A digest of everything the card shows: its person, the company's normal week, and each
-        entry with its project, lønnsart and transfer status. The page caches the rendered card
-        under it (with the language), so a card is rendered again as soon as any of these changes
-        and a cached card is never stale (README, «Godkjenning»)."""
-        employee = self.grid.employee
-        parts: list[object] = [
-            self.key,
-            employee.full_name,
-            employee.department.name if employee.department is not None else "",
-            self.grid.normal_week,
-        ]
-        for entry in self.grid.entries:
-            transfer = getattr(entry, "transfer", None)
-            parts.append(
-                (
-                    entry.id,
-                    entry.status,
-                    entry.date,
-                    entry.hours,
-                    entry.comment,
-                    entry.rejection_reason,
-                    entry.submitted_at,
-                    entry.submitted_by_id,
-                    entry.submitted_by.full_name if entry.submitted_by is not None else "",
-                    entry.project_id,
-                    entry.project.number,
-                    entry.project.name,
-                    entry.wage_type_id,
-                    entry.wage_type.number,
-                    entry.wage_type.name,
-                    entry.wage_type.is_builtin,
-                    None
-                    if transfer is None
-                    else tuple(
-                        str(value)
-                        for value in (transfer.state, transfer.label, transfer.message, transfer.quoted)
-                    ),
-                )
-            )
-        return hashlib.sha256(repr(parts).encode()).hexdigest()
 
     @cached_property
     def status_counts(self) -> dict[str, int]:
