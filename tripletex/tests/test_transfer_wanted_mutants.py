@@ -279,15 +279,30 @@ def test_retry_all_sends_again_only_this_companys_failed_rows_in_its_tripletex_c
     assert [stored(row) for row in untouched] == untouched_before
 
 
+def approved_undelivered(
+    admin: Employee, worker: Employee, project: Project, hours: str, capture, **row_fields: object
+) -> RemoteHours:
+    """Hours on DAY approved, their delivery not run, and their row then holding `row_fields`."""
+    entry = sent_in(worker, project, hours)
+    approve(admin, [entry], capture, execute=False)
+    row = RemoteHours.objects.get(company=worker.company, date=DAY)
+    if row_fields:
+        RemoteHours.objects.filter(id=row.id).update(**row_fields)
+    return row
+
+
 def failed_hours(admin: Employee, worker: Employee, project: Project, capture) -> RemoteHours:
     """Hours approved and, as Tripletex refused them, failed (their delivery never ran here)."""
-    entry = sent_in(worker, project)
-    approve(admin, [entry], capture, execute=False)
-    row = RemoteHours.objects.get(company=worker.company)
-    RemoteHours.objects.filter(id=row.id).update(
-        state=TransferState.FAILED, message="Tripletex avviste timene.", next_attempt_at=None
+    return approved_undelivered(
+        admin,
+        worker,
+        project,
+        "7.5",
+        capture,
+        state=TransferState.FAILED,
+        message="Tripletex avviste timene.",
+        next_attempt_at=None,
     )
-    return row
 
 
 def test_retry_while_paused_for_the_key_lifts_the_pause_and_makes_the_row_due(
@@ -460,15 +475,11 @@ def test_hours_approved_again_on_a_failed_key_are_due_with_attempts_and_message_
 ):
     # given: hours on DAY that failed after 5 attempts
     admin, worker, project = connected
-    first = sent_in(worker, project, "4")
-    approve(admin, [first], django_capture_on_commit_callbacks, execute=False)
-    row = RemoteHours.objects.get(company=admin.company)
-    RemoteHours.objects.filter(id=row.id).update(
-        state=TransferState.FAILED, attempts=5, message="Tripletex avviste timene.", next_attempt_at=None
-    )
+    capture = django_capture_on_commit_callbacks
+    failed = {"state": TransferState.FAILED, "attempts": 5, "message": "Avvist.", "next_attempt_at": None}
+    row = approved_undelivered(admin, worker, project, "4", capture, **failed)
     # when more hours on the key are approved
-    second = sent_in(worker, project, "2")
-    approve(admin, [second], django_capture_on_commit_callbacks, execute=False)
+    approved_undelivered(admin, worker, project, "2", capture)
     # then: the row is due with the new sum, its attempts and message cleared
     row.refresh_from_db()
     assert (row.state, row.wanted_hours, row.attempts, row.message) == (
@@ -485,14 +496,11 @@ def test_hours_approved_while_the_integration_is_removed_are_not_sent_whatever_t
 ):
     # given: a row on DAY that was due, with 2 attempts behind it, when the integration was removed
     admin, worker, project = connected
-    first = sent_in(worker, project, "4")
-    approve(admin, [first], django_capture_on_commit_callbacks, execute=False)
-    row = RemoteHours.objects.get(company=admin.company)
-    RemoteHours.objects.filter(id=row.id).update(attempts=2, message="Tripletex svarte ikke.")
+    capture = django_capture_on_commit_callbacks
+    row = approved_undelivered(admin, worker, project, "4", capture, attempts=2, message="Ingen svar.")
     Connection.objects.filter(company=admin.company).update(is_active=False)
     # when more hours on the key are approved
-    second = sent_in(worker, project, "2")
-    approve(admin, [second], django_capture_on_commit_callbacks, execute=False)
+    approved_undelivered(admin, worker, project, "2", capture)
     # then: the row says it was approved while the integration was removed, and waits for nothing
     row.refresh_from_db()
     assert (row.state, row.wanted_hours, row.attempts, row.next_attempt_at, row.message) == (
