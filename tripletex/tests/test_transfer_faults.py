@@ -36,9 +36,11 @@ from tripletex.services import wizard
 from tripletex.tests import transfer_helpers
 from tripletex.tests.transfer_helpers import (
     DAY,
+    actions_of,
     approve,
     creations,
     deliver_due,
+    entry_version_moved_on,
     ledger_check,
     remote_entries,
     sent_in,
@@ -519,8 +521,7 @@ def test_f16_revision_conflict_on_update_rereads_and_retries_once(
     admin, worker, project = connected
     approve(admin, [sent_in(worker, project, "4")], django_capture_on_commit_callbacks)
     row = RemoteHours.objects.get()
-    with tripletex_sandbox.app.lock:
-        tripletex_sandbox.app.store.entries[row.remote_id].version += 1
+    entry_version_moved_on(tripletex_sandbox, row.remote_id)
     # when: more hours are approved on the key, so the entry is updated
     approve(admin, [sent_in(worker, project, "3,5")], django_capture_on_commit_callbacks)
     # then: one conflict, one re-read, one retry, and Tripletex equals what is approved here
@@ -531,6 +532,9 @@ def test_f16_revision_conflict_on_update_rereads_and_retries_once(
     assert tripletex_sandbox.request_count("PUT /timesheet/entry/{id}") == 2
     assert tripletex_sandbox.request_count("GET /timesheet/entry/{id}") == 1
     assert creations(tripletex_sandbox) == 1
+    # and the audit trail holds both updates (docs/mutation.md)
+    actions = [action for action, _outcome in actions_of(row)]
+    assert actions == ["create", "result", "update", "update", "result"]
     ledger_check(tripletex_sandbox)
 
 
@@ -542,8 +546,7 @@ def test_f16_revision_conflict_on_delete_rereads_and_retries_once(
     entry = sent_in(worker, project, "4")
     approve(admin, [entry], django_capture_on_commit_callbacks)
     row = RemoteHours.objects.get()
-    with tripletex_sandbox.app.lock:
-        tripletex_sandbox.app.store.entries[row.remote_id].version += 1
+    entry_version_moved_on(tripletex_sandbox, row.remote_id)
     # when: the hours are reopened, so the entry must go
     with django_capture_on_commit_callbacks(execute=True):
         hr_services.entries_reopen(actor=admin, entry_ids=[entry.id])

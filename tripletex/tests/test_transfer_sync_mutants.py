@@ -11,21 +11,23 @@ They pin down, through a real delivery against the sandbox:
 
 from __future__ import annotations
 
-import datetime
 from decimal import Decimal
 
 import pytest
 
 from hr import services as hr_services
 from hr.models import HourEntry, WageType
-from tripletex.models import RemoteHours, RemoteSalaryLine, TransferAttempt, TransferState
+from tripletex.models import RemoteHours, RemoteSalaryLine, TransferState
 from tripletex.sandbox import handlers
 from tripletex.tests import transfer_helpers
 from tripletex.tests.test_transfer import linked_lonnsart
 from tripletex.tests.transfer_helpers import (
     DAY,
+    NEXT_DAY,
+    actions_of,
     approve,
     deliver_due,
+    entry_version_moved_on,
     ledger_check,
     register,
     remote_entries,
@@ -38,18 +40,6 @@ pytestmark = pytest.mark.django_db
 
 connected = transfer_helpers.connected
 point_at_sandbox = transfer_helpers.point_at_sandbox
-
-NEXT_DAY = DAY + datetime.timedelta(days=1)
-
-
-def actions_of(row: RemoteHours | RemoteSalaryLine) -> list[tuple[str, str]]:
-    """The row's audit trail, oldest first: (action, outcome)."""
-    rows = (
-        TransferAttempt.objects.filter(remote=row)
-        if isinstance(row, RemoteHours)
-        else TransferAttempt.objects.filter(salary_line=row)
-    )
-    return list(rows.order_by("id").values_list("action", "outcome"))
 
 
 def writes_since(tripletex_sandbox, start: int) -> list[tuple[str, str, dict[str, str], int]]:
@@ -181,8 +171,7 @@ def test_deleting_hours_changed_in_tripletex_meanwhile_reads_the_version_once_an
     # and someone changes the entry in Tripletex meanwhile: its version moves on to 1
     entry_id = row.remote_id
     assert entry_id is not None
-    with tripletex_sandbox.app.lock:
-        tripletex_sandbox.app.store.entries[entry_id].version += 1
+    entry_version_moved_on(tripletex_sandbox, entry_id)
     calls_before, start = total_requests(tripletex_sandbox), len(tripletex_sandbox.exchanges)
     # when the row is delivered
     assert deliver_due(row.id) == TransferState.SENT
@@ -286,7 +275,7 @@ def test_an_entry_missing_from_a_lists_answer_is_unclear_and_adopted_after_a_loo
     ledger_check(tripletex_sandbox)
 
 
-# --- sync.py: _sync and _update -----------------------------------------------------------------
+# --- sync.py: _sync ---------------------------------------------------------------------------
 
 
 def test_a_create_after_an_unclear_answer_is_logged_after_its_look_up(
@@ -307,29 +296,4 @@ def test_a_create_after_an_unclear_answer_is_logged_after_its_look_up(
     actions = [action for action, _outcome in actions_of(row)]
     assert actions == ["create", "result", "lookup", "create", "result"]
     assert len(remote_entries(tripletex_sandbox)) == 1
-    ledger_check(tripletex_sandbox)
-
-
-def test_an_update_and_its_retry_after_a_revision_conflict_are_each_logged(
-    connected, tripletex_sandbox, django_capture_on_commit_callbacks
-):
-    # given: hours sent at version 0, and the entry changed in Tripletex since (version 1)
-    admin, worker, project = connected
-    first = sent_in(worker, project, "4")
-    approve(admin, [first], django_capture_on_commit_callbacks)
-    row = RemoteHours.objects.get()
-    entry_id = row.remote_id
-    assert entry_id is not None
-    with tripletex_sandbox.app.lock:
-        tripletex_sandbox.app.store.entries[entry_id].version += 1
-    # when more hours on the key are approved and delivered
-    second = sent_in(worker, project, "2")
-    approve(admin, [second], django_capture_on_commit_callbacks)
-    # then: the stale update was refused, retried with the version read, and each logged
-    row.refresh_from_db()
-    assert (row.state, row.sent_hours) == (TransferState.SENT, Decimal("6"))
-    actions = [action for action, _outcome in actions_of(row)]
-    assert actions == ["create", "result", "update", "update", "result"]
-    [remote] = remote_entries(tripletex_sandbox)
-    assert remote.hours == Decimal("6")
     ledger_check(tripletex_sandbox)

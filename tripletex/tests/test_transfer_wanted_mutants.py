@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -50,6 +49,7 @@ from tripletex.tests import transfer_helpers
 from tripletex.tests.test_transfer import linked_lonnsart
 from tripletex.tests.transfer_helpers import (
     DAY,
+    NEXT_DAY,
     approve,
     company_connected,
     register,
@@ -65,7 +65,6 @@ pytestmark = pytest.mark.django_db
 connected = transfer_helpers.connected
 point_at_sandbox = transfer_helpers.point_at_sandbox
 
-NEXT_DAY = DAY + datetime.timedelta(days=1)
 TRANSFERS = "/innstillinger/tripletex/overforinger/"
 # A Tripletex company the company was connected to before; not the sandbox's.
 EARLIER_TRIPLETEX_COMPANY = 1
@@ -342,6 +341,19 @@ def test_retry_while_tripletex_asked_us_to_wait_keeps_the_pause(
     assert row.state == TransferState.PENDING
 
 
+def approved_before(employee: Employee, project: Project, day: datetime.date) -> HourEntry:
+    """An entry approved before the connection existed (so never handed to the transfer)."""
+    now = timezone.now()
+    return HourEntryFactory.create(
+        employee=employee,
+        project=project,
+        date=day,
+        status=EntryStatus.APPROVED,
+        submitted_at=now,
+        decided_at=now,
+    )
+
+
 # What approved_earlier_send costs, whatever the number of entries: the connection's links, the
 # entries with their employee, project and lønnsart, the rows already there, and the rows' writes.
 EARLIER_SEND_QUERIES = 14
@@ -359,23 +371,9 @@ def test_sending_earlier_approved_hours_reads_each_entry_with_its_employee_proje
     unlinked = [EmployeeFactory.create(company=admin.company) for _ in range(days)]
     for day, person in enumerate(unlinked):
         for employee in (worker, person):
-            HourEntryFactory.create(
-                employee=employee,
-                project=project,
-                date=DAY + datetime.timedelta(days=day),
-                status=EntryStatus.APPROVED,
-                submitted_at=timezone.now(),
-                decided_at=timezone.now(),
-            )
+            approved_before(employee, project, DAY + datetime.timedelta(days=day))
     # and hours approved the day before the connection's date, which are never read
-    HourEntryFactory.create(
-        employee=worker,
-        project=project,
-        date=DAY - datetime.timedelta(days=1),
-        status=EntryStatus.APPROVED,
-        submitted_at=timezone.now(),
-        decided_at=timezone.now(),
-    )
+    approved_before(worker, project, DAY - datetime.timedelta(days=1))
     # when «Ferdigstill» sends them
     with django_assert_num_queries(EARLIER_SEND_QUERIES):
         refs = wanted.approved_earlier_send(company=admin.company, connection=connection)
@@ -390,18 +388,13 @@ def test_sending_earlier_approved_hours_takes_only_approved_entries_from_the_con
     admin, worker, project = connected
     Connection.objects.filter(company=admin.company).update(send_hours_from=DAY)
     connection = Connection.objects.get(company=admin.company)
+    approved_before(worker, project, DAY)
+    approved_before(worker, project, DAY - datetime.timedelta(days=1))
     now = timezone.now()
-    statuses: list[tuple[datetime.date, dict[str, Any]]] = [
-        (DAY, {"status": EntryStatus.APPROVED, "submitted_at": now, "decided_at": now}),
-        (
-            DAY - datetime.timedelta(days=1),
-            {"status": EntryStatus.APPROVED, "submitted_at": now, "decided_at": now},
-        ),
-        (NEXT_DAY, {"status": EntryStatus.SUBMITTED, "submitted_at": now}),
-        (DAY + datetime.timedelta(days=2), {"status": EntryStatus.REGISTERED}),
-    ]
-    for day, status in statuses:
-        HourEntryFactory.create(employee=worker, project=project, date=day, **status)
+    HourEntryFactory.create(
+        employee=worker, project=project, date=NEXT_DAY, status=EntryStatus.SUBMITTED, submitted_at=now
+    )
+    HourEntryFactory.create(employee=worker, project=project, date=DAY + datetime.timedelta(days=2))
     # when «Ferdigstill» sends what was approved before
     refs = wanted.approved_earlier_send(company=admin.company, connection=connection)
     # then: only DAY's approved hours go

@@ -28,6 +28,7 @@ from tripletex.models import (
     ProjectLink,
     RemoteHours,
     RemoteSalaryLine,
+    TransferAttempt,
     TransferState,
 )
 from tripletex.sandbox.testing import SandboxHandle
@@ -39,6 +40,7 @@ from tripletex.transfer.refs import Kind, RowRef
 CaptureCallbacks = Callable[..., AbstractContextManager[list[Callable[[], object]]]]
 
 DAY = datetime.date(2026, 11, 24)
+NEXT_DAY = DAY + datetime.timedelta(days=1)
 # Wide enough for every date these tests use; Tripletex's dateTo is exclusive.
 LEDGER_FROM, LEDGER_TO = datetime.date(2026, 1, 1), datetime.date(2028, 1, 1)
 CREATIONS = ("POST /timesheet/entry", "POST /timesheet/entry/list")
@@ -188,6 +190,23 @@ def sweep() -> int:
     """One beat of the sweep, the way Celery beat runs it (tasks are eager in tests)."""
     kicked: int = transfer_sweep_task.delay().get()
     return kicked
+
+
+def actions_of(row: RemoteHours | RemoteSalaryLine) -> list[tuple[str, str]]:
+    """The row's audit trail, oldest first: (action, outcome)."""
+    rows = (
+        TransferAttempt.objects.filter(remote=row)
+        if isinstance(row, RemoteHours)
+        else TransferAttempt.objects.filter(salary_line=row)
+    )
+    return list(rows.order_by("id").values_list("action", "outcome"))
+
+
+def entry_version_moved_on(tripletex_sandbox: SandboxHandle, entry_id: int | None) -> None:
+    """Someone changed the hours entry in Tripletex: its version moves on by one."""
+    assert entry_id is not None
+    with tripletex_sandbox.app.lock:
+        tripletex_sandbox.app.store.entries[entry_id].version += 1
 
 
 def creations(tripletex_sandbox) -> int:
