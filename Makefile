@@ -9,7 +9,7 @@ PYTEST_ARGS ?= -n 2
 SCALE_COMPANIES ?= 200
 SCALE_EMPLOYEES ?= 50
 
-.PHONY: run test install install-dev migrate seed lint messages clean sandbox bench load scale mutation
+.PHONY: run test install install-dev migrate seed lint messages clean sandbox bench bench-report-plans load scale mutation
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,10 @@ bench: install-dev
 	$(BIN)/python benchmarks/bench_transfer.py
 	$(BIN)/python benchmarks/bench_week.py
 	$(BIN)/python benchmarks/bench_reports.py
+
+## «Rapporter» over a month of a company's year in PostgreSQL, with the query plans (docs/performance.md).
+bench-report-plans: install-dev
+	$(BIN)/python benchmarks/bench_report_plans.py
 
 ## Load test (not a test; README «Load and scale»): the product as in production (gunicorn, 3 workers,
 ## PostgreSQL database gj_load, Redis db 6, a Celery worker and beat, the sandbox with 20 ms latency)

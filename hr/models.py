@@ -333,6 +333,8 @@ class HourEntry(models.Model):
         indexes = [
             models.Index(fields=["employee", "date"]),
             models.Index(fields=["company", "status"]),
+            # «Rapporter», its exports and «Avstemming» read one period of the whole company.
+            models.Index(fields=["company", "date"]),
         ]
         constraints = [
             models.CheckConstraint(

@@ -7,6 +7,7 @@ import csv
 import datetime
 import io
 from decimal import Decimal
+from typing import Any
 
 import openpyxl
 import pytest
@@ -226,6 +227,31 @@ def test_the_report_page_makes_the_same_queries_for_10_and_500_person_weeks(clie
         counts.append(len(queries))
     assert HourEntry.objects.count() == 510
     assert counts[0] == counts[1]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="reads PostgreSQL's own plan and settings")
+def test_a_period_is_read_through_the_index_of_company_and_date_without_jit(company, administrator):
+    # given: a year of a company's hours; the scan of the whole table is ruled out, so the plan
+    # shows whether an index answers the report's filter at all
+    period = reports.Period(datetime.date(2026, 12, 1), datetime.date(2026, 12, 31))
+    entries = reports.report_entries(actor=administrator, period=period).values("hours")
+    sql, params = entries.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        # when
+        cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+        plan = cursor.fetchone()[0]
+        cursor.execute("SHOW jit")
+        jit = cursor.fetchone()[0]
+    # then
+    scans = [node.get("Index Name") for node in _plan_nodes(plan[0]["Plan"])]
+    index = next(i.name for i in HourEntry._meta.indexes if i.fields == ["company", "date"])
+    assert index in scans
+    assert jit == "off"
+
+
+def _plan_nodes(node: dict[str, Any]) -> list[dict[str, Any]]:
+    return [node] + [child for sub in node.get("Plans", []) for child in _plan_nodes(sub)]
 
 
 # --- the page ------------------------------------------------------------------------------------------

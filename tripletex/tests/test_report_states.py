@@ -7,6 +7,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db.models import Count
 
 from hr import reports
 from hr.integration import integration_get
@@ -74,13 +75,16 @@ def test_the_annotation_agrees_with_the_statuses_of_mine_timer():
 
     entries = [
         approved(1),  # before send-from, no row: not sent
+        approved(2),  # before send-from, sent all the same: sent
         approved(4),  # after send-from, no row: no state
         approved(5),  # sent
         approved(6, overtime),  # sent, its line failed: failed
         approved(7, overtime),  # no row, a pending line: pending
         approved(8, overtime),  # conflict row, sent line: conflict
         approved(9, status=EntryStatus.SUBMITTED),  # not approved: no state even with a row
+        approved(10, overtime),  # sent row, its line in conflict: conflict
     ]
+    row(2, TransferState.SENT)
     row(5, TransferState.SENT)
     row(6, TransferState.SENT)
     line(6, TransferState.FAILED)
@@ -88,6 +92,8 @@ def test_the_annotation_agrees_with_the_statuses_of_mine_timer():
     row(8, TransferState.CONFLICT)
     line(8, TransferState.SENT)
     row(9, TransferState.SENT)
+    row(10, TransferState.SENT)
+    line(10, TransferState.CONFLICT)
     integration = integration_get()
     # when
     annotated = dict(
@@ -103,7 +109,33 @@ def test_the_annotation_agrees_with_the_statuses_of_mine_timer():
         for entry_id, status in integration.transfer_statuses(company=company, entries=entries).items()
     }
     assert annotated == {entry.id: expected.get(entry.id) for entry in entries}
-    assert list(annotated.values()) == ["not_sent", None, "sent", "failed", "pending", "conflict", None]
+    assert list(annotated.values()) == [
+        "not_sent",
+        "sent",
+        None,
+        "sent",
+        "failed",
+        "pending",
+        "conflict",
+        None,
+        "conflict",
+    ]
+
+
+def test_each_look_up_appears_once_in_the_sql_however_the_state_is_used():
+    # given: a state that is grouped on, as «Rapporter» does; PostgreSQL runs a subquery once per
+    # place it appears in, so the lønnsart line's two look-ups (failed? its state) and the row's
+    # one must each be named once
+    company = CompanyFactory.create()
+    Connection.objects.create(company=company, tripletex_company_id=77, send_hours_from=SEND_FROM)
+    annotated = integration_get().transfer_states_annotate(
+        company=company, entries=HourEntry.objects.filter(company=company)
+    )
+    # when
+    sql = str(annotated.values("transfer_state").annotate(n=Count("id")).order_by().query)  # type: ignore[misc]
+    # then
+    assert sql.count('FROM "tripletex_remotehours"') == 1
+    assert sql.count('FROM "tripletex_remotesalaryline"') == 2
 
 
 def test_the_report_sums_approved_hours_by_transfer_state():
