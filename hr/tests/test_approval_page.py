@@ -546,7 +546,7 @@ def test_refusal_causes_keep_each_message_once():
 
 # --- query count ----------------------------------------------------------------------------------
 
-APPROVAL_PAGE_QUERIES = 10
+APPROVAL_PAGE_QUERIES = 9
 
 
 def _person_weeks(company: Company, department, count: int) -> None:

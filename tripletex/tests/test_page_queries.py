@@ -23,8 +23,8 @@ pytestmark = pytest.mark.django_db
 connected = transfer_helpers.connected
 point_at_sandbox = transfer_helpers.point_at_sandbox
 
-TRANSFERS_PAGE_QUERIES = 9
-RECONCILIATION_PAGE_QUERIES = 13
+TRANSFERS_PAGE_QUERIES = 8
+RECONCILIATION_PAGE_QUERIES = 12
 DAY = datetime.date(2026, 11, 2)
 
 
