@@ -9,7 +9,6 @@ language, and the matching template is translated with the same values. Text tha
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Sequence
 
@@ -20,8 +19,22 @@ from django.utils.functional import Promise
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
-@functools.cache
-def _patterns(templates: tuple[Promise, ...]) -> tuple[tuple[Promise, re.Pattern[str]], ...]:
+Patterns = tuple[tuple[Promise, re.Pattern[str]], ...]
+# Keyed by the templates' identities: hashing a lazy text translates it, and a page asks for the
+# patterns once per row it shows. The templates are kept with their patterns, so no identity in a
+# key can be reused by another object.
+_PATTERNS: dict[tuple[int, ...], tuple[tuple[Promise, ...], Patterns]] = {}
+
+
+def _patterns(templates: Sequence[Promise]) -> Patterns:
+    key = tuple(id(template) for template in templates)
+    found = _PATTERNS.get(key)
+    if found is None:
+        found = _PATTERNS[key] = (tuple(templates), _compiled(templates))
+    return found[1]
+
+
+def _compiled(templates: Sequence[Promise]) -> Patterns:
     patterns = []
     for template in templates:
         for code, _name in settings.LANGUAGES:
@@ -38,6 +51,8 @@ def _patterns(templates: tuple[Promise, ...]) -> tuple[tuple[Promise, re.Pattern
 
 def text_match(text: str, templates: Sequence[Promise]) -> tuple[Promise, dict[str, str]] | None:
     """Which template (and values) a stored text was made from, in any language."""
+    if not text:
+        return None  # no template is empty: most rows (sent ones) have no message
     for template, pattern in _patterns(tuple(templates)):
         match = pattern.fullmatch(text)
         if match:

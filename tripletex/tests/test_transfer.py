@@ -1003,7 +1003,7 @@ def test_stored_messages_are_shown_in_the_readers_language_with_tripletexs_words
 
     # when
     with translation.override("en"):
-        in_english = [texts.message_shown(m) for m in (refused, gave_up, removed, "Eldre tekst")]
+        in_english = [texts.message_shown(m) for m in (refused, gave_up, removed, "Eldre tekst", "")]
     with translation.override("nb"):
         in_norwegian = texts.message_shown(removed)
 
@@ -1017,5 +1017,6 @@ def test_stored_messages_are_shown_in_the_readers_language_with_tripletexs_words
         ("Tripletex did not answer after 8 attempts. Choose “Try again”.", ""),
         (removed, ""),
         ("Eldre tekst", ""),
+        ("", ""),  # a sent row has no message
     ]
     assert in_norwegian == ("Ikke sendt – godkjent mens integrasjonen var fjernet", "")
