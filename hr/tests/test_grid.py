@@ -242,6 +242,24 @@ def test_week_save_costs_the_same_queries_for_2_and_20_rows(employee, company, d
     assert _queries_to_save(employee, 2, ordinary) == _queries_to_save(other, 20, ordinary)
 
 
+def test_sending_in_a_week_costs_the_same_queries_for_2_and_20_rows(employee, company, department, ordinary):
+    from hr.tests.factories import EmployeeFactory
+
+    # given: two people with a week saved, of 2 and of 20 rows (two days each)
+    other = EmployeeFactory.create(company=company, department=department)
+    _queries_to_save(employee, 2, ordinary)
+    _queries_to_save(other, 20, ordinary)
+    counts = []
+    for person, rows in ((employee, 2), (other, 20)):
+        # when
+        with CaptureQueriesContext(connection) as queries:
+            sent = services.week_submit(actor=person, employee=person, monday=MONDAY)
+        # then
+        assert len(sent) == rows * 2
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+
+
 # --- the page -------------------------------------------------------------------------------------
 
 

@@ -229,6 +229,28 @@ def test_the_report_page_makes_the_same_queries_for_10_and_500_person_weeks(clie
     assert counts[0] == counts[1]
 
 
+def test_the_csv_export_makes_the_same_queries_for_10_and_500_person_weeks(client, company, administrator):
+    # given
+    projects = [ProjectFactory.create(company=company, number=f"P-{n}") for n in range(5)]
+    ordinary = WageType.objects.get(company=company, is_builtin=True)
+    small, large = DepartmentFactory.create(company=company), DepartmentFactory.create(company=company)
+    login(client, administrator)
+    url = reverse("hr:report_export", args=["csv"]) + "?from=2026-12-01&to=2026-12-31"
+    counts, lines = [], []
+    for department, people in ((small, 2), (large, 100)):
+        _person_weeks(company, department, projects, ordinary, people=people, weeks=5)
+        # when
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+            body = b"".join(response.streaming_content)
+        # then
+        assert response.status_code == 200
+        counts.append(len(queries))
+        lines.append(body.count(b"\n") - 1)
+    assert lines == [10, 510]
+    assert counts[0] == counts[1]
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="reads PostgreSQL's own plan and settings")
 def test_a_period_is_read_through_the_index_of_company_and_date_without_jit(company, administrator):
     # given: a year of a company's hours; the scan of the whole table is ruled out, so the plan
