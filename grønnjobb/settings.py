@@ -133,13 +133,13 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     )
     # The same backend, told SQLite's real limit of parameters per statement (grønnjobb/sqlite/base.py).
     DATABASES["default"]["ENGINE"] = "grønnjobb.sqlite"
+    # Tests in memory, as with Django's own engine (test runners recognise only that engine's name).
+    DATABASES["default"].setdefault("TEST", {}).setdefault("NAME", ":memory:")
 elif DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # No JIT compilation: PostgreSQL compiles a query whose estimated cost passes jit_above_cost,
     # which the per-entry transfer-state look-ups of «Rapporter» and its exports do at a month of a
     # company of 300: the compiling then took a third of the query's time (docs/performance.md).
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
-    # Tests in memory, as with Django's own engine (test runners recognise only that engine's name).
-    DATABASES["default"].setdefault("TEST", {}).setdefault("NAME", ":memory:")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "hr.User"
