@@ -1,5 +1,5 @@
 import datetime
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from functools import lru_cache
 
@@ -7,11 +7,11 @@ from django import template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language, gettext
 
-from hr.models import EntryStatus, HourEntry
+from hr.models import EntryStatus, HourEntry, Project, WageType
 from hr.selectors import GridCell, GridRow
 
 register = template.Library()
@@ -133,6 +133,29 @@ def _read_only_cell(cell: GridCell) -> SafeString:
         '<span class="transfer-{}">{}</span></span>',
         cell.status, status, transfer.label, status, transfer.state, transfer.label,
     )  # fmt: skip
+
+
+@register.simple_tag
+def project_options(projects: Sequence[Project], selected: object = "") -> SafeString:
+    """The <option>s of a new row's project: Python, not a template loop, since a company may have
+    hundreds of projects and the week offers the choice twice (grid and day by day)."""
+    return _options(((p.id, f"{p.number} {p.name}") for p in projects), selected)
+
+
+@register.simple_tag
+def wage_type_options(wage_types: Sequence[WageType], selected: object = "") -> SafeString:
+    """The <option>s of a new row's lønnsart, as project_options."""
+    return _options(((w.id, w.name) for w in wage_types), selected)
+
+
+def _options(choices: Iterable[tuple[int, str]], selected: object) -> SafeString:
+    chosen = "" if selected is None else str(selected)
+    return SafeString(
+        "".join(
+            f'<option value="{value}"{" selected" if str(value) == chosen else ""}>{escape(label)}</option>'
+            for value, label in choices
+        )
+    )
 
 
 @register.simple_tag

@@ -339,6 +339,30 @@ def test_an_empty_new_row_disappears_and_a_row_without_project_is_refused(logged
     assert not HourEntry.objects.exists()
 
 
+def test_a_refused_new_row_keeps_its_choices_among_every_open_project_names_escaped(
+    logged_in, employee, ordinary
+):
+    # given: a project whose name looks like markup, another chosen, a closed one
+    odd = ProjectFactory.create(company=employee.company, number="P-1", name="Bro <b> & kai")
+    chosen = ProjectFactory.create(company=employee.company, number="P-2", name="Tunnel")
+    ProjectFactory.create(company=employee.company, number="P-3", name="Lukket", is_closed=True)
+    overtime = WageType.objects.create(company=employee.company, name="Overtid <50 %>", number="2010")
+    # when: the second of two new rows for the same project and lønnsart is refused, so the page
+    # shows it again
+    data: dict[str, object] = {"new_rows": "2", "h-new0-0": "4", "h-new1-1": "2"}
+    for index in (0, 1):
+        data.update({f"new{index}-project": chosen.id, f"new{index}-wage_type": overtime.id})
+    response = logged_in.post(week_url(), data)
+    # then: every choice of a project lists the open ones (the refused row and a blank one in the
+    # grid, one day by day), and the refused row keeps its choices
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert page.count(f'<option value="{odd.id}">P-1 Bro &lt;b&gt; &amp; kai</option>') == 3
+    assert f'<option value="{chosen.id}" selected>P-2 Tunnel</option>' in page
+    assert page.count(f'<option value="{overtime.id}" selected>Overtid &lt;50 %&gt;</option>') == 1
+    assert "Lukket" not in page
+
+
 def test_copy_rows_only_shows_last_weeks_rows_empty(logged_in, employee, ordinary):
     project = ProjectFactory.create(company=employee.company, number="P-777", name="Tunnel")
     HourEntryFactory.create(
