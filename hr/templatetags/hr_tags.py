@@ -4,6 +4,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from django import template
+from django.db.models import Model
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
@@ -11,7 +12,7 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language, gettext
 
-from hr.models import EntryStatus, HourEntry, Project, WageType
+from hr.models import EntryStatus, HourEntry
 from hr.selectors import GridCell, GridRow
 
 register = template.Library()
@@ -136,26 +137,16 @@ def _read_only_cell(cell: GridCell) -> SafeString:
 
 
 @register.simple_tag
-def project_options(projects: Sequence[Project], selected: object = "") -> SafeString:
-    """The <option>s of a new row's project: Python, not a template loop, since a company may have
-    hundreds of projects and the week offers the choice twice (grid and day by day)."""
-    return _options(((p.id, f"{p.number} {p.name}") for p in projects), selected)
-
-
-@register.simple_tag
-def wage_type_options(wage_types: Sequence[WageType], selected: object = "") -> SafeString:
-    """The <option>s of a new row's lønnsart, as project_options."""
-    return _options(((w.id, w.name) for w in wage_types), selected)
-
-
-def _options(choices: Iterable[tuple[int, str]], selected: object) -> SafeString:
+def options(items: Iterable[Model], selected: object = "") -> SafeString:
+    """The <option>s of a choice among a company's projects, lønnsarter, people or departments, each
+    labelled as it names itself: Python, not a template loop, since a company may have hundreds of
+    projects and people, and the week offers the choice of a project twice (grid and day by day)."""
     chosen = "" if selected is None else str(selected)
-    return SafeString(
-        "".join(
-            f'<option value="{value}"{" selected" if str(value) == chosen else ""}>{escape(label)}</option>'
-            for value, label in choices
-        )
-    )
+    html = []
+    for item in items:
+        mark = " selected" if str(item.pk) == chosen else ""
+        html.append(f'<option value="{item.pk}"{mark}>{escape(str(item))}</option>')
+    return SafeString("".join(html))
 
 
 @register.simple_tag
