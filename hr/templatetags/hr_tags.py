@@ -13,6 +13,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language, gettext
 
 from hr.models import EntryStatus, HourEntry
+from hr.reports import Split, WeekChart
 from hr.selectors import GridCell, GridRow
 
 register = template.Library()
@@ -146,6 +147,31 @@ def options(items: Iterable[Model], selected: object = "") -> SafeString:
     for item in items:
         mark = " selected" if str(item.pk) == chosen else ""
         html.append(f'<option value="{item.pk}"{mark}>{escape(str(item))}</option>')
+    return SafeString("".join(html))
+
+
+@register.simple_tag
+def report_split_rows(splits: Sequence[Split]) -> SafeString:
+    """The rows of a table of «Rapporter» (per project, person or lønnsart): Python, not a template
+    loop, since a company of 300 has a row per person, six cells each."""
+    html = []
+    for split in splits:
+        cells = "".join(
+            f'<td class="num">{hours(value)}</td>'
+            for value in (split.approved, split.submitted, split.registered, split.rejected, split.total)
+        )
+        html.append(f'<tr><th scope="row">{escape(" ".join(split.key))}</th>{cells}</tr>')
+    return SafeString("".join(html))
+
+
+@register.simple_tag
+def chart_table_rows(chart: WeekChart) -> SafeString:
+    """The table under the chart of «Rapporter», a row per week and a cell per project: Python, as
+    report_split_rows, since a year of twenty projects is a thousand cells."""
+    html = []
+    for label, values in chart.rows:
+        cells = "".join(f'<td class="num">{hours(value)}</td>' for value in values)
+        html.append(f'<tr><th scope="row">{escape(label)}</th>{cells}</tr>')
     return SafeString("".join(html))
 
 

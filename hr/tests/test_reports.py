@@ -295,6 +295,42 @@ def test_the_page_shows_the_sums_and_the_chart_data(client, data, administrator)
     assert f'href="{reverse("hr:report_export", args=["csv"])}?from=2026-12-01&amp;to=2026-12-31"' in html
 
 
+def test_the_tables_rows_show_each_split_and_week_escaped_in_the_users_format():
+    from django.utils import translation
+
+    from hr.templatetags.hr_tags import chart_table_rows, report_split_rows
+
+    # given: a person whose name looks like markup, and a chart of two weeks and two projects
+    split = reports.Split(
+        key=("1001", "Åse", "<Ødegård>"),
+        total=Decimal("9.5"),
+        approved=Decimal("7.5"),
+        submitted=Decimal("2"),
+    )
+    chart = reports.WeekChart(
+        weeks=[datetime.date(2026, 11, 30), datetime.date(2026, 12, 7)],
+        labels=["Uke 49, 2026", "Uke 50, 2026"],
+        projects=["P-1 Bro", "P-2 Kai"],
+        hours={"P-1 Bro": [Decimal("1.25"), Decimal("0")], "P-2 Kai": [Decimal("0"), Decimal("37.5")]},
+    )
+    for language, (approved, decimal) in {"nb": ("7,5", "1,25"), "en": ("7.5", "1.25")}.items():
+        with translation.override(language):
+            # when
+            people = report_split_rows([split])
+            weeks = chart_table_rows(chart)
+        # then
+        assert people == (
+            '<tr><th scope="row">1001 Åse &lt;Ødegård&gt;</th>'
+            f'<td class="num">{approved}</td><td class="num">2</td><td class="num">0</td>'
+            f'<td class="num">0</td><td class="num">{approved.replace("7", "9")}</td></tr>'
+        )
+        assert weeks == (
+            f'<tr><th scope="row">Uke 49, 2026</th><td class="num">{decimal}</td><td class="num">0</td></tr>'
+            '<tr><th scope="row">Uke 50, 2026</th><td class="num">0</td>'
+            f'<td class="num">{"37,5" if language == "nb" else "37.5"}</td></tr>'
+        )
+
+
 def test_bad_dates_on_the_page_say_why_and_show_this_month(client, data, administrator):
     # given
     login(client, administrator)
