@@ -597,6 +597,29 @@ def test_monthly_reconciliation_shows_differences(
     assert tripletex_sandbox.request_count("GET /timesheet/entry") == reads + 1
 
 
+def test_reconciliation_lines_mark_a_difference_escape_names_and_use_the_languages_format():
+    from hr.models import Employee, Project
+    from tripletex.services.reconciliation import ReconciliationLine
+    from tripletex.templatetags.tripletex_tags import reconciliation_rows
+
+    # given: a line that differs, for a person whose name looks like markup, and one that agrees
+    person = Employee(first_name="Åse", last_name="<Ødegård>")
+    place = Project(number="P-1", name="Bro & kai")
+    differs = ReconciliationLine(employee=person, project=place, here=Decimal("7.5"), tripletex=Decimal("5"))
+    agrees = ReconciliationLine(employee=person, project=place, here=Decimal("2"), tripletex=Decimal("2"))
+    for language, (here, difference) in {"nb": ("7,5", "-2,5"), "en": ("7.5", "-2.5")}.items():
+        with translation.override(language):
+            # when
+            html = reconciliation_rows([differs, agrees])
+        # then
+        name = "<td>Åse &lt;Ødegård&gt;</td><td>P-1 Bro &amp; kai</td>"
+        assert html == (
+            f'<tr class="status-rejected differs">{name}<td class="num">{here}</td><td class="num">5</td>'
+            f'<td class="num"><strong>{difference}</strong></td></tr>'
+            f'<tr>{name}<td class="num">2</td><td class="num">2</td><td class="num">0</td></tr>'
+        )
+
+
 def test_reconciliation_reads_tripletex_again_after_a_delivery_in_the_month(
     client, connected, tripletex_sandbox, django_capture_on_commit_callbacks
 ):
