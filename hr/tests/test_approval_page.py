@@ -236,6 +236,27 @@ def test_a_card_is_the_week_as_a_read_only_grid_with_totals_normal_week_and_comm
     assert "<input" not in card.split("</table>")[0].split("<table")[1]  # read-only grid
 
 
+def test_a_card_escapes_what_people_typed(client, company, employee, manager):
+    # given: a project, a lønnsart and a person registering for another whose names look like markup
+    project = ProjectFactory.create(company=company, number="P-<1>", name='Bro "&" kai')
+    overtime = WageType.objects.create(company=company, name="<script>Overtid</script>", number="2010")
+    entries = sent_in(employee, days=(0,), project=project, wage_type=overtime)
+    HourEntry.objects.filter(id=entries[0].id).update(submitted_by=manager)
+    manager.first_name = "<b>Leder</b>"
+    manager.save()
+    login(client, manager)
+
+    # when
+    html = page(client)
+
+    # then
+    card = html.split(f'id="week-{employee.id}-{MONDAY.isoformat()}"')[1].split("</section>")[0]
+    assert "<script>" not in card and "<b>" not in card and "P-<1>" not in card
+    assert 'title="P-&lt;1&gt; Bro &quot;&amp;&quot; kai"' in card
+    assert "&lt;script&gt;Overtid&lt;/script&gt;" in card
+    assert "av &lt;b&gt;Leder&lt;/b&gt;" in card
+
+
 def test_under_time_is_marked(client, employee, manager):
     sent_in(employee, days=(0,))  # 7,5 t
     login(client, manager)
