@@ -363,6 +363,24 @@ def test_a_refused_new_row_keeps_its_choices_among_every_open_project_names_esca
     assert "Lukket" not in page
 
 
+def test_a_cell_escapes_what_people_typed(logged_in, employee, ordinary):
+    # given: a saved comment and a project name that look like markup
+    project = ProjectFactory.create(company=employee.company, name="<i>Bro</i>")
+    save(employee, cell(project, ordinary, 0, "4", comment='<b>"kveld"</b>'))
+    key = f"p{project.id}-w{ordinary.id}"
+    # when: the week is saved again with hours that are no number, so the typed text is shown again
+    response = logged_in.post(week_url(), {"row": key, f"h-{key}-0": "<script>", f"c-{key}-0": "ok"})
+    # then
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "<script>" not in page and "<b>" not in page and "<i>Bro" not in page
+    assert 'value="&lt;script&gt;"' in page
+    assert ", &lt;i&gt;Bro&lt;/i&gt;</span>" in page
+    saved = logged_in.get(week_url()).content.decode()
+    assert "<b>" not in saved
+    assert "&lt;b&gt;&quot;kveld&quot;&lt;/b&gt;</textarea>" in saved
+
+
 def test_copy_rows_only_shows_last_weeks_rows_empty(logged_in, employee, ordinary):
     project = ProjectFactory.create(company=employee.company, number="P-777", name="Tunnel")
     HourEntryFactory.create(
