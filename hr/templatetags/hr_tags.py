@@ -159,25 +159,24 @@ def options(items: Iterable[Model], selected: object = "") -> SafeString:
 def report_split_rows(splits: Sequence[Split]) -> SafeString:
     """The rows of a table of «Rapporter» (per project, person or lønnsart): Python, not a template
     loop, since a company of 300 has a row per person, six cells each."""
-    html = []
-    for split in splits:
-        cells = "".join(
-            f'<td class="num">{hours(value)}</td>'
-            for value in (split.approved, split.submitted, split.registered, split.rejected, split.total)
+    return SafeString(
+        "".join(
+            _hours_row(" ".join(s.key), (s.approved, s.submitted, s.registered, s.rejected, s.total))
+            for s in splits
         )
-        html.append(f'<tr><th scope="row">{escape(" ".join(split.key))}</th>{cells}</tr>')
-    return SafeString("".join(html))
+    )
 
 
 @register.simple_tag
 def chart_table_rows(chart: WeekChart) -> SafeString:
     """The table under the chart of «Rapporter», a row per week and a cell per project: Python, as
     report_split_rows, since a year of twenty projects is a thousand cells."""
-    html = []
-    for label, values in chart.rows:
-        cells = "".join(f'<td class="num">{hours(value)}</td>' for value in values)
-        html.append(f'<tr><th scope="row">{escape(label)}</th>{cells}</tr>')
-    return SafeString("".join(html))
+    return SafeString("".join(_hours_row(label, values) for label, values in chart.rows))
+
+
+def _hours_row(label: str, values: Iterable[Decimal]) -> str:
+    cells = "".join(f'<td class="num">{hours(value)}</td>' for value in values)
+    return f'<tr><th scope="row">{escape(label)}</th>{cells}</tr>'
 
 
 @register.simple_tag
